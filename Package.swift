@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Modules follow the data flow: Config -> Spec (+Grid) -> Runner -> Store -> Report, over Core.
+// Component families (data, models, optimizers, online) sit beside Core and are gathered by
+// ExprunCatalogue, the one registry that drives parsing, validation, `exprun list` and the schema.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "exprun",
+    platforms: [.macOS(.v13)],
+    products: [.executable(name: "exprun", targets: ["exprun"])],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        .target(name: "ExprunCore", dependencies: ["COpenBLAS"], swiftSettings: optimize),
+        .target(name: "ExprunData", dependencies: ["ExprunCore"], swiftSettings: optimize),
+        .target(name: "ExprunModels", dependencies: ["ExprunCore"], swiftSettings: optimize),
+        .target(name: "ExprunOptim", dependencies: ["ExprunCore"], swiftSettings: optimize),
+        .target(name: "ExprunOnline", dependencies: ["ExprunCore"], swiftSettings: optimize),
+        .target(name: "ExprunCatalogue",
+                dependencies: ["ExprunCore", "ExprunData", "ExprunModels", "ExprunOptim", "ExprunOnline"],
+                swiftSettings: optimize),
+        .target(name: "ExprunConfig", dependencies: ["ExprunCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "ExprunSpec", dependencies: ["ExprunCore", "ExprunConfig", "ExprunCatalogue"]),
+        .target(name: "ExprunStore", dependencies: ["ExprunCore", "CHDF5"]),
+        .target(name: "ExprunRunner",
+                dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunStore"],
+                swiftSettings: optimize),
+        .target(name: "ExprunReport", dependencies: ["ExprunCore", "ExprunStore"]),
+        .executableTarget(name: "exprun",
+                          dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue",
+                                         "ExprunRunner", "ExprunStore", "ExprunReport",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "CoreTests", dependencies: ["ExprunCore"], path: "Tests/CoreTests"),
+        .testTarget(name: "DataTests", dependencies: ["ExprunCore", "ExprunData"], path: "Tests/DataTests"),
+        .testTarget(name: "ModelTests", dependencies: ["ExprunCore", "ExprunData", "ExprunModels"],
+                    path: "Tests/ModelTests"),
+        .testTarget(name: "OptimTests", dependencies: ["ExprunCore", "ExprunOptim"], path: "Tests/OptimTests"),
+        .testTarget(name: "OnlineTests", dependencies: ["ExprunCore", "ExprunOnline", "ExprunData"],
+                    path: "Tests/OnlineTests"),
+        .testTarget(name: "SpecTests", dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue"],
+                    path: "Tests/SpecTests"),
+        .testTarget(name: "StoreTests", dependencies: ["ExprunCore", "ExprunStore"], path: "Tests/StoreTests"),
+        .testTarget(name: "RunnerTests",
+                    dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",
+                                   "ExprunConfig"],
+                    path: "Tests/RunnerTests"),
+    ]
+)

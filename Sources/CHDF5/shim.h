@@ -1,0 +1,25 @@
+#ifndef EXPRUN_CHDF5_SHIM_H
+#define EXPRUN_CHDF5_SHIM_H
+#include <hdf5.h>
+/* Swift cannot import these macros (they expand to function calls or casts): one inline each. */
+static inline hid_t exprun_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t exprun_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t exprun_H5T_NATIVE_INT32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t exprun_H5T_NATIVE_UINT8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t exprun_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
+static inline hid_t exprun_H5T_STD_I64LE(void) { return H5T_STD_I64LE; }
+static inline hid_t exprun_H5T_C_S1(void) { return H5T_C_S1; }
+static inline size_t exprun_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline unsigned exprun_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
+static inline unsigned exprun_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
+static inline unsigned exprun_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
+static inline unsigned exprun_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
+static inline hid_t exprun_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+static inline hid_t exprun_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
+static inline hid_t exprun_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline hid_t exprun_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t exprun_H5P_OBJECT_COPY(void) { return H5P_OBJECT_COPY; }
+static inline hid_t exprun_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
+static inline hsize_t exprun_H5S_UNLIMITED(void) { return H5S_UNLIMITED; }
+static inline hid_t exprun_H5S_ALL(void) { return H5S_ALL; }
+#endif

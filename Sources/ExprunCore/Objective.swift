@@ -1,0 +1,84 @@
+/// A named block of the parameter vector: a matrix (rows x cols) or a vector (cols == 1).
+/// Matrix-aware optimizers (SWAN, FRUGAL, low-rank projections) read shapes from here.
+public struct ParamBlock: Sendable, Equatable {
+    public var name: String
+    public var offset: Int
+    public var rows: Int
+    public var cols: Int
+    public init(name: String, offset: Int, rows: Int, cols: Int) {
+        self.name = name; self.offset = offset; self.rows = rows; self.cols = cols
+    }
+    public var count: Int { rows * cols }
+    public var isMatrix: Bool { rows > 1 && cols > 1 }
+}
+
+/// A stochastic finite-sum objective f(x) = (1/n) sum_i loss_i(x) + regulariser(x),
+/// with a minibatch gradient oracle and full-batch evaluations for metrics.
+///
+/// An objective is built per run (it may own scratch buffers, so the hot loop allocates
+/// nothing); the data it reads is shared and immutable. All buffers are owned by the caller.
+public protocol Objective: AnyObject {
+    var dimension: Int { get }
+    /// The parameter layout (a single vector block for linear models).
+    var layout: [ParamBlock] { get }
+    /// Number of training examples n.
+    var sampleCount: Int { get }
+    /// Writes the starting point (zeros unless the model says otherwise).
+    func initialPoint(_ x: UnsafeMutableBufferPointer<Double>)
+    /// Mean loss over `rows` plus the regulariser at x; writes its (sub)gradient into `gradient`.
+    func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                              gradient: UnsafeMutableBufferPointer<Double>) -> Double
+    /// Full training objective and its (sub)gradient.
+    func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double
+    /// Full training objective only (cheaper: no gradient).
+    func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double
+    /// Test loss and accuracy (accuracy nil for regression); nil when there is no test split.
+    func testMetrics(_ x: UnsafeBufferPointer<Double>) -> (loss: Double, accuracy: Double?)?
+    /// Training accuracy for classification models, nil otherwise.
+    func trainAccuracy(_ x: UnsafeBufferPointer<Double>) -> Double?
+    /// A stable key for caching f* across runs that share data and model parameters.
+    var cacheKey: String { get }
+    /// The minimum f* of the full training objective: closed form, or computed to 1e-10
+    /// (duality gap or gradient norm certificate). nil when it cannot be certified.
+    func computeOptimalValue() -> Double?
+}
+
+public extension Objective {
+    func trainAccuracy(_ x: UnsafeBufferPointer<Double>) -> Double? { nil }
+}
+
+/// A learning-rate schedule: a plain function of the 0-based step index t, as torch's
+/// schedulers are (lr during optimizer step t).
+public protocol Schedule: Sendable {
+    func lr(at t: Int) -> Double
+}
+
+/// Context a schedule is built in.
+public struct ScheduleContext: Sendable {
+    public var baseLR: Double
+    public var totalSteps: Int
+    public init(baseLR: Double, totalSteps: Int) { self.baseLR = baseLR; self.totalSteps = totalSteps }
+}
+
+/// A first-order optimizer over a flat parameter vector (with its block layout).
+/// One call per step: implementations dispatch once here, then loop over whole buffers.
+public protocol Optimizer: AnyObject {
+    /// One update of x in place from the gradient g at x (g may be overwritten as scratch).
+    /// `t` is the 0-based step index (schedules read it; bias corrections use t + 1).
+    func step(_ x: UnsafeMutableBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>, t: Int)
+    /// The learning rate in effect at the last step (the `lr` metric).
+    var currentLR: Double { get }
+    /// Floats of optimizer state held (momentum buffers, moments...), for memory claims.
+    var stateSize: Int { get }
+}
+
+/// Context an optimizer is built in.
+public struct OptimizerContext: Sendable {
+    public var dimension: Int
+    public var layout: [ParamBlock]
+    public var schedule: any Schedule
+    public var seed: UInt64
+    public init(dimension: Int, layout: [ParamBlock], schedule: any Schedule, seed: UInt64) {
+        self.dimension = dimension; self.layout = layout; self.schedule = schedule; self.seed = seed
+    }
+}

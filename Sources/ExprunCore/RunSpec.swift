@@ -1,0 +1,130 @@
+import Foundation
+
+/// A named, validated component instance of a run: its name in the config and its params.
+public struct ComponentInstance: Sendable, Hashable {
+    public var name: String
+    public var params: Params
+    public init(name: String, params: Params) { self.name = name; self.params = params }
+}
+
+/// How minibatch indices are drawn.
+public enum Sampling: String, Sendable, CaseIterable {
+    /// i.i.d. uniform indices, with replacement.
+    case withReplacement = "with_replacement"
+    /// A fresh permutation each epoch, consumed in order.
+    case shuffle
+    /// Fixed cyclic order 0, 1, ..., n-1, 0, 1, ...: replayable by any independent script.
+    case cyclic
+}
+
+/// When metrics are recorded.
+public enum LogPolicy: Sendable, Equatable {
+    /// Steps 0, k, 2k, ... and the final step.
+    case every(Int)
+    /// About `count` points, evenly spaced (linear) or log-spaced, always including 0 and the end.
+    case points(Int, logScale: Bool)
+
+    /// The sorted, distinct step indices (0...steps) at which to log.
+    public func logSteps(total steps: Int) -> [Int] {
+        var out: [Int] = []
+        switch self {
+        case .every(let k):
+            var s = 0
+            while s < steps { out.append(s); s += max(1, k) }
+            out.append(steps)
+        case .points(let n, let logScale):
+            let n = max(2, n)
+            out.append(0)
+            for i in 1..<n {
+                let f = Double(i) / Double(n - 1)
+                let s = logScale ? Int(pow(Double(steps), f).rounded()) : Int((f * Double(steps)).rounded())
+                out.append(min(max(s, 1), steps))
+            }
+        }
+        var seen = Set<Int>()
+        return out.filter { seen.insert($0).inserted }.sorted()
+    }
+}
+
+
+/// The iterate views a run can record: the same trajectory seen through different averages.
+public enum ViewKind: String, Sendable, CaseIterable {
+    /// The current iterate x_t.
+    case last
+    /// Uniform (Polyak-Ruppert) average of x_1..x_t.
+    case avg
+    /// Average of the iterates in the last `suffix_fraction` of the run's steps (equal to the
+    /// last iterate until that window opens).
+    case suffixAvg = "suffix_avg"
+    /// Exponential moving average with decay `ema_decay`, started at x_0.
+    case ema
+}
+
+/// A rule that ends a run early when a metric reaches a target.
+public struct StopRule: Sendable, Equatable {
+    public var metric: String
+    public var below: Double?
+    public var above: Double?
+    public init(metric: String, below: Double?, above: Double?) { self.metric = metric; self.below = below; self.above = above }
+    public func reached(_ v: Double) -> Bool {
+        if let b = below, v <= b { return true }
+        if let a = above, v >= a { return true }
+        return false
+    }
+}
+
+/// The `run:` section, resolved.
+public struct RunSettings: Sendable, Equatable {
+    public var steps: Int
+    /// nil means full batch (deterministic gradient descent).
+    public var batchSize: Int?
+    public var sampling: Sampling
+    public var log: LogPolicy
+    public var views: [ViewKind]
+    public var suffixFraction: Double
+    public var emaDecay: Double
+    public var metrics: [String]
+    /// Hard cap on a run's wall time in seconds (status `timeout`, curve so far kept).
+    public var timeLimit: Double?
+    public var stop: StopRule?
+    /// |loss| above this counts as divergence, like a NaN or Inf.
+    public var divergenceThreshold: Double
+    public init(steps: Int, batchSize: Int?, sampling: Sampling, log: LogPolicy, views: [ViewKind],
+                suffixFraction: Double, emaDecay: Double, metrics: [String], timeLimit: Double?,
+                stop: StopRule?, divergenceThreshold: Double) {
+        self.steps = steps; self.batchSize = batchSize; self.sampling = sampling; self.log = log
+        self.views = views; self.suffixFraction = suffixFraction; self.emaDecay = emaDecay
+        self.metrics = metrics; self.timeLimit = timeLimit; self.stop = stop
+        self.divergenceThreshold = divergenceThreshold
+    }
+}
+
+/// What a run drives: a stochastic finite-sum problem or an online game.
+public enum Problem: Sendable {
+    case stochastic(dataset: ComponentInstance, model: ComponentInstance,
+                    optimizer: ComponentInstance, schedule: ComponentInstance)
+    /// `dataset` is set when the environment replays a data set (data-stream environment).
+    case online(environment: ComponentInstance, learner: ComponentInstance, dataset: ComponentInstance?)
+}
+
+/// One fully resolved run of the grid.
+public struct RunSpec: Sendable {
+    /// Stable id: hash of the canonical resolved parameters.
+    public var runId: String
+    public var seed: Int
+    /// Every resolved parameter by dotted path, in a stable order (stored as attributes).
+    public var parameters: [(String, Value)]
+    /// The values of the swept axes for this run (the index table's columns), by dotted path.
+    public var swept: [(String, Value)]
+    public var problem: Problem
+    public var run: RunSettings
+    /// Folder of the config (relative data paths) and of exported bundled data sets.
+    public var baseDirectory: String
+    public var dataDirectory: String
+
+    public init(runId: String, seed: Int, parameters: [(String, Value)], swept: [(String, Value)],
+                problem: Problem, run: RunSettings, baseDirectory: String, dataDirectory: String) {
+        self.runId = runId; self.seed = seed; self.parameters = parameters; self.swept = swept
+        self.problem = problem; self.run = run; self.baseDirectory = baseDirectory; self.dataDirectory = dataDirectory
+    }
+}
