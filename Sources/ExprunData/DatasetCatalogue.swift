@@ -1,0 +1,4 @@
+import ExprunCore
+
+/// Every dataset kind, in the order `exprun list` shows them.
+public let datasetCatalogue: [DatasetEntry] = []

@@ -1,0 +1,4 @@
+import ExprunCore
+
+/// Every model kind, in the order `exprun list` shows them.
+public let modelCatalogue: [ModelEntry] = []
