@@ -25,6 +25,8 @@ public enum ParamType: Sendable, Equatable {
     case choice([String])
     /// The name of another component of the given family (an edge of the experiment graph).
     case reference(Family)
+    /// A list of names of other components of the family (e.g. the parts of a sequential schedule).
+    case referenceList(Family)
     /// A list of numbers (milestones, betas, layer widths, ...).
     case doubleList
     case intList
@@ -39,6 +41,7 @@ public enum ParamType: Sendable, Equatable {
         case .string: return "string"
         case .choice(let c): return c.joined(separator: "|")
         case .reference(let f): return "\(f.rawValue) name"
+        case .referenceList(let f): return "list of \(f.rawValue) names"
         case .doubleList: return "list of numbers"
         case .intList: return "list of integers"
         case .path: return "file path"

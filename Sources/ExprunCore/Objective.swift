@@ -57,7 +57,11 @@ public protocol Schedule: Sendable {
 public struct ScheduleContext: Sendable {
     public var baseLR: Double
     public var totalSteps: Int
-    public init(baseLR: Double, totalSteps: Int) { self.baseLR = baseLR; self.totalSteps = totalSteps }
+    /// Parameters of the schedules this one names (a sequential schedule's parts), by name.
+    public var named: [String: Params]
+    public init(baseLR: Double, totalSteps: Int, named: [String: Params] = [:]) {
+        self.baseLR = baseLR; self.totalSteps = totalSteps; self.named = named
+    }
 }
 
 /// A first-order optimizer over a flat parameter vector (with its block layout).

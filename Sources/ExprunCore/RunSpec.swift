@@ -4,7 +4,12 @@ import Foundation
 public struct ComponentInstance: Sendable, Hashable {
     public var name: String
     public var params: Params
-    public init(name: String, params: Params) { self.name = name; self.params = params }
+    /// Components this one names through list references (a sequential schedule's parts),
+    /// resolved transitively, by name.
+    public var related: [String: Params]
+    public init(name: String, params: Params, related: [String: Params] = [:]) {
+        self.name = name; self.params = params; self.related = related
+    }
 }
 
 /// How minibatch indices are drawn.
