@@ -1,1 +1,215 @@
-print("exprun")
+import Foundation
+import ArgumentParser
+import ExprunCore
+import ExprunConfig
+import ExprunSpec
+import ExprunCatalogue
+import ExprunRunner
+import ExprunStore
+import ExprunReport
+
+/// Exit codes of the contract: 0 all runs completed or diverged, 1 some run failed,
+/// 2 bad config or arguments, 130 interrupted.
+enum Exit {
+    static let ok: Int32 = 0, runFailed: Int32 = 1, badInput: Int32 = 2, interrupted: Int32 = 130
+}
+
+let exprunVersion = "0.1.0"
+
+struct Exprun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exprun",
+        abstract: "Declarative experiment runner for stochastic-optimization research.",
+        version: exprunVersion,
+        subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Merge.self],
+        defaultSubcommand: Run.self)
+}
+
+/// Prints diagnostics (all of them) and exits 2.
+func fail(_ error: Error) -> Never {
+    if let list = error as? DiagnosticList {
+        FileHandle.standardError.write((list.description + "\n").data(using: .utf8)!)
+        let n = list.items.count
+        FileHandle.standardError.write("\(n) problem\(n == 1 ? "" : "s") found; nothing was run or written.\n".data(using: .utf8)!)
+    } else {
+        FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+    }
+    Foundation.exit(Exit.badInput)
+}
+
+func stderr(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
+
+/// Where bundled data sets are exported: $EXPRUN_DATA, else ./data.
+func dataDirectory() -> String {
+    if let d = ProcessInfo.processInfo.environment["EXPRUN_DATA"], !d.isEmpty { return d }
+    return FileManager.default.currentDirectoryPath + "/data"
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run every combination of a config's sweep (resumes finished runs).")
+
+    @Argument(help: "The experiment config (YAML).") var config: String
+    @Option(name: .shortAndLong, help: "Parallel runs (default: all cores).") var jobs: Int?
+    @Option(name: .customLong("set"), help: "Override a value: path=value (a list makes it a sweep axis). Repeatable.")
+    var overrides: [String] = []
+    @Option(help: "Output folder (default: runs/<name>).") var out: String?
+    @Flag(help: "Print the expanded grid and run nothing.") var dryRun = false
+    @Flag(help: "Discard finished runs of this experiment and start over.") var fresh = false
+    @Option(help: "Run only shard I of N (I/N, 0-based), e.g. a SLURM array task; merge afterwards.") var shard: String?
+    @Flag(help: "No progress output and no summary.") var quiet = false
+    @Flag(help: "Stop the sweep at the first failed run.") var failFast = false
+
+    func validate() throws {
+        if let j = jobs, j < 1 { throw ValidationError("--jobs must be >= 1") }
+        if let s = shard, parseShard(s) == nil { throw ValidationError("--shard must be I/N with 0 <= I < N, got '\(s)'") }
+    }
+
+    func run() throws {
+        let experiment: Experiment
+        do { experiment = try ExperimentBuilder.load(path: config, overrides: overrides, dataDirectory: dataDirectory()) }
+        catch { fail(error) }
+        var runs = experiment.runs
+        if let s = shard, let (i, n) = parseShard(s) {
+            runs = runs.enumerated().filter { $0.offset % n == i }.map(\.element)
+        }
+        if dryRun {
+            print(GridTable.render(experiment, runs: runs))
+            return
+        }
+        let outDir = out ?? "runs/\(experiment.name)"
+        let shardDir = outDir + "/shards"
+        let fm = FileManager.default
+        if fresh {
+            try? fm.removeItem(atPath: shardDir)
+            try? fm.removeItem(atPath: outDir + "/results.h5")
+        }
+        try fm.createDirectory(atPath: shardDir, withIntermediateDirectories: true)
+        try experiment.resolvedConfig.write(toFile: outDir + "/config.yaml", atomically: true, encoding: .utf8)
+        let done = Store.completedShardIds(directory: shardDir)
+        let todo = runs.filter { !done.contains($0.runId) }
+        if !quiet && runs.count > todo.count {
+            stderr("resuming: \(runs.count - todo.count) of \(runs.count) runs already finished (use --fresh to start over)")
+        }
+        let runner = SweepRunner(runs: todo, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                 failFast: failFast, quiet: quiet,
+                                 sink: { record in try Store.writeShard(record, directory: shardDir) })
+        let outcome = runner.run()
+        // Merge whatever finished (all of it on success; the finished part on Ctrl-C).
+        // A shard of a SLURM array leaves merging to `exprun merge`.
+        if shard == nil {
+            try mergeResults(experiment: experiment, outDir: outDir)
+            if !quiet, let file = try? ResultsFile(path: outDir + "/results.h5") {
+                let table = SummaryTable.make(file: file, metric: experiment.summaryMetric)
+                let text = table.render(.text)
+                try? text.write(toFile: outDir + "/summary.txt", atomically: true, encoding: .utf8)
+                print(text, terminator: "")
+                print("results: \(outDir)/results.h5")
+            }
+        }
+        if outcome.interrupted { Foundation.exit(Exit.interrupted) }
+        if outcome.failed > 0 { Foundation.exit(Exit.runFailed) }
+    }
+}
+
+func parseShard(_ s: String) -> (Int, Int)? {
+    let parts = s.split(separator: "/")
+    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else { return nil }
+    return (i, n)
+}
+
+/// Merges the experiment's shards into results.h5, in grid order, with provenance.
+func mergeResults(experiment: Experiment, outDir: String) throws {
+    let root = RootInfo(experiment: experiment.name, config: experiment.resolvedConfig, swept: experiment.swept,
+                        indexColumns: experiment.indexColumns, exprunVersion: exprunVersion,
+                        provenance: Provenance.collect(configDirectory: outDir) + [("summary_metric", .string(experiment.summaryMetric))])
+    try Store.merge(shardDirectory: outDir + "/shards", runOrder: experiment.runs.map(\.runId), root: root,
+                    into: outDir + "/results.h5")
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check a config; print every problem as file:line:col.")
+    @Argument(help: "The experiment config (YAML).") var config: String
+    @Option(name: .customLong("set"), help: "Override a value: path=value. Repeatable.") var overrides: [String] = []
+    func run() throws {
+        do {
+            let e = try ExperimentBuilder.load(path: config, overrides: overrides, dataDirectory: dataDirectory())
+            print("\(config): ok (\(e.runs.count) runs)")
+        } catch { fail(error) }
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The catalogue: every component and its parameters.")
+    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, metrics, run) or a kind.")
+    var kind: String?
+    @Flag(help: "Markdown tables (the README catalogue).") var markdown = false
+    func run() throws {
+        if markdown { print(CatalogueText.markdown(), terminator: ""); return }
+        guard let text = CatalogueText.text(filter: kind) else {
+            let all = CatalogueText.sections + Family.allCases.flatMap { Catalogue.decls($0).map(\.kind) }
+            fail(DiagnosticList([Diagnostic(nil, "nothing in the catalogue is called '\(kind ?? "")'",
+                                            suggestion: closestMatch(kind ?? "", in: all))]))
+        }
+        print(text, terminator: "")
+    }
+}
+
+struct Schema: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the JSON Schema of config files.")
+    func run() throws { print(ConfigSchema.json(), terminator: "") }
+}
+
+struct Summary: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The summary table: final metrics, mean and spread over seeds.")
+    @Argument(help: "A results.h5 file.") var results: String
+    @Option(help: "The metric (default: the experiment's summary metric).") var metric: String?
+    @Option(help: "Output format: text, csv, markdown, json.") var format: String = "text"
+    @Option(help: "Summarise the value at this step instead of the final one.") var step: Int?
+    @Option(help: "Summarise the best value over the curve: min or max.") var best: String?
+    func run() throws {
+        guard let fmt = SummaryTable.Format(rawValue: format) else {
+            fail(DiagnosticList([Diagnostic(nil, "unknown format '\(format)'", suggestion: closestMatch(format, in: SummaryTable.Format.allCases.map(\.rawValue)))]))
+        }
+        let file: ResultsFile
+        do { file = try ResultsFile(path: results) } catch { fail(DiagnosticList([Diagnostic(nil, "\(results): cannot open results: \(error)")])) }
+        let defaultMetric = file.rootAttributes.first { $0.0 == "summary_metric" }?.1.asString
+        let m = metric ?? defaultMetric ?? "train_loss"
+        if let id = file.runIds.first, !file.metricNames(id).contains(m) {
+            fail(DiagnosticList([Diagnostic(nil, "\(results): no metric '\(m)'", suggestion: closestMatch(m, in: file.metricNames(id)))]))
+        }
+        var reduction = Reduction.final
+        if let s = step { reduction = .atStep(s) }
+        if let b = best {
+            guard b == "min" || b == "max" else { fail(DiagnosticList([Diagnostic(nil, "--best takes min or max")])) }
+            reduction = .best(minimize: b == "min")
+        }
+        print(SummaryTable.make(file: file, metric: m, reduction: reduction).render(fmt), terminator: "")
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Merge the shards of an output folder into results.h5 (after a SLURM array).")
+    @Argument(help: "The output folder (runs/<name>), holding config.yaml and shards/.") var dir: String
+    func run() throws {
+        let experiment: Experiment
+        do { experiment = try ExperimentBuilder.load(path: dir + "/config.yaml", dataDirectory: dataDirectory()) }
+        catch { fail(error) }
+        try mergeResults(experiment: experiment, outDir: dir)
+        let n = Store.completedShardIds(directory: dir + "/shards").count
+        print("merged \(n) of \(experiment.runs.count) runs into \(dir)/results.h5")
+    }
+}
+
+// Argument errors exit 2 (the contract), not ArgumentParser's 64.
+do {
+    var command = try Exprun.parseAsRoot()
+    try command.run()
+} catch {
+    let code = Exprun.exitCode(for: error)
+    if code == .success {
+        Exprun.exit(withError: error)
+    }
+    if error is ExitCode { Exprun.exit(withError: error) }
+    FileHandle.standardError.write((Exprun.fullMessage(for: error) + "\n").data(using: .utf8)!)
+    Foundation.exit(code == .validationFailure ? Exit.badInput : Exit.runFailed)
+}

@@ -1,0 +1,57 @@
+# exprun: two commands do everything on a fresh machine.
+#   make run    install what is missing, build, run configs/sea_omd.yaml
+#   make test   install what is missing, build, run every test (Swift and Python)
+# Also: make build, make data, make bench, make schema, make readme-catalogue, make clean.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+# One release build serves the CLI, the tests and the benchmarks (-enable-testing lets the
+# test targets link against release modules).
+BUILD_FLAGS := -c release -Xswiftc -enable-testing
+EXPRUN := .build/release/exprun
+APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config
+PY_MODULES := h5py pandas sklearn:scikit-learn jsonschema xarray pytest numpy scipy
+CONFIG ?= configs/sea_omd.yaml
+
+.PHONY: run test build deps system-deps python-deps data bench schema readme-catalogue clean
+
+run: build data
+	$(EXPRUN) $(CONFIG)
+
+test: build data
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --parallel --num-workers 2 2>&1 | tee .build/swift-test.log | grep -vE '^(Test|􀟈|􁁛).*(started|passed)' ; test $${PIPESTATUS[0]} -eq 0
+	EXPRUN=$(EXPRUN) python3 -m pytest -q tests/python
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+
+deps: system-deps python-deps
+
+# System libraries: installed only when missing (root on the CI machine).
+system-deps:
+	@if ! pkg-config --exists hdf5 openblas || ! command -v h5dump >/dev/null; then \
+	  echo "installing $(APT_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+# Python packages for the interop tests, the data export and the reference checks.
+python-deps:
+	@missing=""; for m in $(PY_MODULES); do mod=$${m%%:*}; pkg=$${m#*:}; \
+	  python3 -c "import $$mod" 2>/dev/null || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then echo "pip install$$missing"; python3 -m pip install -q $$missing; fi
+
+# The bundled scikit-learn data sets, exported once into data/ (git ignores it).
+data: python-deps
+	@python3 scripts/export_sklearn_data.py data
+
+bench: build
+	bash bench/run.sh
+
+schema: build
+	$(EXPRUN) schema > schemas/exprun-config.schema.json
+
+readme-catalogue: build
+	python3 scripts/update_readme_catalogue.py $(EXPRUN)
+
+clean:
+	rm -rf .build runs/*/

@@ -1,0 +1,122 @@
+import Foundation
+import ExprunCore
+import ExprunCatalogue
+
+/// The JSON Schema of config files, generated from the catalogue's declarations (the same
+/// ones that drive validation), so editors and `jsonschema` agree with `exprun validate`.
+public enum ConfigSchema {
+    public static func json() -> String {
+        let data = try! JSONSerialization.data(withJSONObject: schema(), options: [.prettyPrinted, .sortedKeys])
+        return String(data: data, encoding: .utf8)! + "\n"
+    }
+
+    static func schema() -> [String: Any] {
+        var properties: [String: Any] = [
+            "name": ["type": "string", "pattern": "^[^/]+$", "description": "experiment name; output goes to runs/<name>"],
+            "description": ["type": "string"],
+            "seeds": ["description": "number of seeds (0..n-1), a list of seeds, or {range: [a, b]}",
+                      "anyOf": [["type": "integer", "minimum": 1],
+                                ["type": "array", "items": ["type": "integer", "minimum": 0], "minItems": 1],
+                                sweepHelper("range")]],
+            "run": runSchema(),
+            "sweep": sweepSchema(),
+            "summary": ["type": "object", "properties": ["metric": ["type": "string"]], "additionalProperties": false],
+        ]
+        for family in Family.allCases {
+            properties[family.section] = [
+                "type": "object",
+                "description": "named \(family.rawValue) components",
+                "additionalProperties": ["oneOf": Catalogue.decls(family).map(componentSchema)],
+            ]
+        }
+        return [
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://exprun.dev/schemas/exprun-config.schema.json",
+            "title": "exprun experiment config",
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": false,
+        ]
+    }
+
+    static func componentSchema(_ decl: ComponentDecl) -> [String: Any] {
+        var props: [String: Any] = ["kind": ["const": decl.kind, "description": decl.doc]]
+        for p in decl.params { props[p.name] = paramSchema(p) }
+        return ["type": "object", "title": "\(decl.family.rawValue) \(decl.kind)", "properties": props,
+                "required": ["kind"] + decl.params.filter(\.required).map(\.name), "additionalProperties": false]
+    }
+
+    static func numberSchema(_ type: String, _ r: ValueRange) -> [String: Any] {
+        var s: [String: Any] = ["type": type]
+        if let lo = r.min { s[r.minOpen ? "exclusiveMinimum" : "minimum"] = lo }
+        if let hi = r.max { s[r.maxOpen ? "exclusiveMaximum" : "maximum"] = hi }
+        return s
+    }
+
+    static func paramSchema(_ p: ParamDecl) -> [String: Any] {
+        var s: [String: Any]
+        switch p.type {
+        case .double: s = numberSchema("number", p.range)
+        case .int: s = numberSchema("integer", p.range)
+        case .bool: s = ["type": "boolean"]
+        case .string, .path, .reference: s = ["type": "string"]
+        case .choice(let options): s = ["enum": options]
+        case .referenceList: s = ["type": "array", "items": ["type": "string"]]
+        case .doubleList: s = ["type": "array", "items": numberSchema("number", p.range)]
+        case .intList: s = ["type": "array", "items": numberSchema("integer", p.range)]
+        }
+        s["description"] = p.doc + (p.defaultValue.map { " (default \($0.canonical))" } ?? "")
+        if !p.required && p.defaultValue == nil { return ["anyOf": [s, ["type": "null"]], "description": p.doc] }
+        return s
+    }
+
+    static func sweepHelper(_ name: String) -> [String: Any] {
+        ["type": "object", "properties": [name: ["type": "array", "items": ["type": "number"], "minItems": 2, "maxItems": 3]],
+         "required": [name], "additionalProperties": false]
+    }
+
+    static func axisValues() -> [String: Any] {
+        ["anyOf": [["type": "array", "minItems": 1], ["type": ["number", "string", "boolean"]]]
+            + SweepValues.helpers.map(sweepHelper)]
+    }
+
+    static func sweepSchema() -> [String: Any] {
+        let roles = ExperimentBuilder.roles.filter { $0 != "run" }
+        let axisPattern = "^((" + roles.joined(separator: "|") + ")(\\.[A-Za-z0-9_]+)?|run\\.(" + RunSection.keys.joined(separator: "|") + "))$"
+        let zipGroup: [String: Any] = ["type": "object", "minProperties": 1,
+                                       "patternProperties": [axisPattern: axisValues()], "additionalProperties": false]
+        return ["type": "object",
+                "description": "axes of the grid: a role (component names) or role.parameter; zip pairs axes",
+                "properties": ["zip": ["anyOf": [zipGroup, ["type": "array", "items": zipGroup]]]],
+                "patternProperties": [axisPattern: axisValues()],
+                "additionalProperties": false]
+    }
+
+    static func runSchema() -> [String: Any] {
+        var props: [String: Any] = [:]
+        for p in RunSection.decl.params {
+            switch p.name {
+            case "batch_size":
+                props[p.name] = ["description": p.doc, "anyOf": [["type": "integer", "minimum": 1], ["const": "full"]]]
+            case "log":
+                props[p.name] = ["description": p.doc, "type": "object", "additionalProperties": false,
+                                 "properties": ["every": ["type": "integer", "minimum": 1],
+                                                "points": ["type": "integer", "minimum": 2],
+                                                "scale": ["enum": ["linear", "log"]]]]
+            case "views":
+                props[p.name] = ["description": p.doc, "type": "array", "items": ["enum": ViewKind.allCases.map(\.rawValue)]]
+            case "metrics":
+                props[p.name] = ["description": p.doc, "type": "array", "minItems": 1,
+                                 "items": ["enum": Catalogue.metrics.map(\.name)]]
+            case "stop":
+                props[p.name] = ["description": p.doc, "type": "object", "required": ["metric"], "additionalProperties": false,
+                                 "properties": ["metric": ["type": "string"], "below": ["type": "number"], "above": ["type": "number"]]]
+            case "sampling":
+                props[p.name] = paramSchema(p)
+            default:
+                props[p.name] = paramSchema(p)
+            }
+        }
+        return ["type": "object", "properties": props, "additionalProperties": false]
+    }
+}

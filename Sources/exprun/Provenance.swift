@@ -1,0 +1,46 @@
+import Foundation
+import ExprunCore
+import ExprunStore
+
+/// Where and with what a sweep ran, stored in the root attributes of results.h5.
+enum Provenance {
+    static func collect(configDirectory: String) -> [(String, Value)] {
+        var out: [(String, Value)] = []
+        out.append(("host", .string(ProcessInfo.processInfo.hostName)))
+        out.append(("cpu_model", .string(cpuModel())))
+        out.append(("cpu_cores", .int(ProcessInfo.processInfo.activeProcessorCount)))
+        out.append(("hdf5_version", .string(Store.hdf5Version)))
+        out.append(("blas", .string(BLAS.configuration)))
+        out.append(("os", .string(ProcessInfo.processInfo.operatingSystemVersionString)))
+        if let commit = gitCommit(FileManager.default.currentDirectoryPath) { out.append(("git_commit", .string(commit))) }
+        return out
+    }
+
+    static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        }
+        return "unknown"
+    }
+
+    /// The commit of the git repository holding the config, with "+dirty" when it has changes.
+    static func gitCommit(_ dir: String) -> String? {
+        func git(_ args: [String]) -> String? {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            p.arguments = ["-C", dir] + args
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = FileHandle.nullDevice
+            do { try p.run() } catch { return nil }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { return nil }
+            return String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let head = git(["rev-parse", "HEAD"]) else { return nil }
+        let dirty = !(git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
+        return head + (dirty ? "+dirty" : "")
+    }
+}
