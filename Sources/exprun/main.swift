@@ -90,7 +90,7 @@ struct Run: ParsableCommand {
         if !quiet && runs.count > todo.count {
             stderr("resuming: \(runs.count - todo.count) of \(runs.count) runs already finished (use --fresh to start over)")
         }
-        let runner = SweepRunner(runs: todo, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+        let runner = SweepRunner(specs: todo, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                  failFast: failFast, quiet: quiet,
                                  sink: { record in try Store.writeShard(record, directory: shardDir) })
         let outcome = runner.run()
@@ -107,7 +107,7 @@ struct Run: ParsableCommand {
             }
         }
         if outcome.interrupted { Foundation.exit(Exit.interrupted) }
-        if outcome.failed > 0 { Foundation.exit(Exit.runFailed) }
+        if outcome.hasFailures { Foundation.exit(Exit.runFailed) }
     }
 }
 
