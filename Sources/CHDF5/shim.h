@@ -22,4 +22,10 @@ static inline hid_t exprun_H5P_OBJECT_COPY(void) { return H5P_OBJECT_COPY; }
 static inline hid_t exprun_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
 static inline hsize_t exprun_H5S_UNLIMITED(void) { return H5S_UNLIMITED; }
 static inline hid_t exprun_H5S_ALL(void) { return H5S_ALL; }
+static inline hid_t exprun_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t exprun_H5T_STD_I8LE(void) { return H5T_STD_I8LE; }
+static inline hid_t exprun_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline hid_t exprun_H5P_DEFAULT(void) { return H5P_DEFAULT; }
+static inline unsigned exprun_H5P_CRT_ORDER_TRACKED(void) { return H5P_CRT_ORDER_TRACKED; }
+static inline unsigned exprun_H5P_CRT_ORDER_INDEXED(void) { return H5P_CRT_ORDER_INDEXED; }
 #endif

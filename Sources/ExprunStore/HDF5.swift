@@ -1,0 +1,640 @@
+// A thin wrapper of our own over the HDF5 C library: files, groups, 1-D datasets and attributes
+// of Int64 / Float64 / bool / variable-length UTF-8 strings, and one compound table. This file
+// is the only place in exprun that calls HDF5.
+//
+// Why every file is written in two steps (temporary name, close, then rename):
+// an HDF5 file is a tree of blocks whose superblock, object headers and B-trees are updated in
+// place and flushed only when the file is closed. A process killed (kill -9, OOM killer, SLURM
+// time limit) while a file is open for writing usually leaves a file HDF5 cannot open at all
+// ("truncated file", bad superblock EOF), not one with a few runs missing. So shards and
+// results.h5 are first written under a temporary name in the same directory (".tmp-...") and
+// closed, and only then renamed to their final name. rename(2) within one filesystem is atomic:
+// a reader, or a resume after a crash, sees either no file or a complete one. Stale temporary
+// files are swept by `Store.completedShardIds`.
+//
+// Locking: the HDF5 library serializes its API calls itself (Debian builds it thread-safe),
+// but we take one process-wide lock around every public Store/ResultsFile operation anyway, so
+// a sequence of calls (create, write, close) is never interleaved with another thread's. The
+// functions in `HDF5` assume the caller holds that lock and never take it themselves, so they
+// nest freely.
+
+import CHDF5
+import ExprunCore
+import Foundation
+
+/// An error from the results store (HDF5 or the filesystem), with a message saying what failed.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A 1-D array of one HDF5 element type: the payload of a dataset, an array attribute or a
+/// column of the index table.
+enum H5Array: Equatable {
+    case ints([Int])
+    case doubles([Double])
+    case bools([Bool])
+    case strings([String])
+
+    var count: Int {
+        switch self {
+        case .ints(let v): return v.count
+        case .doubles(let v): return v.count
+        case .bools(let v): return v.count
+        case .strings(let v): return v.count
+        }
+    }
+
+    /// The elements as configuration values.
+    var values: [Value] {
+        switch self {
+        case .ints(let v): return v.map { .int($0) }
+        case .doubles(let v): return v.map { .double($0) }
+        case .bools(let v): return v.map { .bool($0) }
+        case .strings(let v): return v.map { .string($0) }
+        }
+    }
+
+    /// The narrowest element type that holds every value of a list: int64 if all are ints,
+    /// float64 if all are numbers, bool if all are bools, otherwise strings (canonical text;
+    /// nested lists too). An empty list is an empty string array.
+    init(list: [Value]) {
+        if list.isEmpty {
+            self = .strings([])
+        } else if list.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
+            self = .ints(list.map { $0.asInt! })
+        } else if list.allSatisfy({ $0.asDouble != nil }) {
+            self = .doubles(list.map { $0.asDouble! })
+        } else if list.allSatisfy({ $0.asBool != nil }) {
+            self = .bools(list.map { $0.asBool! })
+        } else {
+            self = .strings(list.map { $0.canonical })
+        }
+    }
+}
+
+/// Calls into HDF5. Every function assumes the caller holds `HDF5.lock` (see `locked`).
+enum HDF5 {
+    /// The one process-wide lock around HDF5 use.
+    static let lock = NSLock()
+    /// Arrays longer than this are chunked (this many elements per chunk) and compressed.
+    static let chunkLength = 4096
+    /// Deflate (gzip) level of compressed arrays.
+    static let deflateLevel: UInt32 = 4
+
+    static var defaultList: hid_t { exprun_H5P_DEFAULT() }
+
+    /// Runs `body` holding the process-wide HDF5 lock.
+    static func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        // The library is built thread-safe, so its error stack (and whether it prints itself to
+        // stderr) is per thread: silence it on whichever thread we are; errors become StoreError.
+        H5Eset_auto2(exprun_H5E_DEFAULT(), nil, nil)
+        return try body()
+    }
+
+    // MARK: Errors
+
+    /// A StoreError for `what`, with the innermost and outermost messages of HDF5's error stack.
+    static func failure(_ what: String) -> StoreError {
+        var messages: [String] = []
+        withUnsafeMutablePointer(to: &messages) { list in
+            // Upward: from the deepest function (the actual cause) to the API call.
+            _ = H5Ewalk2(exprun_H5E_DEFAULT(), H5E_WALK_UPWARD, { _, entry, data in
+                guard let entry, let data, let text = entry.pointee.desc else { return 0 }
+                let message = String(cString: text)
+                if !message.isEmpty { data.assumingMemoryBound(to: [String].self).pointee.append(message) }
+                return 0
+            }, list)
+        }
+        H5Eclear2(exprun_H5E_DEFAULT())
+        var detail = messages.first ?? "unknown HDF5 error"
+        if let outer = messages.last, messages.count > 1, outer != detail { detail += " (\(outer))" }
+        return StoreError("\(what): \(detail)")
+    }
+
+    /// Returns `id`, or throws if HDF5 signalled failure with a negative id.
+    @discardableResult
+    static func id(_ id: hid_t, _ what: @autoclosure () -> String) throws -> hid_t {
+        if id < 0 { throw failure(what()) }
+        return id
+    }
+
+    /// Throws if HDF5 signalled failure with a negative status.
+    static func ok(_ status: herr_t, _ what: @autoclosure () -> String) throws {
+        if status < 0 { throw failure(what()) }
+    }
+
+    /// Throws unless `name` can be one link of an HDF5 path.
+    static func checkLinkName(_ name: String, _ what: String) throws {
+        if name.isEmpty || name == "." || name.contains("/") || name.utf8.contains(0) {
+            throw StoreError("\(what) '\(name)' cannot be an HDF5 name (empty, '.', or contains '/')")
+        }
+    }
+
+    // MARK: Files
+
+    /// Track creation order of links and attributes, so runs, metrics and attributes read back in
+    /// the order they were written (HDF5 otherwise lists them by name).
+    private static var creationOrder: UInt32 { exprun_H5P_CRT_ORDER_TRACKED() | exprun_H5P_CRT_ORDER_INDEXED() }
+
+    private static func fileAccessList() throws -> hid_t {
+        let fapl = try id(H5Pcreate(exprun_H5P_FILE_ACCESS()), "cannot create file access list")
+        do {
+            // Closing a file closes everything still open in it, so close() really releases it.
+            try ok(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "cannot set close degree")
+            // No flock(): files are never shared while being written (temporary name + rename),
+            // and flock fails on some cluster filesystems.
+            try ok(H5Pset_file_locking(fapl, false, true), "cannot disable file locking")
+            try ok(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110), "cannot set format bounds")
+        } catch {
+            H5Pclose(fapl)
+            throw error
+        }
+        return fapl
+    }
+
+    /// Creates (truncating) an HDF5 file for writing; close it with `closeFile`.
+    static func createFile(_ path: String) throws -> hid_t {
+        let fcpl = try id(H5Pcreate(exprun_H5P_FILE_CREATE()), "cannot create file creation list")
+        defer { H5Pclose(fcpl) }
+        try ok(H5Pset_link_creation_order(fcpl, creationOrder), "cannot track link order")
+        try ok(H5Pset_attr_creation_order(fcpl, creationOrder), "cannot track attribute order")
+        let fapl = try fileAccessList()
+        defer { H5Pclose(fapl) }
+        return try id(H5Fcreate(path, exprun_H5F_ACC_TRUNC(), fcpl, fapl), "cannot create HDF5 file \(path)")
+    }
+
+    /// Opens an existing HDF5 file read-only; close it with `closeFile`.
+    static func openFile(_ path: String) throws -> hid_t {
+        let fapl = try fileAccessList()
+        defer { H5Pclose(fapl) }
+        return try id(H5Fopen(path, exprun_H5F_ACC_RDONLY(), fapl), "cannot open HDF5 file \(path)")
+    }
+
+    static func closeFile(_ file: hid_t) throws {
+        try ok(H5Fclose(file), "cannot close HDF5 file")
+    }
+
+    // MARK: Groups and links
+
+    /// Creates a group `name` in `location` (a file or group); close it with H5Gclose.
+    static func createGroup(_ location: hid_t, _ name: String) throws -> hid_t {
+        try checkLinkName(name, "group name")
+        let gcpl = try id(H5Pcreate(exprun_H5P_GROUP_CREATE()), "cannot create group creation list")
+        defer { H5Pclose(gcpl) }
+        try ok(H5Pset_link_creation_order(gcpl, creationOrder), "cannot track link order")
+        try ok(H5Pset_attr_creation_order(gcpl, creationOrder), "cannot track attribute order")
+        // No timestamps in object headers: the same run always gives the same objects.
+        try ok(H5Pset_obj_track_times(gcpl, false), "cannot turn off time tracking")
+        return try id(H5Gcreate2(location, name, defaultList, gcpl, defaultList), "cannot create group '\(name)'")
+    }
+
+    /// Opens the group at `path` (relative to `location`); close it with H5Gclose.
+    static func openGroup(_ location: hid_t, _ path: String) throws -> hid_t {
+        try id(H5Gopen2(location, path, defaultList), "cannot open group '\(path)'")
+    }
+
+    /// Whether every link of `components`, taken as a path from `location`, exists.
+    static func exists(_ location: hid_t, _ components: [String]) -> Bool {
+        var path = ""
+        for component in components {
+            if component.isEmpty || component.contains("/") { return false }
+            path = path.isEmpty ? component : path + "/" + component
+            if H5Lexists(location, path, defaultList) <= 0 {
+                H5Eclear2(exprun_H5E_DEFAULT())
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The links of a group in creation order (name order when the group does not track it),
+    /// each with whether it is a group (otherwise a dataset or another object).
+    static func children(_ group: hid_t) throws -> [(name: String, isGroup: Bool)] {
+        var names: [String] = []
+        func iterate(_ index: H5_index_t) -> herr_t {
+            names.removeAll()
+            return withUnsafeMutablePointer(to: &names) { list in
+                H5Literate(group, index, H5_ITER_INC, nil, { _, name, _, data in
+                    guard let name, let data else { return -1 }
+                    data.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                    return 0
+                }, list)
+            }
+        }
+        if iterate(H5_INDEX_CRT_ORDER) < 0 {
+            H5Eclear2(exprun_H5E_DEFAULT())
+            try ok(iterate(H5_INDEX_NAME), "cannot list group members")
+        }
+        return try names.map { name in
+            let object = try id(H5Oopen(group, name, defaultList), "cannot open '\(name)'")
+            defer { H5Oclose(object) }
+            return (name, H5Iget_type(object) == H5I_GROUP)
+        }
+    }
+
+    // MARK: Types
+
+    /// Variable-length UTF-8 string (h5py reads it as `str`); close with H5Tclose.
+    static func stringType() throws -> hid_t {
+        let type = try id(H5Tcopy(exprun_H5T_C_S1()), "cannot create string type")
+        guard H5Tset_size(type, exprun_H5T_VARIABLE()) >= 0, H5Tset_cset(type, H5T_CSET_UTF8) >= 0 else {
+            H5Tclose(type)
+            throw failure("cannot create string type")
+        }
+        return type
+    }
+
+    /// The enum over int8 {FALSE = 0, TRUE = 1} that h5py reads as numpy bool; close with H5Tclose.
+    static func boolType() throws -> hid_t {
+        let type = try id(H5Tenum_create(exprun_H5T_NATIVE_INT8()), "cannot create bool type")
+        var no: Int8 = 0, yes: Int8 = 1
+        guard H5Tenum_insert(type, "FALSE", &no) >= 0, H5Tenum_insert(type, "TRUE", &yes) >= 0 else {
+            H5Tclose(type)
+            throw failure("cannot create bool type")
+        }
+        return type
+    }
+
+    /// Whether an enum type is h5py's bool: exactly the members FALSE and TRUE.
+    static func isBoolEnum(_ type: hid_t) -> Bool {
+        guard H5Tget_nmembers(type) == 2 else { return false }
+        var names = Set<String>()
+        for member in 0..<UInt32(2) {
+            guard let name = H5Tget_member_name(type, member) else { return false }
+            names.insert(String(cString: name))
+            H5free_memory(name)
+        }
+        return names == ["FALSE", "TRUE"]
+    }
+
+    /// Calls `body(memoryType, fileType, elements)` with the array laid out as HDF5 expects it in
+    /// memory (strings as an array of C string pointers). The pointer is never nil, even for an
+    /// empty array (HDF5 rejects a null buffer).
+    static func withElements<T>(_ array: H5Array,
+                                _ body: (hid_t, hid_t, UnsafeRawPointer) throws -> T) throws -> T {
+        func call<E>(_ elements: [E], _ memory: hid_t, _ file: hid_t) throws -> T {
+            if elements.isEmpty {
+                var placeholder: Int64 = 0
+                return try withUnsafeBytes(of: &placeholder) { try body(memory, file, $0.baseAddress!) }
+            }
+            return try elements.withUnsafeBytes { try body(memory, file, $0.baseAddress!) }
+        }
+        switch array {
+        case .ints(let values):
+            return try call(values.map { Int64($0) }, exprun_H5T_NATIVE_INT64(), exprun_H5T_STD_I64LE())
+        case .doubles(let values):
+            return try call(values, exprun_H5T_NATIVE_DOUBLE(), exprun_H5T_IEEE_F64LE())
+        case .bools(let values):
+            let type = try boolType()
+            defer { H5Tclose(type) }
+            return try call(values.map { Int8($0 ? 1 : 0) }, type, type)
+        case .strings(let values):
+            let type = try stringType()
+            defer { H5Tclose(type) }
+            let pointers = values.map { UnsafePointer(strdup($0)) }
+            defer { for pointer in pointers { free(UnsafeMutablePointer(mutating: pointer)) } }
+            return try call(pointers, type, type)
+        }
+    }
+
+    /// Reads `count` elements of file type `fileType` through `read(memoryType, buffer)` (an
+    /// H5Aread or H5Dread). Integers come back as int64, floats as float64, strings as String.
+    static func readElements(fileType: hid_t, space: hid_t, count: Int, what: String,
+                             read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> H5Array {
+        func numbers<E: Numeric>(_ zero: E, _ memory: hid_t) throws -> [E] {
+            var buffer = [E](repeating: zero, count: count)
+            if count > 0 {
+                try ok(buffer.withUnsafeMutableBytes { read(memory, $0.baseAddress!) }, "cannot read \(what)")
+            }
+            return buffer
+        }
+        switch H5Tget_class(fileType) {
+        case H5T_INTEGER:
+            return .ints(try numbers(Int64(0), exprun_H5T_NATIVE_INT64()).map { Int($0) })
+        case H5T_FLOAT:
+            return .doubles(try numbers(0.0, exprun_H5T_NATIVE_DOUBLE()))
+        case H5T_ENUM where isBoolEnum(fileType):
+            let type = try boolType()
+            defer { H5Tclose(type) }
+            return .bools(try numbers(Int8(0), type).map { $0 != 0 })
+        case H5T_STRING where H5Tis_variable_str(fileType) > 0:
+            let type = try stringType()
+            defer { H5Tclose(type) }
+            var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+            guard count > 0 else { return .strings([]) }
+            try ok(pointers.withUnsafeMutableBytes { read(type, $0.baseAddress!) }, "cannot read \(what)")
+            let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+            _ = pointers.withUnsafeMutableBytes { H5Dvlen_reclaim(type, space, defaultList, $0.baseAddress!) }
+            return .strings(strings)
+        case H5T_STRING:
+            // Fixed-length strings (e.g. numpy bytes written by other tools): NUL or space padded.
+            let size = H5Tget_size(fileType)
+            let type = try id(H5Tcopy(fileType), "cannot copy string type")
+            defer { H5Tclose(type) }
+            var bytes = [UInt8](repeating: 0, count: count * size)
+            if count > 0 {
+                try ok(bytes.withUnsafeMutableBytes { read(type, $0.baseAddress!) }, "cannot read \(what)")
+            }
+            return .strings((0..<count).map { index in
+                var field = bytes[(index * size)..<((index + 1) * size)]
+                if let end = field.firstIndex(of: 0) { field = field[..<end] }
+                return String(decoding: field, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            })
+        default:
+            throw StoreError("cannot read \(what): unsupported HDF5 element type")
+        }
+    }
+
+    // MARK: Attributes
+
+    /// Writes attribute `name` on `object`: int -> int64, double -> float64, string -> vlen UTF-8,
+    /// bool -> enum {FALSE, TRUE} over int8, list -> 1-D array of the narrowest element type.
+    static func writeAttribute(_ object: hid_t, _ name: String, _ value: Value) throws {
+        let array: H5Array
+        let scalar: Bool
+        switch value {
+        case .int(let v): array = .ints([v]); scalar = true
+        case .double(let v): array = .doubles([v]); scalar = true
+        case .bool(let v): array = .bools([v]); scalar = true
+        case .string(let v): array = .strings([v]); scalar = true
+        case .list(let list): array = H5Array(list: list); scalar = false
+        }
+        var length = hsize_t(array.count)
+        let space = try id(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &length, nil),
+                           "cannot create dataspace for attribute '\(name)'")
+        defer { H5Sclose(space) }
+        try withElements(array) { memory, file, elements in
+            let attribute = try id(H5Acreate2(object, name, file, space, defaultList, defaultList),
+                                   "cannot create attribute '\(name)'")
+            defer { H5Aclose(attribute) }
+            try ok(H5Awrite(attribute, memory, elements), "cannot write attribute '\(name)'")
+        }
+    }
+
+    /// Reads attribute `name` of `object` back as the Value `writeAttribute` was given (a 1-D
+    /// array attribute is a list; lists of mixed numbers come back as doubles).
+    static func readAttribute(_ object: hid_t, _ name: String) throws -> Value {
+        let attribute = try id(H5Aopen(object, name, defaultList), "cannot open attribute '\(name)'")
+        defer { H5Aclose(attribute) }
+        let space = try id(H5Aget_space(attribute), "cannot read dataspace of attribute '\(name)'")
+        defer { H5Sclose(space) }
+        let type = try id(H5Aget_type(attribute), "cannot read type of attribute '\(name)'")
+        defer { H5Tclose(type) }
+        let shape = H5Sget_simple_extent_type(space)
+        let count = shape == H5S_NULL ? 0 : Int(H5Sget_simple_extent_npoints(space))
+        let array = try readElements(fileType: type, space: space, count: count, what: "attribute '\(name)'") {
+            H5Aread(attribute, $0, $1)
+        }
+        if shape == H5S_SCALAR, let value = array.values.first { return value }
+        return .list(array.values)
+    }
+
+    /// Whether `object` has an attribute `name`.
+    static func hasAttribute(_ object: hid_t, _ name: String) -> Bool {
+        let answer = H5Aexists(object, name)
+        if answer < 0 { H5Eclear2(exprun_H5E_DEFAULT()) }
+        return answer > 0
+    }
+
+    /// Attribute names of `object` in creation order (name order when it is not tracked).
+    static func attributeNames(_ object: hid_t) throws -> [String] {
+        var names: [String] = []
+        func iterate(_ index: H5_index_t) -> herr_t {
+            names.removeAll()
+            return withUnsafeMutablePointer(to: &names) { list in
+                H5Aiterate2(object, index, H5_ITER_INC, nil, { _, name, _, data in
+                    guard let name, let data else { return -1 }
+                    data.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                    return 0
+                }, list)
+            }
+        }
+        if iterate(H5_INDEX_CRT_ORDER) < 0 {
+            H5Eclear2(exprun_H5E_DEFAULT())
+            try ok(iterate(H5_INDEX_NAME), "cannot list attributes")
+        }
+        return names
+    }
+
+    /// Every attribute of `object`, in creation order.
+    static func readAttributes(_ object: hid_t) throws -> [(String, Value)] {
+        try attributeNames(object).map { ($0, try readAttribute(object, $0)) }
+    }
+
+    // MARK: Datasets
+
+    /// A dataset creation list: contiguous for short arrays; chunked (`chunkLength`) and deflate
+    /// compressed for long ones (with byte shuffling first for numbers, which groups the similar
+    /// exponent bytes of neighbouring floats and compresses them much better).
+    private static func datasetCreationList(length: Int, numeric: Bool) throws -> hid_t {
+        let dcpl = try id(H5Pcreate(exprun_H5P_DATASET_CREATE()), "cannot create dataset creation list")
+        do {
+            try ok(H5Pset_obj_track_times(dcpl, false), "cannot turn off time tracking")
+            if length > chunkLength {
+                var chunk = hsize_t(chunkLength)
+                try ok(H5Pset_chunk(dcpl, 1, &chunk), "cannot set chunking")
+                if numeric { try ok(H5Pset_shuffle(dcpl), "cannot set shuffle filter") }
+                try ok(H5Pset_deflate(dcpl, deflateLevel), "cannot set deflate filter")
+            }
+        } catch {
+            H5Pclose(dcpl)
+            throw error
+        }
+        return dcpl
+    }
+
+    /// Writes the 1-D dataset `name` in `location`.
+    static func writeDataset(_ location: hid_t, _ name: String, _ array: H5Array) throws {
+        try checkLinkName(name, "dataset name")
+        var length = hsize_t(array.count)
+        let space = try id(H5Screate_simple(1, &length, nil), "cannot create dataspace for '\(name)'")
+        defer { H5Sclose(space) }
+        let numeric: Bool
+        if case .strings = array { numeric = false } else { numeric = true }
+        let dcpl = try datasetCreationList(length: array.count, numeric: numeric)
+        defer { H5Pclose(dcpl) }
+        try withElements(array) { memory, file, elements in
+            let dataset = try id(H5Dcreate2(location, name, file, space, defaultList, dcpl, defaultList),
+                                 "cannot create dataset '\(name)'")
+            defer { H5Dclose(dataset) }
+            try ok(H5Dwrite(dataset, memory, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, elements),
+                   "cannot write dataset '\(name)'")
+        }
+    }
+
+    /// Reads the dataset at `path` (relative to `location`), flattened to 1-D.
+    static func readDataset(_ location: hid_t, _ path: String) throws -> H5Array {
+        let dataset = try id(H5Dopen2(location, path, defaultList), "cannot open dataset '\(path)'")
+        defer { H5Dclose(dataset) }
+        let space = try id(H5Dget_space(dataset), "cannot read dataspace of '\(path)'")
+        defer { H5Sclose(space) }
+        let type = try id(H5Dget_type(dataset), "cannot read type of '\(path)'")
+        defer { H5Tclose(type) }
+        let count = Int(H5Sget_simple_extent_npoints(space))
+        return try readElements(fileType: type, space: space, count: count, what: "dataset '\(path)'") {
+            H5Dread(dataset, $0, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, $1)
+        }
+    }
+
+    /// How a dataset is stored: whether it is chunked, its filters, and its bytes on disk.
+    static func storage(_ location: hid_t, _ path: String) throws -> (chunked: Bool, filters: Int, bytes: Int) {
+        let dataset = try id(H5Dopen2(location, path, defaultList), "cannot open dataset '\(path)'")
+        defer { H5Dclose(dataset) }
+        let dcpl = try id(H5Dget_create_plist(dataset), "cannot read creation list of '\(path)'")
+        defer { H5Pclose(dcpl) }
+        return (H5Pget_layout(dcpl) == H5D_CHUNKED, Int(H5Pget_nfilters(dcpl)), Int(H5Dget_storage_size(dataset)))
+    }
+
+    // MARK: Tables (compound datasets)
+
+    /// Writes a 1-D compound dataset: one row per element, one field per column (all columns the
+    /// same length). h5py reads it as a numpy structured array, pandas as a DataFrame.
+    static func writeTable(_ location: hid_t, _ name: String, columns: [(name: String, data: H5Array)]) throws {
+        try checkLinkName(name, "table name")
+        let rows = columns.first?.data.count ?? 0
+        guard columns.allSatisfy({ $0.data.count == rows }) else {
+            throw StoreError("table '\(name)': columns of different lengths")
+        }
+        let stringType = try stringType()
+        defer { H5Tclose(stringType) }
+        let boolType = try boolType()
+        defer { H5Tclose(boolType) }
+        // Packed row layout: 8 bytes per number or string pointer, 1 per bool.
+        var offsets: [Int] = []
+        var rowSize = 0
+        for column in columns {
+            offsets.append(rowSize)
+            if case .bools = column.data { rowSize += 1 } else { rowSize += 8 }
+        }
+        let type = try id(H5Tcreate(H5T_COMPOUND, max(rowSize, 1)), "cannot create table type")
+        defer { H5Tclose(type) }
+        var buffer = [UInt8](repeating: 0, count: max(rows * rowSize, 8))
+        var strings: [UnsafeMutablePointer<CChar>?] = []
+        defer { for pointer in strings { free(pointer) } }
+        try buffer.withUnsafeMutableBytes { raw in
+            for (column, offset) in zip(columns, offsets) {
+                let memberType: hid_t
+                switch column.data {
+                case .ints(let values):
+                    memberType = exprun_H5T_NATIVE_INT64()
+                    for (row, v) in values.enumerated() {
+                        raw.storeBytes(of: Int64(v), toByteOffset: row * rowSize + offset, as: Int64.self)
+                    }
+                case .doubles(let values):
+                    memberType = exprun_H5T_NATIVE_DOUBLE()
+                    for (row, v) in values.enumerated() {
+                        raw.storeBytes(of: v, toByteOffset: row * rowSize + offset, as: Double.self)
+                    }
+                case .bools(let values):
+                    memberType = boolType
+                    for (row, v) in values.enumerated() {
+                        raw.storeBytes(of: Int8(v ? 1 : 0), toByteOffset: row * rowSize + offset, as: Int8.self)
+                    }
+                case .strings(let values):
+                    memberType = stringType
+                    for (row, v) in values.enumerated() {
+                        let pointer = strdup(v)
+                        strings.append(pointer)
+                        raw.storeBytes(of: pointer, toByteOffset: row * rowSize + offset,
+                                       as: UnsafeMutablePointer<CChar>?.self)
+                    }
+                }
+                try ok(H5Tinsert(type, column.name, offset, memberType), "cannot add column '\(column.name)'")
+            }
+        }
+        var length = hsize_t(rows)
+        let space = try id(H5Screate_simple(1, &length, nil), "cannot create dataspace for '\(name)'")
+        defer { H5Sclose(space) }
+        let dcpl = try datasetCreationList(length: rows, numeric: false)
+        defer { H5Pclose(dcpl) }
+        let dataset = try id(H5Dcreate2(location, name, type, space, defaultList, dcpl, defaultList),
+                             "cannot create table '\(name)'")
+        defer { H5Dclose(dataset) }
+        try buffer.withUnsafeBytes { raw in
+            try ok(H5Dwrite(dataset, type, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, raw.baseAddress!),
+                   "cannot write table '\(name)'")
+        }
+    }
+
+    /// Reads a 1-D compound dataset written by `writeTable` (int, float, vlen string and bool fields).
+    static func readTable(_ location: hid_t, _ path: String) throws -> [(name: String, data: H5Array)] {
+        let dataset = try id(H5Dopen2(location, path, defaultList), "cannot open table '\(path)'")
+        defer { H5Dclose(dataset) }
+        let space = try id(H5Dget_space(dataset), "cannot read dataspace of '\(path)'")
+        defer { H5Sclose(space) }
+        let fileType = try id(H5Dget_type(dataset), "cannot read type of '\(path)'")
+        defer { H5Tclose(fileType) }
+        guard H5Tget_class(fileType) == H5T_COMPOUND else { throw StoreError("'\(path)' is not a table") }
+        let rows = Int(H5Sget_simple_extent_npoints(space))
+        let stringType = try stringType()
+        defer { H5Tclose(stringType) }
+        let boolType = try boolType()
+        defer { H5Tclose(boolType) }
+
+        enum Kind { case int, double, bool, string }
+        var fields: [(name: String, kind: Kind, offset: Int)] = []
+        var rowSize = 0
+        for member in 0..<UInt32(max(H5Tget_nmembers(fileType), 0)) {
+            guard let cName = H5Tget_member_name(fileType, member) else { throw failure("cannot read column name") }
+            let name = String(cString: cName)
+            H5free_memory(cName)
+            let memberType = try id(H5Tget_member_type(fileType, member), "cannot read column '\(name)'")
+            defer { H5Tclose(memberType) }
+            let kind: Kind
+            switch H5Tget_class(memberType) {
+            case H5T_INTEGER: kind = .int
+            case H5T_FLOAT: kind = .double
+            case H5T_ENUM where isBoolEnum(memberType): kind = .bool
+            case H5T_STRING where H5Tis_variable_str(memberType) > 0: kind = .string
+            default: throw StoreError("table '\(path)': column '\(name)' has an unsupported type")
+            }
+            fields.append((name, kind, rowSize))
+            rowSize += kind == .bool ? 1 : 8
+        }
+        let memoryType = try id(H5Tcreate(H5T_COMPOUND, max(rowSize, 1)), "cannot create table type")
+        defer { H5Tclose(memoryType) }
+        for field in fields {
+            let member: hid_t
+            switch field.kind {
+            case .int: member = exprun_H5T_NATIVE_INT64()
+            case .double: member = exprun_H5T_NATIVE_DOUBLE()
+            case .bool: member = boolType
+            case .string: member = stringType
+            }
+            try ok(H5Tinsert(memoryType, field.name, field.offset, member), "cannot add column '\(field.name)'")
+        }
+        var buffer = [UInt8](repeating: 0, count: max(rows * rowSize, 8))
+        if rows > 0 {
+            try buffer.withUnsafeMutableBytes { raw in
+                try ok(H5Dread(dataset, memoryType, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, raw.baseAddress!),
+                       "cannot read table '\(path)'")
+            }
+        }
+        let hasStrings = fields.contains { $0.kind == .string }
+        let columns: [(name: String, data: H5Array)] = buffer.withUnsafeBytes { raw in
+            fields.map { field in
+                let at = { (row: Int) in row * rowSize + field.offset }
+                switch field.kind {
+                case .int:
+                    return (field.name, .ints((0..<rows).map { Int(raw.loadUnaligned(fromByteOffset: at($0), as: Int64.self)) }))
+                case .double:
+                    return (field.name, .doubles((0..<rows).map { raw.loadUnaligned(fromByteOffset: at($0), as: Double.self) }))
+                case .bool:
+                    return (field.name, .bools((0..<rows).map { raw.load(fromByteOffset: at($0), as: Int8.self) != 0 }))
+                case .string:
+                    return (field.name, .strings((0..<rows).map {
+                        raw.loadUnaligned(fromByteOffset: at($0), as: UnsafePointer<CChar>?.self).map { String(cString: $0) } ?? ""
+                    }))
+                }
+            }
+        }
+        if hasStrings && rows > 0 {
+            _ = buffer.withUnsafeMutableBytes { H5Dvlen_reclaim(memoryType, space, defaultList, $0.baseAddress!) }
+        }
+        return columns
+    }
+}

@@ -1,0 +1,292 @@
+import CHDF5
+import ExprunCore
+import Foundation
+
+/// What the root of results.h5 records besides the runs (see DESIGN.md, "The HDF5 layout").
+public struct RootInfo: Sendable {
+    /// The experiment's name.
+    public var experiment: String
+    /// The resolved YAML text the experiment ran with.
+    public var config: String
+    /// Dotted paths of the swept parameters (root attribute `swept`).
+    public var swept: [String]
+    /// Columns of /index after run_id and status: "seed" plus the swept paths; each column's
+    /// values are the run attribute of that name.
+    public var indexColumns: [String]
+    /// The exprun version that wrote the file.
+    public var exprunVersion: String
+    /// Further root attributes (host, git commit, command line, ...), written after the standard ones.
+    public var provenance: [(String, Value)]
+
+    public init(experiment: String, config: String, swept: [String], indexColumns: [String],
+                exprunVersion: String, provenance: [(String, Value)]) {
+        self.experiment = experiment; self.config = config; self.swept = swept
+        self.indexColumns = indexColumns; self.exprunVersion = exprunVersion; self.provenance = provenance
+    }
+}
+
+/// Writes runs to HDF5: one shard file per finished run, then one merged results.h5.
+///
+/// Every file is written under a temporary name and renamed when complete (see HDF5.swift), so
+/// a crash or kill at any moment leaves either no file or a complete one.
+public enum Store {
+    /// The `format` root attribute of results files written by this version.
+    public static let format = "exprun-results/1"
+
+    /// Root attribute names the Store writes itself (provenance may not reuse them).
+    static let standardRootAttributes: Set<String> =
+        ["format", "exprun_version", "experiment", "config", "created_utc", "swept"]
+    /// Run attribute names the Store writes itself after the record's attributes.
+    static let standardRunAttributes: Set<String> =
+        ["status", "message", "wall_seconds", "diverged_step", "stopped_step"]
+
+    // MARK: Shards
+
+    /// The path of the shard of `runId` in `directory`.
+    public static func shardPath(runId: String, directory: String) -> String {
+        (directory as NSString).appendingPathComponent(runId + ".h5")
+    }
+
+    /// Writes `<directory>/<run_id>.h5` holding exactly the group /runs/<run_id> (the layout of
+    /// results.h5), atomically: written under ".tmp-<run_id>-<pid>.h5", closed, then renamed over
+    /// any previous shard. Creates `directory` if needed.
+    public static func writeShard(_ record: RunRecord, directory: String) throws {
+        try HDF5.checkLinkName(record.runId, "run id")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let temporary = (directory as NSString).appendingPathComponent(".tmp-\(record.runId)-\(pid).h5")
+        let final = shardPath(runId: record.runId, directory: directory)
+        do {
+            try HDF5.locked {
+                let file = try HDF5.createFile(temporary)
+                do {
+                    let runs = try HDF5.createGroup(file, "runs")
+                    defer { H5Gclose(runs) }
+                    try writeRun(record, into: runs)
+                } catch {
+                    H5Fclose(file)
+                    throw error
+                }
+                try HDF5.closeFile(file)
+            }
+            try moveAtomically(temporary, to: final)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Writes /runs/<id> for `record` into the group `runs`.
+    static func writeRun(_ record: RunRecord, into runs: hid_t) throws {
+        var attributeNames = Set<String>()
+        for (name, _) in record.attributes {
+            guard !standardRunAttributes.contains(name), attributeNames.insert(name).inserted else {
+                throw StoreError("run \(record.runId): attribute '\(name)' given twice")
+            }
+        }
+        let n = record.steps.count
+        var datasetNames: Set<String> = ["step"]
+        for series in record.metrics + record.views.flatMap(\.metrics) where series.values.count != n {
+            throw StoreError("run \(record.runId): metric '\(series.name)' has \(series.values.count) values "
+                             + "for \(n) log points")
+        }
+        for series in record.metrics where !datasetNames.insert(series.name).inserted {
+            throw StoreError("run \(record.runId): metric '\(series.name)' given twice")
+        }
+        for view in record.views where !datasetNames.insert(view.view).inserted {
+            throw StoreError("run \(record.runId): view '\(view.view)' clashes with a metric or another view")
+        }
+
+        let group = try HDF5.createGroup(runs, record.runId)
+        defer { H5Gclose(group) }
+        for (name, value) in record.attributes { try HDF5.writeAttribute(group, name, value) }
+        try HDF5.writeAttribute(group, "status", .string(record.status.rawValue))
+        try HDF5.writeAttribute(group, "message", .string(record.message))
+        try HDF5.writeAttribute(group, "wall_seconds", .double(record.wallSeconds))
+        if let step = record.divergedStep { try HDF5.writeAttribute(group, "diverged_step", .int(step)) }
+        if let step = record.stoppedStep { try HDF5.writeAttribute(group, "stopped_step", .int(step)) }
+
+        try HDF5.writeDataset(group, "step", .ints(record.steps))
+        for series in record.metrics { try HDF5.writeDataset(group, series.name, .doubles(series.values)) }
+        for view in record.views {
+            let viewGroup = try HDF5.createGroup(group, view.view)
+            defer { H5Gclose(viewGroup) }
+            var names = Set<String>()
+            for series in view.metrics {
+                guard names.insert(series.name).inserted else {
+                    throw StoreError("run \(record.runId): metric '\(view.view)/\(series.name)' given twice")
+                }
+                try HDF5.writeDataset(viewGroup, series.name, .doubles(series.values))
+            }
+        }
+    }
+
+    /// Ids of the shards in `directory` that exist and open correctly (a complete /runs/<id>
+    /// with its status and step). Deletes shards that do not (corrupt or truncated: they would be
+    /// rewritten anyway) and stale temporary files. An absent directory has no shards.
+    ///
+    /// A temporary file is stale when its writer is gone: its pid is not a live process on this
+    /// host and it is untouched for 2 s (a shard takes milliseconds to write; the grace keeps the
+    /// files of writers on other hosts of a shared filesystem), or it is untouched for 10 minutes.
+    public static func completedShardIds(directory: String) -> Set<String> {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var ids = Set<String>()
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            if name.hasPrefix(".tmp-") {
+                if isStaleTemporary(path: path, name: name) { unlink(path) }
+                continue
+            }
+            guard name.hasSuffix(".h5"), !name.hasPrefix(".") else { continue }
+            let runId = String(name.dropLast(3))
+            if isCompleteShard(path: path, runId: runId) {
+                ids.insert(runId)
+            } else {
+                unlink(path)
+            }
+        }
+        return ids
+    }
+
+    /// Whether the file at `path` opens and holds /runs/<runId> with its status and step.
+    static func isCompleteShard(path: String, runId: String) -> Bool {
+        HDF5.locked {
+            guard let file = try? HDF5.openFile(path) else { return false }
+            defer { H5Fclose(file) }
+            guard HDF5.exists(file, ["runs", runId, "step"]), let group = try? HDF5.openGroup(file, "runs/" + runId)
+            else { return false }
+            defer { H5Gclose(group) }
+            return HDF5.hasAttribute(group, "status")
+        }
+    }
+
+    static func isStaleTemporary(path: String, name: String) -> Bool {
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        else { return false }
+        let age = Date().timeIntervalSince(modified)
+        if age >= 600 { return true }
+        // ".tmp-<id>-<pid>.h5": the pid is the text between the last '-' and the extension.
+        let stem = name.hasSuffix(".h5") ? String(name.dropLast(3)) : name
+        guard age >= 2, let dash = stem.lastIndex(of: "-"), let pid = Int32(stem[stem.index(after: dash)...]),
+              pid > 0 else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    /// rename(2): atomic within one filesystem, replacing `destination` if it exists.
+    static func moveAtomically(_ source: String, to destination: String) throws {
+        if rename(source, destination) != 0 {
+            throw StoreError("cannot rename \(source) to \(destination): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    // MARK: Merge
+
+    /// Builds results.h5 at `path` from the shards in `shardDirectory`, atomically (temporary
+    /// file in the same directory, then rename).
+    ///
+    /// Root attributes: format, exprun_version, experiment, config, created_utc, swept, then
+    /// `root.provenance`. /runs/<id> is copied from each shard in `runOrder` order; ids without a
+    /// shard that opens are skipped. /index is one compound dataset with a row per merged run:
+    /// run_id, status, then one column per `root.indexColumns` path taken from the run's
+    /// attribute of that name (int64 if all present values are ints, float64 if all are
+    /// numbers, else strings; a missing value is 0, NaN or ""). The result depends only on the
+    /// shards and `runOrder`, never on the order shards arrived in (created_utc aside).
+    ///
+    /// - Returns: the ids merged, in order.
+    @discardableResult
+    public static func merge(shardDirectory: String, runOrder: [String], root: RootInfo,
+                             into path: String) throws -> [String] {
+        for (name, _) in root.provenance where standardRootAttributes.contains(name) {
+            throw StoreError("provenance attribute '\(name)' clashes with a standard root attribute")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let temporary = ((directory.isEmpty ? "." : directory) as NSString)
+            .appendingPathComponent(".tmp-\((path as NSString).lastPathComponent)-\(pid).h5")
+        do {
+            let merged = try HDF5.locked {
+                let file = try HDF5.createFile(temporary)
+                do {
+                    let merged = try writeResults(file, shardDirectory: shardDirectory, runOrder: runOrder, root: root)
+                    try HDF5.closeFile(file)
+                    return merged
+                } catch {
+                    H5Fclose(file)
+                    throw error
+                }
+            }
+            try moveAtomically(temporary, to: path)
+            return merged
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    private static func writeResults(_ file: hid_t, shardDirectory: String, runOrder: [String],
+                                     root: RootInfo) throws -> [String] {
+        let created = ISO8601DateFormatter().string(from: Date())
+        try HDF5.writeAttribute(file, "format", .string(format))
+        try HDF5.writeAttribute(file, "exprun_version", .string(root.exprunVersion))
+        try HDF5.writeAttribute(file, "experiment", .string(root.experiment))
+        try HDF5.writeAttribute(file, "config", .string(root.config))
+        try HDF5.writeAttribute(file, "created_utc", .string(created))
+        // Always a string array, even when empty or when the paths look like numbers.
+        try HDF5.writeAttribute(file, "swept", .list(root.swept.map { .string($0) }))
+        for (name, value) in root.provenance { try HDF5.writeAttribute(file, name, value) }
+
+        var columnNames: [String] = []
+        for name in root.indexColumns where name != "run_id" && name != "status" && !columnNames.contains(name) {
+            columnNames.append(name)
+        }
+
+        let runs = try HDF5.createGroup(file, "runs")
+        defer { H5Gclose(runs) }
+        let copyList = try HDF5.id(H5Pcreate(exprun_H5P_OBJECT_COPY()), "cannot create copy list")
+        defer { H5Pclose(copyList) }
+
+        var merged: [String] = []
+        var statuses: [String] = []
+        var columnValues: [[Value?]] = Array(repeating: [], count: columnNames.count)
+        var seen = Set<String>()
+        for runId in runOrder where seen.insert(runId).inserted {
+            let shard = shardPath(runId: runId, directory: shardDirectory)
+            guard (try? HDF5.checkLinkName(runId, "run id")) != nil, FileManager.default.fileExists(atPath: shard),
+                  let source = try? HDF5.openFile(shard) else { continue }
+            defer { H5Fclose(source) }
+            let groupPath = "runs/" + runId
+            guard HDF5.exists(source, ["runs", runId]), let group = try? HDF5.openGroup(source, groupPath) else {
+                continue
+            }
+            defer { H5Gclose(group) }
+            let status = (try? HDF5.readAttribute(group, "status"))?.asString ?? ""
+            let values = columnNames.map { HDF5.hasAttribute(group, $0) ? try? HDF5.readAttribute(group, $0) : nil }
+            try HDF5.ok(H5Ocopy(source, groupPath, runs, runId, copyList, HDF5.defaultList),
+                        "cannot copy run \(runId) from \(shard)")
+            merged.append(runId)
+            statuses.append(status)
+            for (column, value) in values.enumerated() { columnValues[column].append(value) }
+        }
+
+        var table: [(name: String, data: H5Array)] = [("run_id", .strings(merged)), ("status", .strings(statuses))]
+        for (name, values) in zip(columnNames, columnValues) { table.append((name, indexColumn(values))) }
+        try HDF5.writeTable(file, "index", columns: table)
+        return merged
+    }
+
+    /// One /index column: int64 if every present value is an int, float64 if every present value
+    /// is a number, otherwise strings (canonical text). Missing values: 0, NaN, "".
+    static func indexColumn(_ values: [Value?]) -> H5Array {
+        let present = values.compactMap { $0 }
+        if !present.isEmpty, present.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
+            return .ints(values.map { $0?.asInt ?? 0 })
+        }
+        if !present.isEmpty, present.allSatisfy({ $0.asDouble != nil }) {
+            return .doubles(values.map { $0?.asDouble ?? .nan })
+        }
+        return .strings(values.map { $0?.canonical ?? "" })
+    }
+}
