@@ -1,4 +1,10 @@
 import ExprunCore
 
 /// Every dataset kind, in the order `exprun list` shows them.
-public let datasetCatalogue: [DatasetEntry] = []
+public let datasetCatalogue: [DatasetEntry] = [
+    syntheticRegression,
+    syntheticClassification,
+    libsvmDataset,
+    csvDataset,
+    sklearnDataset,
+]
