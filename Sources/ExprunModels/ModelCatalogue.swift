@@ -1,4 +1,9 @@
 import ExprunCore
 
 /// Every model kind, in the order `exprun list` shows them.
-public let modelCatalogue: [ModelEntry] = []
+public let modelCatalogue: [ModelEntry] = [
+    leastSquaresEntry,
+    logisticEntry,
+    softmaxEntry,
+    hingeEntry,
+]

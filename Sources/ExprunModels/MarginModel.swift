@@ -1,0 +1,171 @@
+import ExprunCore
+import Foundation
+
+/// A loss of the margin z = a . x against the target y: least squares, logistic, hinge.
+/// Conformers are empty structs whose static methods inline into the kernels.
+public protocol MarginLoss {
+    /// loss(z, y)
+    static func value(_ z: Double, _ y: Double) -> Double
+    /// d loss / d z (a subgradient where loss is not differentiable).
+    static func derivative(_ z: Double, _ y: Double) -> Double
+}
+
+/// The parts shared by every model: declared parameters and checks of the data against a task.
+enum ModelSupport {
+    static let datasetParam = ParamDecl.reference("dataset", .dataset, "the data set the model fits (its training split)")
+    static let l2Param = ParamDecl.double("l2", 0, .nonNegative, "ridge penalty: the objective adds (l2/2)||x||^2")
+
+    /// Stable cache key: the kind and every non-reference parameter, sorted by name
+    /// (the runner adds the data set's own key).
+    static func cacheKey(kind: String, params: Params, referenceNames: Set<String> = ["dataset"]) -> String {
+        let parts = params.values.keys.sorted().filter { !referenceNames.contains($0) }
+            .map { "\($0)=\(params.values[$0]!.canonical)" }
+        return kind + "(" + parts.joined(separator: ",") + ")"
+    }
+
+    /// Throws unless every target of the split is -1 or +1.
+    static func requireSignLabels(_ targets: [Double], kind: String, split: String) throws {
+        if let bad = targets.firstIndex(where: { $0 != 1 && $0 != -1 }) {
+            throw ComponentError("\(kind): \(split) label \(targets[bad]) at row \(bad) is not -1 or +1")
+        }
+    }
+
+    /// Throws unless every target of the split is an integer in 0..<classes.
+    static func requireClassLabels(_ targets: [Double], classes: Int, kind: String, split: String) throws {
+        if let bad = targets.firstIndex(where: { !($0 >= 0 && $0 < Double(classes) && $0 == $0.rounded()) }) {
+            throw ComponentError("\(kind): \(split) label \(targets[bad]) at row \(bad) is not a class in 0..<\(classes)")
+        }
+    }
+
+    static func requireFinite(_ split: DataSplit, kind: String, name: String) throws {
+        if split.count == 0 && name == "training" { throw ComponentError("\(kind): the training split is empty") }
+        if let bad = split.targets.firstIndex(where: { !$0.isFinite }) {
+            throw ComponentError("\(kind): \(name) target at row \(bad) is not finite")
+        }
+    }
+}
+
+/// The machinery of a linear model with a margin loss: minibatch and full-batch oracles,
+/// test metrics and accuracy. Generic over the loss, and always used through a concrete
+/// wrapper class, so every method is specialised for one loss.
+final class MarginCore<Loss: MarginLoss> {
+    let train: FeatureStorage
+    let trainY: [Double]
+    let test: FeatureStorage?
+    let testY: [Double]
+    let l2: Double
+    let dimension: Int
+    let n: Int
+    /// Whether targets are -1/+1 labels (accuracy is defined).
+    let classifies: Bool
+    /// Per-row scratch for full-batch passes (margins, then loss derivatives), sized for the
+    /// larger split: allocated once so evaluations allocate nothing.
+    let scratch: UnsafeMutablePointer<Double>
+
+    init(dataset: Dataset, l2: Double, classifies: Bool) {
+        train = FeatureStorage(dataset.train.features)
+        trainY = dataset.train.targets
+        test = dataset.test.map { FeatureStorage($0.features) }
+        testY = dataset.test?.targets ?? []
+        self.l2 = l2
+        dimension = dataset.train.dimension
+        n = dataset.train.count
+        self.classifies = classifies
+        let size = max(n, testY.count, 1)
+        scratch = .allocate(capacity: size)
+        scratch.initialize(repeating: 0, count: size)
+    }
+    deinit { scratch.deallocate() }
+
+    /// Writes l2 * x into g (overwriting it) and returns (l2/2)||x||^2.
+    @inline(__always)
+    func startWithRegulariser(_ x: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>) -> Double {
+        let d = dimension
+        if l2 == 0 {
+            g.update(repeating: 0, count: d)
+            return 0
+        }
+        Kernels.scaleCopy(l2, x, g, d)
+        return 0.5 * l2 * Kernels.dot(x, x, d)
+    }
+
+    @inline(__always)
+    func batchKernel<R: RowAccess>(_ a: R, _ x: UnsafePointer<Double>, _ rows: UnsafeBufferPointer<Int>,
+                                   _ g: UnsafeMutablePointer<Double>) -> Double {
+        let reg = startWithRegulariser(x, g)
+        let b = rows.count
+        if b == 0 { return reg }
+        let inv = 1 / Double(b)
+        var loss = 0.0
+        trainY.withUnsafeBufferPointer { yb in
+            let y = yb.baseAddress!
+            for i in rows {
+                let z = a.dot(i, x)
+                let yi = y[i]
+                loss += Loss.value(z, yi)
+                let dz = Loss.derivative(z, yi)
+                if dz != 0 { a.axpy(i, dz * inv, g) }
+            }
+        }
+        return loss * inv + reg
+    }
+
+    func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                              gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        let xp = x.baseAddress!, gp = gradient.baseAddress!
+        switch train {
+        case .dense(let m): return m.withRows { batchKernel($0, xp, rows, gp) }
+        case .sparse(let m): return m.withRows { batchKernel($0, xp, rows, gp) }
+        }
+    }
+
+    /// Full objective; when `gradient` is given, its gradient is written there.
+    func full(_ x: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>?) -> Double {
+        guard n > 0 else { return 0 }
+        train.margins(x, scratch)
+        var loss = 0.0
+        let inv = 1 / Double(n)
+        trainY.withUnsafeBufferPointer { y in
+            for i in 0..<n {
+                let z = scratch[i]
+                loss += Loss.value(z, y[i])
+                if gradient != nil { scratch[i] = Loss.derivative(z, y[i]) * inv }
+            }
+        }
+        var reg = 0.0
+        if let g = gradient {
+            reg = startWithRegulariser(x, g)
+            train.addTransposeTimes(scratch, g)
+        } else if l2 != 0 {
+            reg = 0.5 * l2 * Kernels.dot(x, x, dimension)
+        }
+        return loss * inv + reg
+    }
+
+    /// Mean loss (no regulariser) and the fraction of rows with y * z > 0 over one split.
+    /// A zero margin counts as a miss, so the all-zeros model scores 0 rather than a guess.
+    func meanLossAndAccuracy(_ a: FeatureStorage, _ targets: [Double], _ x: UnsafePointer<Double>)
+        -> (loss: Double, accuracy: Double) {
+        let m = targets.count
+        guard m > 0 else { return (0, 0) }
+        a.margins(x, scratch)
+        var loss = 0.0
+        var correct = 0
+        for i in 0..<m {
+            let z = scratch[i], y = targets[i]
+            loss += Loss.value(z, y)
+            if y * z > 0 { correct += 1 }
+        }
+        return (loss / Double(m), Double(correct) / Double(m))
+    }
+
+    func testMetrics(_ x: UnsafePointer<Double>) -> (loss: Double, accuracy: Double?)? {
+        guard let test else { return nil }
+        let r = meanLossAndAccuracy(test, testY, x)
+        return (r.loss, classifies ? r.accuracy : nil)
+    }
+
+    func trainAccuracy(_ x: UnsafePointer<Double>) -> Double? {
+        classifies ? meanLossAndAccuracy(train, trainY, x).accuracy : nil
+    }
+}
