@@ -1,6 +1,24 @@
 import ExprunCore
 
 /// Every schedule kind, in the order `exprun list` shows them.
-public let scheduleCatalogue: [ScheduleEntry] = []
+public let scheduleCatalogue: [ScheduleEntry] = [
+    ConstantSchedule.entry,
+    StepSchedule.entry,
+    MultiStepSchedule.entry,
+    ExponentialSchedule.entry,
+    InverseSqrtSchedule.entry,
+    InverseTimeSchedule.entry,
+    PolynomialSchedule.entry,
+    CosineSchedule.entry,
+    CosineRestartsSchedule.entry,
+    LinearDecaySchedule.entry,
+    LinearSchedule.entry,
+    WarmupSchedule.entry,
+    OneCycleSchedule.entry,
+    SequentialSchedule.entry,
+]
+
 /// Every optimizer kind (presets and chains), in the order `exprun list` shows them.
-public let optimizerCatalogue: [OptimizerEntry] = []
+public let optimizerCatalogue: [OptimizerEntry] = [
+    SGD.entry,
+]
