@@ -1,0 +1,192 @@
+import Foundation
+import ExprunCore
+
+/// Runs one online game (environment x learner) for `spec.run.steps` rounds and returns its
+/// record (runId and attributes are completed by the runner). `dataset` is the built data set
+/// when the environment replays one.
+///
+/// Each round: the learner plays x_t, the environment reveals f_t(x_t) and ∇f_t(x_t), the
+/// learner updates. Cumulative loss, σ², Σ² and the comparator's sufficient statistics are kept
+/// incrementally; metrics are evaluated only at the log points of `spec.run.log`.
+public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) throws -> RunRecord {
+    guard case .online(let envInstance, let learnerInstance, _) = spec.problem else {
+        throw ComponentError("runOnline needs an online problem")
+    }
+    let envParams = envInstance.params, learnerParams = learnerInstance.params
+    guard let envEntry = environmentCatalogue.first(where: { $0.decl.kind == envParams.kind }) else {
+        throw ComponentError("unknown environment kind \(envParams.kind)")
+    }
+    guard let learnerEntry = learnerCatalogue.first(where: { $0.decl.kind == learnerParams.kind }) else {
+        throw ComponentError("unknown learner kind \(learnerParams.kind)")
+    }
+    if let problem = onlineIncompatibility(environment: envParams, learner: learnerParams) {
+        throw ComponentError(problem)
+    }
+    let T = spec.run.steps
+    guard T >= 1 else { throw ComponentError("online runs need steps >= 1") }
+    let known = Set(onlineMetricCatalogue.map(\.name))
+    for m in spec.run.metrics where !known.contains(m) {
+        throw ComponentError("metric \(m) is not an online metric")
+    }
+    let start = RunControl.now()
+    let env = try envEntry.make(envParams, EnvironmentBuild(seed: UInt64(spec.seed), horizon: T, dataset: dataset))
+    if spec.run.metrics.contains("expected_regret") && env.bestFixedExpectedLoss() == nil {
+        throw ComponentError("expected_regret needs expected losses in closed form (environment sea with loss: squared)")
+    }
+    let learner = try learnerEntry.make(learnerParams, LearnerContext(domain: env.domain, constants: env.constants, horizon: T))
+    let stronglyConvexBound = learnerEntry.requirement(envParams, learnerParams) == .stronglyConvex
+    var game = OnlineGame(env: env, learner: learner, dimension: env.domain.dimension,
+                          stronglyConvexBound: stronglyConvexBound)
+    defer { game.release() }
+
+    let metrics = spec.run.metrics
+    var series = metrics.map { _ in [Double]() }
+    var steps: [Int] = []
+    let logSteps = spec.run.log.logSteps(total: T)
+    var nextLog = 0
+    var status = RunStatus.completed
+    var message = ""
+    var divergedStep: Int?
+    var stoppedStep: Int?
+
+    func record(_ t: Int) {
+        steps.append(t)
+        let values = game.metrics(metrics, rounds: t)
+        for k in 0..<metrics.count { series[k].append(values[k]) }
+    }
+    /// Records a log point and applies the stop rule; true when the run should end.
+    func logPoint(_ t: Int) -> Bool {
+        record(t)
+        if let rule = spec.run.stop, let k = metrics.firstIndex(of: rule.metric), rule.reached(series[k].last!) {
+            stoppedStep = t
+            return true
+        }
+        return false
+    }
+
+    if logSteps.first == 0 { nextLog = 1; _ = logPoint(0) }
+    let threshold = spec.run.divergenceThreshold
+    let interval = max(1, control.checkInterval)
+    var t = 1
+    rounds: while t <= T {
+        let value = game.round(t)
+        if !value.isFinite || abs(value) > threshold {
+            status = .diverged
+            divergedStep = t
+            message = "loss \(value) at round \(t)"
+            record(t)
+            break rounds
+        }
+        if nextLog < logSteps.count && logSteps[nextLog] == t {
+            nextLog += 1
+            if logPoint(t) { break rounds }
+        }
+        if t % interval == 0 {
+            if control.isCancelled { throw RunCancelled() }
+            if control.isPastDeadline {
+                status = .timeout
+                message = "time limit reached after \(t) rounds"
+                if steps.last != t { record(t) }
+                break rounds
+            }
+        }
+        t += 1
+    }
+    let wall = RunControl.now() - start
+    let rounds = min(t, T)
+    var attributes: [(String, Value)] = [
+        ("sigma2_total", .double(game.sigma2)),
+        ("variation2_total", .double(game.variation2)),
+        ("sigma2_max", .double(game.sigma2Max)),
+        ("variation2_max", .double(game.variation2Max)),
+        ("variance_exact", .bool(env.exactVariance)),
+        ("G", .double(env.constants.G)), ("L", .double(env.constants.L)),
+        ("lambda", .double(env.constants.lambda)), ("alpha", .double(env.constants.alpha)),
+        ("D", .double(env.constants.D)),
+        ("rounds", .int(rounds)),
+        ("rounds_per_second", .double(Double(rounds) / max(wall, 1e-9))),
+    ]
+    if status != .diverged {
+        let best = env.bestFixedLoss()
+        attributes.append(("best_fixed_loss", .double(best.value)))
+        attributes.append(("comparator_gap", .double(best.gap)))
+        attributes.append(("regret_final", .double(game.cumulativeLoss - best.value)))
+    }
+    return RunRecord(runId: spec.runId, status: status, message: message, divergedStep: divergedStep,
+                     stoppedStep: stoppedStep, wallSeconds: wall, attributes: attributes, steps: steps,
+                     metrics: zip(metrics, series).map { Series(name: $0, values: $1) }, views: [])
+}
+
+/// The state of one game between log points: what regret analysis needs, kept incrementally.
+struct OnlineGame {
+    let env: any OnlineEnvironment
+    let learner: any OnlineLearner
+    let gradient: UnsafeMutablePointer<Double>
+    let stronglyConvexBound: Bool
+    var cumulativeLoss = 0.0
+    var cumulativeExpected = 0.0
+    var sigma2 = 0.0, variation2 = 0.0, sigma2Max = 0.0, variation2Max = 0.0
+    var lastLoss = Double.nan
+
+    init(env: any OnlineEnvironment, learner: any OnlineLearner, dimension: Int, stronglyConvexBound: Bool) {
+        self.env = env; self.learner = learner; self.stronglyConvexBound = stronglyConvexBound
+        gradient = .allocate(capacity: dimension)
+        gradient.initialize(repeating: 0, count: dimension)
+    }
+    func release() { gradient.deallocate() }
+
+    /// Plays round t and returns f_t(x_t).
+    @inline(__always)
+    mutating func round(_ t: Int) -> Double {
+        let x = learner.play(round: t)
+        let value = env.reveal(round: t, at: x, gradient: gradient)
+        cumulativeLoss += value
+        if let F = env.lastExpectedLoss { cumulativeExpected += F }
+        let s = env.lastSigma2, v = env.lastVariation2
+        sigma2 += s; variation2 += v
+        sigma2Max = max(sigma2Max, s); variation2Max = max(variation2Max, v)
+        lastLoss = value
+        learner.update(round: t, gradient: gradient)
+        return value
+    }
+
+    /// The regret bound of Chen et al. 2023 on the realised quantities, with unit constants:
+    /// convex D(√σ²_{1:t} + √Σ²_{1:t}) + LD² (DG√t when non-smooth); strongly convex
+    /// ((σ²_max + Σ²_max)/λ)(1 + log(1 + (σ²_{1:t} + Σ²_{1:t})/(σ²_max + Σ²_max))).
+    func bound(rounds t: Int) -> Double {
+        let c = env.constants
+        if stronglyConvexBound && c.lambda > 0 {
+            let m = sigma2Max + variation2Max
+            guard m > 0 else { return 0 }
+            return m / c.lambda * (1 + Foundation.log(1 + (sigma2 + variation2) / m))
+        }
+        if !c.L.isFinite { return c.D * c.G * Double(t).squareRoot() }
+        return c.D * (max(sigma2, 0).squareRoot() + max(variation2, 0).squareRoot()) + c.L * c.D * c.D
+    }
+
+    func metrics(_ names: [String], rounds t: Int) -> [Double] {
+        var best: Double?
+        func bestFixed() -> Double {
+            if let b = best { return b }
+            let b = t == 0 ? 0 : env.bestFixedLoss().value
+            best = b
+            return b
+        }
+        return names.map { name in
+            switch name {
+            case "loss": return t == 0 ? .nan : lastLoss
+            case "cumulative_loss": return cumulativeLoss
+            case "regret": return cumulativeLoss - bestFixed()
+            case "best_fixed_loss": return bestFixed()
+            case "expected_regret":
+                return t == 0 ? 0 : cumulativeExpected - (env.bestFixedExpectedLoss() ?? .nan)
+            case "sigma2": return sigma2
+            case "variation2": return variation2
+            case "bound": return bound(rounds: t)
+            case "lr": return t == 0 ? .nan : learner.stepSize
+            case "hint_error": return learner.hintError
+            default: return .nan
+            }
+        }
+    }
+}
