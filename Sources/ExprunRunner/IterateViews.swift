@@ -1,0 +1,83 @@
+import ExprunCore
+
+/// The averaged views of one trajectory, each updated in O(d) per step, only when asked for.
+///
+/// With x_0 the initial point and x_t the iterate after t steps:
+/// - `avg` at step t is (x_1 + ... + x_t) / t (Polyak-Ruppert), x_0 at step 0;
+/// - `suffix_avg` averages the iterates of the last `window = round(suffixFraction * steps)`
+///   steps (at least 1): at step t > start = steps - window it is the mean of x_{start+1}..x_t;
+///   until the window opens (t <= start) it equals the last iterate x_t. A run stopped early
+///   (stop rule, divergence, timeout) before the window opens thus reports its last iterate;
+/// - `ema` is e_0 = x_0, e_t = decay * e_{t-1} + (1 - decay) * x_t.
+///
+/// Sums are kept (not running means) so a view equals the plain mean of its iterates up to
+/// the rounding of one sum and one division.
+public struct IterateViews: ~Copyable {
+    public let dimension: Int
+    public let suffixStart: Int
+    public let emaDecay: Double
+    private let hasAvg: Bool, hasSuffix: Bool, hasEMA: Bool
+    private let avgSum: UnsafeMutableBufferPointer<Double>
+    private let suffixSum: UnsafeMutableBufferPointer<Double>
+    private let ema: UnsafeMutableBufferPointer<Double>
+    private var steps = 0
+
+    public init(kinds: [ViewKind], dimension d: Int, totalSteps: Int, suffixFraction: Double, emaDecay: Double) {
+        dimension = d
+        hasAvg = kinds.contains(.avg); hasSuffix = kinds.contains(.suffixAvg); hasEMA = kinds.contains(.ema)
+        let window = min(max(1, Int((suffixFraction * Double(totalSteps)).rounded())), max(totalSteps, 1))
+        suffixStart = totalSteps - window
+        self.emaDecay = emaDecay
+        func buffer(_ on: Bool) -> UnsafeMutableBufferPointer<Double> {
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: on ? d : 0)
+            b.initialize(repeating: 0)
+            return b
+        }
+        avgSum = buffer(hasAvg); suffixSum = buffer(hasSuffix); ema = buffer(hasEMA)
+    }
+
+    deinit { avgSum.deallocate(); suffixSum.deallocate(); ema.deallocate() }
+
+    /// Starts the views at x_0.
+    public mutating func start(_ x0: UnsafeMutableBufferPointer<Double>) {
+        steps = 0
+        if hasAvg { avgSum.update(repeating: 0) }
+        if hasSuffix { suffixSum.update(repeating: 0) }
+        if hasEMA { for i in 0..<dimension { ema[i] = x0[i] } }
+    }
+
+    /// Folds in x_t, the iterate after step t (t = 1, 2, ...).
+    @inline(__always)
+    public mutating func update(_ x: UnsafeMutableBufferPointer<Double>) {
+        steps += 1
+        let d = dimension
+        guard let xp = x.baseAddress else { return }
+        if hasAvg, let s = avgSum.baseAddress { for i in 0..<d { s[i] += xp[i] } }
+        if hasSuffix, steps > suffixStart, let s = suffixSum.baseAddress { for i in 0..<d { s[i] += xp[i] } }
+        if hasEMA, let e = ema.baseAddress {
+            let a = emaDecay, b = 1 - emaDecay
+            for i in 0..<d { e[i] = a * e[i] + b * xp[i] }
+        }
+    }
+
+    /// Writes view `kind` at the current step into `out` (x is the current iterate).
+    public func materialize(_ kind: ViewKind, current x: UnsafeMutableBufferPointer<Double>,
+                            into out: UnsafeMutableBufferPointer<Double>) {
+        let d = dimension
+        switch kind {
+        case .last:
+            for i in 0..<d { out[i] = x[i] }
+        case .avg:
+            if steps == 0 { for i in 0..<d { out[i] = x[i] }; return }
+            let inv = Double(steps)
+            for i in 0..<d { out[i] = avgSum[i] / inv }
+        case .suffixAvg:
+            let count = steps - suffixStart
+            if count <= 0 { for i in 0..<d { out[i] = x[i] }; return }
+            let inv = Double(count)
+            for i in 0..<d { out[i] = suffixSum[i] / inv }
+        case .ema:
+            for i in 0..<d { out[i] = ema[i] }
+        }
+    }
+}

@@ -1,0 +1,421 @@
+import ExprunCore
+
+/// Runs one stochastic finite-sum run: dataset -> objective -> schedule -> optimizer, then
+/// the loop `sample batch -> batchLossAndGradient -> optimizer.step -> update views`, with
+/// metrics recorded at the log points (step 0 is the initial point, before any update).
+///
+/// Outcomes: `.completed` (all steps, or a stop rule reached: `stoppedStep`), `.diverged`
+/// (a non-finite minibatch loss or one above `divergenceThreshold` at iterate t, or a
+/// non-finite applicable metric at a log point: `divergedStep`), `.timeout` (the run's
+/// deadline passed). The curve recorded so far is kept in every case. Cancellation of the
+/// sweep throws `RunCancelled`; a component that cannot be built throws its error.
+public enum StochasticDriver {
+    /// Runs `spec` (which must be a `.stochastic` problem) and returns its record.
+    public static func run(_ spec: RunSpec, control: RunControl, factory: ComponentFactory = .catalogue,
+                           caches: SharedCaches = SharedCaches()) throws -> RunRecord {
+        let started = RunControl.now()
+        guard case .stochastic(let datasetInstance, let modelInstance, let optimizerInstance,
+                               let scheduleInstance) = spec.problem else {
+            throw ComponentError("run \(spec.runId): not a stochastic problem")
+        }
+        let settings = spec.run
+        guard settings.steps >= 0 else { throw ComponentError("run: steps must be >= 0") }
+
+        // Metrics, resolved once so that log points switch on enums, never on strings.
+        var metrics: [StochasticMetric] = []
+        for name in settings.metrics {
+            guard let m = StochasticMetric(rawValue: name) else {
+                throw ComponentError("metric \(name) is not recorded by stochastic runs "
+                                     + "(known: \(StochasticMetric.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if !metrics.contains(m) { metrics.append(m) }
+        }
+        var stopMetric: StochasticMetric?
+        if let stop = settings.stop {
+            guard let m = StochasticMetric(rawValue: stop.metric) else {
+                throw ComponentError("stop rule: metric \(stop.metric) is not recorded by stochastic runs")
+            }
+            stopMetric = m
+        }
+
+        // Components.
+        let (dataKey, data) = try caches.datasets.dataset(
+            for: datasetInstance, runSeed: spec.seed, baseDirectory: spec.baseDirectory,
+            dataDirectory: spec.dataDirectory, factory: factory)
+        if control.isCancelled { throw RunCancelled() }
+        let objective = try factory.makeObjective(modelInstance, data)
+        let n = objective.sampleCount, d = objective.dimension
+        guard d > 0 else { throw ComponentError("model \(modelInstance.name): dimension is 0") }
+        guard n > 0 else { throw ComponentError("dataset \(datasetInstance.name): no training examples") }
+
+        var fStar: Double?
+        if metrics.contains(.suboptimality) || stopMetric == .suboptimality {
+            let key = dataKey + "|" + objective.cacheKey
+            fStar = try caches.optimalValues.value(for: key) { objective.computeOptimalValue() }
+            guard fStar != nil else {
+                throw ComponentError("suboptimality needs the optimal value f*, which model \(modelInstance.name) "
+                                     + "(\(modelInstance.params.kind)) cannot certify on dataset \(datasetInstance.name); "
+                                     + "record train_loss instead")
+            }
+        }
+        if control.isCancelled { throw RunCancelled() }
+
+        // A schedule without an `lr` on its optimizer scales 1 (it then returns a multiplier).
+        let baseLR = optimizerInstance.params.optionalDouble("lr") ?? 1
+        let schedule = try factory.makeSchedule(
+            scheduleInstance, ScheduleContext(baseLR: baseLR, totalSteps: settings.steps, named: scheduleInstance.related))
+        let optimizer = try factory.makeOptimizer(
+            optimizerInstance, OptimizerContext(dimension: d, layout: objective.layout, schedule: schedule,
+                                                seed: UInt64(bitPattern: Int64(spec.seed))))
+
+        let state = StochasticRunState(settings: settings, metrics: metrics, stopMetric: stopMetric, fStar: fStar,
+                                       objective: objective, optimizer: optimizer, data: data)
+        defer { state.deallocate() }
+        let outcome = try state.loop(seed: spec.seed, control: control)
+
+        var attributes = spec.parameters
+        if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }
+        if let f = fStar { attributes.append(("f_star", .double(f))) }
+        attributes.append(("optimizer_state_size", .int(optimizer.stateSize)))
+        attributes.append(("n_train", .int(n)))
+        attributes.append(("dim", .int(d)))
+        for key in data.info.keys.sorted() { attributes.append(("dataset_info.\(key)", data.info[key]!)) }
+
+        let (series, views) = state.series(recorded: outcome.recorded)
+        return RunRecord(runId: spec.runId, status: outcome.status, message: outcome.message,
+                         divergedStep: outcome.divergedStep, stoppedStep: outcome.stoppedStep,
+                         wallSeconds: RunControl.now() - started, attributes: attributes,
+                         steps: Array(state.logSteps[0..<outcome.recorded]), metrics: series, views: views)
+    }
+}
+
+/// How the loop ended.
+struct LoopOutcome {
+    var status: RunStatus = .completed
+    var message = ""
+    var divergedStep: Int?
+    var stoppedStep: Int?
+    /// Log points recorded.
+    var recorded = 0
+}
+
+/// The built components and the preallocated metric storage of one run.
+final class StochasticRunState {
+    /// One recorded series: a metric at a view, stored at `offset ..< offset + logSteps.count`.
+    struct Column {
+        var metric: StochasticMetric
+        var view: ViewKind
+        var offset: Int
+        /// A non-finite value here means divergence (metrics that are NaN only when not
+        /// applicable, like accuracy or a missing test split, are not checked).
+        var checksFinite: Bool
+    }
+
+    let settings: RunSettings
+    let metrics: [StochasticMetric]
+    let stopMetric: StochasticMetric?
+    let fStar: Double?
+    let objective: any Objective
+    let optimizer: any Optimizer
+    let trueWeights: [Double]?
+    let hasTest: Bool
+    let logSteps: [Int]
+    let dimension: Int
+    let sampleCount: Int
+    /// Views with full-batch work at log points, each with its needs and columns; `.last`
+    /// first when present.
+    var pointViews: [(view: ViewKind, needs: PointNeeds, columns: [Column])] = []
+    /// Step metrics (batch_loss, lr, grad_evals) of the last iterate.
+    var stepColumns: [Column] = []
+    var allColumns: [Column] = []
+    let storage: UnsafeMutableBufferPointer<Double>
+    let x: UnsafeMutableBufferPointer<Double>
+    let g: UnsafeMutableBufferPointer<Double>
+    let viewPoint: UnsafeMutableBufferPointer<Double>
+    let scratchGradient: UnsafeMutableBufferPointer<Double>
+    let requestedViews: [ViewKind]
+    let recordsLast: Bool
+
+    init(settings: RunSettings, metrics: [StochasticMetric], stopMetric: StochasticMetric?, fStar: Double?,
+         objective: any Objective, optimizer: any Optimizer, data: Dataset) {
+        self.settings = settings; self.metrics = metrics; self.stopMetric = stopMetric; self.fStar = fStar
+        self.objective = objective; self.optimizer = optimizer
+        dimension = objective.dimension; sampleCount = objective.sampleCount
+        trueWeights = data.trueWeights.flatMap { $0.count == objective.dimension ? $0 : nil }
+        hasTest = data.test != nil
+        logSteps = settings.log.logSteps(total: settings.steps)
+
+        var views: [ViewKind] = []
+        for v in settings.views where !views.contains(v) { views.append(v) }
+        if views.isEmpty { views = [.last] }
+        requestedViews = views
+        recordsLast = views.contains(.last)
+
+        let count = logSteps.count
+        var columns: [Column] = []
+        func column(_ m: StochasticMetric, _ v: ViewKind) -> Column {
+            let checks: Bool
+            switch m {
+            case .trainLoss, .suboptimality, .gradNorm: checks = true
+            case .testLoss: checks = data.test != nil
+            case .distToOpt: checks = data.trueWeights?.count == objective.dimension
+            default: checks = false
+            }
+            let c = Column(metric: m, view: v, offset: columns.count * count, checksFinite: checks)
+            columns.append(c)
+            return c
+        }
+        // The last iterate: its view metrics (when asked for) plus the step metrics.
+        var lastColumns: [Column] = []
+        var lastNeeds: PointNeeds = stopMetric?.needs ?? []
+        for m in metrics {
+            if m.perView {
+                guard recordsLast else { continue }
+                lastColumns.append(column(m, .last)); lastNeeds.formUnion(m.needs)
+            } else {
+                stepColumns.append(column(m, .last))
+            }
+        }
+        if !lastNeeds.isEmpty { pointViews.append((.last, lastNeeds, lastColumns)) }
+        for v in views where v != .last {
+            var cols: [Column] = []
+            var needs: PointNeeds = []
+            for m in metrics where m.perView { cols.append(column(m, v)); needs.formUnion(m.needs) }
+            if !cols.isEmpty { pointViews.append((v, needs, cols)) }
+        }
+        allColumns = columns
+        storage = .allocate(capacity: max(1, columns.count * count))
+        storage.initialize(repeating: .nan)
+        func vector() -> UnsafeMutableBufferPointer<Double> {
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: objective.dimension)
+            b.initialize(repeating: 0)
+            return b
+        }
+        x = vector(); g = vector(); viewPoint = vector(); scratchGradient = vector()
+    }
+
+    func deallocate() {
+        storage.deallocate(); x.deallocate(); g.deallocate(); viewPoint.deallocate(); scratchGradient.deallocate()
+    }
+
+    /// The hot loop. Per step: sample, batch loss and gradient, optimizer step, view update,
+    /// one comparison for the next log point and one countdown for the control check.
+    func loop(seed: Int, control: RunControl) throws -> LoopOutcome {
+        let steps = settings.steps
+        let objective = self.objective, optimizer = self.optimizer
+        let x = self.x, g = self.g
+        let xc = UnsafeBufferPointer(x)
+        let threshold = settings.divergenceThreshold
+        let checkInterval = max(1, control.checkInterval)
+        let fullBatch = settings.batchSize == nil
+        let batchSize = settings.batchSize ?? sampleCount
+        let evalsPerStep = fullBatch ? sampleCount : batchSize
+
+        var sampler = MinibatchSampler(sampleCount: sampleCount, batchSize: max(1, batchSize),
+                                       sampling: settings.sampling, seed: seed)
+        var views = IterateViews(kinds: requestedViews, dimension: dimension, totalSteps: steps,
+                                 suffixFraction: settings.suffixFraction, emaDecay: settings.emaDecay)
+        objective.initialPoint(x)
+        views.start(x)
+
+        var outcome = LoopOutcome()
+        var gradEvals = 0
+        var batchLoss = Double.nan
+        var nextLog = 0   // index into logSteps
+
+        // Step 0: the initial point.
+        if logSteps.first == 0 {
+            if let end = try logPoint(0, step: 0, views: views, batchLoss: batchLoss, gradEvals: gradEvals,
+                                      control: control) {
+                end.apply(to: &outcome)
+                outcome.recorded = 1
+                return outcome
+            }
+            nextLog = 1
+        }
+        var nextLogStep = nextLog < logSteps.count ? logSteps[nextLog] : Int.max
+        var untilCheck = checkInterval
+
+        var t = 0
+        while t < steps {
+            // Iterate x_t -> x_{t+1}.
+            if fullBatch {
+                batchLoss = objective.fullLossAndGradient(xc, gradient: g)
+            } else {
+                batchLoss = objective.batchLossAndGradient(xc, rows: sampler.next(), gradient: g)
+            }
+            if !batchLoss.isFinite || abs(batchLoss) > threshold {
+                outcome.status = .diverged
+                outcome.divergedStep = t
+                outcome.message = "minibatch loss \(batchLoss) at step \(t)"
+                break
+            }
+            optimizer.step(x, gradient: g, t: t)
+            gradEvals += evalsPerStep
+            views.update(x)
+            t += 1
+
+            if t == nextLogStep {
+                let end = try logPoint(nextLog, step: t, views: views, batchLoss: batchLoss, gradEvals: gradEvals,
+                                       control: control)
+                nextLog += 1
+                nextLogStep = nextLog < logSteps.count ? logSteps[nextLog] : Int.max
+                if let end {
+                    end.apply(to: &outcome)
+                    break
+                }
+            }
+            untilCheck -= 1
+            if untilCheck == 0 {
+                untilCheck = checkInterval
+                if control.isCancelled { throw RunCancelled() }
+                if control.isPastDeadline {
+                    outcome.status = .timeout
+                    outcome.message = "time limit reached at step \(t)"
+                    break
+                }
+            }
+        }
+        outcome.recorded = nextLog
+        return outcome
+    }
+
+    /// Why a run ends at a log point.
+    struct End {
+        var status: RunStatus
+        var message: String
+        var divergedStep: Int?
+        var stoppedStep: Int?
+        func apply(to o: inout LoopOutcome) {
+            o.status = status; o.message = message; o.divergedStep = divergedStep; o.stoppedStep = stoppedStep
+        }
+    }
+
+    /// Records log point `k` (at `step`); returns why the run ends there, if it does.
+    func logPoint(_ k: Int, step: Int, views: borrowing IterateViews, batchLoss: Double, gradEvals: Int,
+                  control: RunControl) throws -> End? {
+        let s = storage
+        var stopValue = Double.nan
+        for c in stepColumns {
+            let v: Double
+            switch c.metric {
+            case .batchLoss: v = batchLoss
+            case .lr: v = step == 0 ? .nan : optimizer.currentLR
+            default: v = Double(gradEvals)
+            }
+            s[c.offset + k] = v
+            if c.metric == stopMetric { stopValue = v }
+        }
+        if stopMetric != nil && !(stopMetric!.perView), stepColumns.first(where: { $0.metric == stopMetric }) == nil {
+            stopValue = stopMetric == .batchLoss ? batchLoss : stopMetric == .lr ? optimizer.currentLR : Double(gradEvals)
+        }
+        var divergence: String?
+        if !pointViews.isEmpty {
+            for pv in pointViews {
+                let point: UnsafeMutableBufferPointer<Double>
+                if pv.view == .last { point = x } else {
+                    views.materialize(pv.view, current: x, into: viewPoint); point = viewPoint
+                }
+                let values = evaluate(point, needs: pv.needs)
+                for c in pv.columns {
+                    let v = value(c.metric, values)
+                    s[c.offset + k] = v
+                    if divergence == nil && c.checksFinite && !v.isFinite {
+                        divergence = "\(c.metric.rawValue) \(v) at step \(step)"
+                            + (c.view == .last ? "" : " (\(c.view.rawValue) view)")
+                    }
+                    if divergence == nil && c.view == .last && c.metric == .trainLoss
+                        && abs(v) > settings.divergenceThreshold {
+                        divergence = "train_loss \(v) above the divergence threshold at step \(step)"
+                    }
+                }
+                if pv.view == .last, let m = stopMetric, m.perView { stopValue = value(m, values) }
+            }
+            // Full-batch evaluations may take long: check the run's control after them.
+            if control.isCancelled { throw RunCancelled() }
+            if divergence == nil, control.isPastDeadline {
+                return End(status: .timeout, message: "time limit reached at step \(step)")
+            }
+        } else if control.isCancelled {
+            throw RunCancelled()
+        }
+        if let divergence {
+            return End(status: .diverged, message: divergence, divergedStep: step)
+        }
+        if let rule = settings.stop, step < settings.steps, rule.reached(stopValue) {
+            return End(status: .completed, message: "stopped: \(rule.metric) = \(stopValue) at step \(step)",
+                       stoppedStep: step)
+        }
+        return nil
+    }
+
+    /// Full-batch quantities at `point`.
+    func evaluate(_ point: UnsafeMutableBufferPointer<Double>, needs: PointNeeds) -> PointValues {
+        var out = PointValues()
+        let p = UnsafeBufferPointer(point)
+        if needs.contains(.gradient) {
+            out.loss = objective.fullLossAndGradient(p, gradient: scratchGradient)
+            out.gradNorm = norm(UnsafeBufferPointer(scratchGradient))
+        } else if needs.contains(.loss) {
+            out.loss = objective.fullLoss(p)
+        }
+        if needs.contains(.test), let test = objective.testMetrics(p) {
+            out.testLoss = test.loss
+            out.testAccuracy = test.accuracy ?? .nan
+        }
+        if needs.contains(.trainAccuracy) { out.trainAccuracy = objective.trainAccuracy(p) ?? .nan }
+        if needs.contains(.distance), let w = trueWeights {
+            var acc = 0.0
+            for i in 0..<dimension { let e = p[i] - w[i]; acc += e * e }
+            out.distance = acc.squareRoot()
+        }
+        return out
+    }
+
+    func value(_ m: StochasticMetric, _ v: PointValues) -> Double {
+        switch m {
+        case .trainLoss: return v.loss
+        case .suboptimality: return v.loss - (fStar ?? .nan)
+        case .gradNorm: return v.gradNorm
+        case .testLoss: return v.testLoss
+        case .testAccuracy: return v.testAccuracy
+        case .trainAccuracy: return v.trainAccuracy
+        case .distToOpt: return v.distance
+        case .batchLoss, .lr, .gradEvals: return .nan
+        }
+    }
+
+    /// The recorded series, in the order the config listed the metrics: the last iterate's
+    /// (and the step metrics), then each other view's.
+    func series(recorded: Int) -> (metrics: [Series], views: [(view: String, metrics: [Series])]) {
+        func values(_ c: Column) -> [Double] { Array(storage[c.offset ..< c.offset + recorded]) }
+        var last: [Series] = []
+        for m in metrics {
+            if let c = allColumns.first(where: { $0.metric == m && $0.view == .last }) {
+                last.append(Series(name: m.rawValue, values: values(c)))
+            }
+        }
+        var views: [(view: String, metrics: [Series])] = []
+        for v in requestedViews where v != .last {
+            let cols = allColumns.filter { $0.view == v }
+            if !cols.isEmpty {
+                views.append((v.rawValue, cols.map { Series(name: $0.metric.rawValue, values: values($0)) }))
+            }
+        }
+        return (last, views)
+    }
+}
+
+/// Euclidean norm with four independent accumulators.
+@inline(__always)
+func norm(_ v: UnsafeBufferPointer<Double>) -> Double {
+    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    let n = v.count
+    var i = 0
+    while i + 4 <= n {
+        a0 += v[i] * v[i]; a1 += v[i + 1] * v[i + 1]; a2 += v[i + 2] * v[i + 2]; a3 += v[i + 3] * v[i + 3]
+        i += 4
+    }
+    while i < n { a0 += v[i] * v[i]; i += 1 }
+    return ((a0 + a1) + (a2 + a3)).squareRoot()
+}

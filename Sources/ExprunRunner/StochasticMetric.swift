@@ -1,0 +1,56 @@
+import ExprunCore
+
+/// The metrics a stochastic run records (declared for users in ExprunCatalogue's
+/// StochasticMetrics.swift; this is the driver's own switch over them).
+public enum StochasticMetric: String, CaseIterable, Sendable {
+    case trainLoss = "train_loss"
+    case suboptimality
+    case gradNorm = "grad_norm"
+    case testLoss = "test_loss"
+    case testAccuracy = "test_accuracy"
+    case trainAccuracy = "train_accuracy"
+    case distToOpt = "dist_to_opt"
+    case batchLoss = "batch_loss"
+    case lr
+    case gradEvals = "grad_evals"
+
+    /// Evaluated at every iterate view (the others describe the step, not a point).
+    public var perView: Bool {
+        switch self {
+        case .batchLoss, .lr, .gradEvals: return false
+        default: return true
+        }
+    }
+
+    /// What evaluating this metric at a point costs.
+    var needs: PointNeeds {
+        switch self {
+        case .trainLoss, .suboptimality: return .loss
+        case .gradNorm: return .gradient
+        case .testLoss, .testAccuracy: return .test
+        case .trainAccuracy: return .trainAccuracy
+        case .distToOpt: return .distance
+        case .batchLoss, .lr, .gradEvals: return []
+        }
+    }
+}
+
+/// Full-batch quantities needed at a log point, per view.
+struct PointNeeds: OptionSet {
+    let rawValue: Int
+    static let loss = PointNeeds(rawValue: 1)
+    static let gradient = PointNeeds(rawValue: 2)
+    static let test = PointNeeds(rawValue: 4)
+    static let trainAccuracy = PointNeeds(rawValue: 8)
+    static let distance = PointNeeds(rawValue: 16)
+}
+
+/// Full-batch quantities at one point; NaN where not computed or not applicable.
+struct PointValues {
+    var loss = Double.nan
+    var gradNorm = Double.nan
+    var testLoss = Double.nan
+    var testAccuracy = Double.nan
+    var trainAccuracy = Double.nan
+    var distance = Double.nan
+}

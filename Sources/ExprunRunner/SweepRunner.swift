@@ -1,0 +1,194 @@
+import Dispatch
+import ExprunCore
+import Foundation
+import Synchronization
+
+/// Something that happened during a sweep, reported as it happens (from a worker thread).
+public enum SweepEvent: Sendable {
+    /// A run ended and its record went to the sink.
+    case finished(RunRecord)
+    /// A run failed (its record, status `.failed`, also went to the sink).
+    case failed(runId: String, message: String)
+    /// The sink threw for a finished run: the sweep counts as failed.
+    case sinkFailed(runId: String, message: String)
+}
+
+/// What a sweep did.
+public struct SweepSummary: Sendable {
+    /// Runs handed to the runner.
+    public var total: Int
+    /// Finished runs by status (cancelled runs are not counted: they are not stored).
+    public var counts: [RunStatus: Int]
+    /// True when SIGINT/SIGTERM (or the caller's control) cancelled the sweep.
+    public var interrupted: Bool
+    /// Runs that failed, with their messages, in the order they failed.
+    public var failures: [(runId: String, message: String)]
+    /// Runs whose record the sink could not take, with its error.
+    public var sinkFailures: [(runId: String, message: String)]
+    public var wallSeconds: Double
+
+    /// Runs that finished (any status).
+    public var finished: Int { counts.values.reduce(0, +) }
+    /// Whether any run failed or any record was not stored.
+    public var hasFailures: Bool { (counts[.failed] ?? 0) > 0 || !sinkFailures.isEmpty }
+}
+
+/// Runs a list of RunSpecs on `jobs` worker threads and hands each finished run to a sink.
+///
+/// Workers pull the next run index from a shared atomic counter, so runs start in grid
+/// order. Each run builds its own components (data sets and f* are shared through
+/// `SharedCaches`); a run that throws becomes a `.failed` record with the message. SIGINT or
+/// SIGTERM cancels the sweep: runs in flight are discarded (a re-run resumes them), finished
+/// ones are kept, and `run()` returns with `interrupted == true`; a second signal exits with
+/// 130 at once. Records are bit-identical whatever `jobs` is (each run is deterministic in its
+/// seed; BLAS uses one thread per run when jobs > 1).
+public final class SweepRunner: Sendable {
+    public let specs: [RunSpec]
+    public let jobs: Int
+    public let failFast: Bool
+    public let quiet: Bool
+    public let factory: ComponentFactory
+    public let caches: SharedCaches
+    /// Cancelling it stops the sweep like a signal does.
+    public let control: RunControl
+    public let handlesSignals: Bool
+    private let sink: @Sendable (RunRecord) throws -> Void
+    private let onEvent: (@Sendable (SweepEvent) -> Void)?
+
+    /// - Parameters:
+    ///   - specs: the runs to do (the CLI has already removed the finished ones).
+    ///   - jobs: worker threads.
+    ///   - failFast: cancel the sweep at the first failed run or sink error.
+    ///   - quiet: no progress output (failure lines are still printed).
+    ///   - handlesSignals: trap SIGINT and SIGTERM while running.
+    ///   - onEvent: called from workers as runs end.
+    ///   - sink: stores a finished run (called from the worker that ran it); throwing marks
+    ///     the sweep failed.
+    public init(specs: [RunSpec], jobs: Int = ProcessInfo.processInfo.activeProcessorCount, failFast: Bool = false,
+                quiet: Bool = false, factory: ComponentFactory = .catalogue, caches: SharedCaches = SharedCaches(),
+                control: RunControl = RunControl(), handlesSignals: Bool = true,
+                onEvent: (@Sendable (SweepEvent) -> Void)? = nil,
+                sink: @escaping @Sendable (RunRecord) throws -> Void) {
+        self.specs = specs; self.jobs = max(1, jobs); self.failFast = failFast; self.quiet = quiet
+        self.factory = factory; self.caches = caches; self.control = control
+        self.handlesSignals = handlesSignals; self.onEvent = onEvent; self.sink = sink
+    }
+
+    private struct Tally {
+        var counts: [RunStatus: Int] = [:]
+        var failures: [(runId: String, message: String)] = []
+        var sinkFailures: [(runId: String, message: String)] = []
+    }
+
+    /// Runs the sweep and returns when every run has finished or the sweep was cancelled.
+    public func run() -> SweepSummary {
+        let started = RunControl.now()
+        let workers = min(jobs, specs.count)
+        let previousBLASThreads = BLAS.threads
+        if jobs > 1 { BLAS.setThreads(1) }
+        defer { if jobs > 1 { BLAS.setThreads(previousBLASThreads) } }
+
+        // Each data set is dropped from the cache after the last run that needs it.
+        for spec in specs { if let key = DatasetCache.key(of: spec) { caches.datasets.reserve(key) } }
+
+        // Cancelled by signals, the caller's control, or fail-fast.
+        let sweepControl = RunControl(sharing: control, timeLimit: nil)
+        let progress = SweepProgress(total: specs.count, quiet: quiet)
+        let trap = handlesSignals ? SignalTrap { _ in
+            sweepControl.cancel()
+            progress.printLine("exprun: interrupted; finishing (runs in flight are discarded, Ctrl-C again to exit now)")
+        } : nil
+        defer { trap?.remove() }
+
+        let tally = Mutex(Tally())
+        let next = Atomic<Int>(0)
+        let group = DispatchGroup()
+        for _ in 0..<workers {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                while !sweepControl.isCancelled {
+                    let index = next.add(1, ordering: .relaxed).oldValue
+                    guard index < specs.count else { break }
+                    work(on: specs[index], sweepControl: sweepControl, tally: tally, progress: progress)
+                }
+            }
+            thread.stackSize = 16 << 20
+            thread.name = "exprun-worker"
+            thread.start()
+        }
+        while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut { progress.tick() }
+        progress.tick(final: true)
+
+        let t = tally.withLock { $0 }
+        return SweepSummary(total: specs.count, counts: t.counts,
+                            interrupted: (trap?.fired ?? false) || control.isCancelled,
+                            failures: t.failures, sinkFailures: t.sinkFailures,
+                            wallSeconds: RunControl.now() - started)
+    }
+
+    private func work(on spec: RunSpec, sweepControl: RunControl, tally: borrowing Mutex<Tally>,
+                      progress: SweepProgress) {
+        let runControl = RunControl(sharing: sweepControl, timeLimit: spec.run.timeLimit)
+        let outcome = Self.execute(spec, control: runControl, factory: factory, caches: caches)
+        if let key = DatasetCache.key(of: spec) { caches.datasets.release(key) }
+        guard let record = outcome else { return }   // cancelled: discarded
+
+        var sinkError: String?
+        do { try sink(record) } catch { sinkError = "\(error)" }
+        tally.withLock { t in
+            t.counts[record.status, default: 0] += 1
+            if record.status == .failed { t.failures.append((record.runId, record.message)) }
+            if let sinkError { t.sinkFailures.append((record.runId, sinkError)) }
+        }
+        progress.runFinished(failed: record.status == .failed || sinkError != nil)
+        if record.status == .failed {
+            progress.printLine("run \(record.runId) failed: \(record.message)")
+            onEvent?(.failed(runId: record.runId, message: record.message))
+        }
+        if let sinkError {
+            progress.printLine("run \(record.runId) could not be stored: \(sinkError)")
+            onEvent?(.sinkFailed(runId: record.runId, message: sinkError))
+        }
+        onEvent?(.finished(record))
+        if failFast && (record.status == .failed || sinkError != nil) { sweepControl.cancel() }
+    }
+
+    /// Runs one spec; nil when the sweep was cancelled during it. Any other error becomes a
+    /// `.failed` record carrying the message.
+    public static func execute(_ spec: RunSpec, control: RunControl, factory: ComponentFactory = .catalogue,
+                               caches: SharedCaches = SharedCaches()) -> RunRecord? {
+        let started = RunControl.now()
+        do {
+            switch spec.problem {
+            case .stochastic:
+                return try StochasticDriver.run(spec, control: control, factory: factory, caches: caches)
+            case .online(_, _, let datasetInstance):
+                var data: Dataset?
+                if let datasetInstance {
+                    data = try caches.datasets.dataset(
+                        for: datasetInstance, runSeed: spec.seed, baseDirectory: spec.baseDirectory,
+                        dataDirectory: spec.dataDirectory, factory: factory).dataset
+                }
+                var record = try factory.runOnline(spec, data, control)
+                record.runId = spec.runId
+                record.attributes = baseAttributes(spec) + record.attributes
+                if record.wallSeconds <= 0 { record.wallSeconds = RunControl.now() - started }
+                return record
+            }
+        } catch is RunCancelled {
+            return nil
+        } catch {
+            return RunRecord(runId: spec.runId, status: .failed, message: "\(error)",
+                             wallSeconds: RunControl.now() - started, attributes: baseAttributes(spec),
+                             steps: [], metrics: [], views: [])
+        }
+    }
+
+    /// The resolved parameters and the seed.
+    static func baseAttributes(_ spec: RunSpec) -> [(String, Value)] {
+        var a = spec.parameters
+        if !a.contains(where: { $0.0 == "seed" }) { a.append(("seed", .int(spec.seed))) }
+        return a
+    }
+}
