@@ -25,22 +25,19 @@ enum Provenance {
     }
 
     /// The commit of the git repository holding the config, with "+dirty" when it has changes.
+    /// (popen rather than Foundation.Process, which crashed here in a process that had used
+    /// Dispatch signal sources.)
     static func gitCommit(_ dir: String) -> String? {
-        func git(_ args: [String]) -> String? {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-            p.arguments = ["-C", dir] + args
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = FileHandle.nullDevice
-            do { try p.run() } catch { return nil }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { return nil }
-            return String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        func git(_ args: String) -> String? {
+            let quoted = "'" + dir.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            guard let pipe = popen("git -C \(quoted) \(args) 2>/dev/null", "r") else { return nil }
+            var out = ""
+            var buffer = [CChar](repeating: 0, count: 4096)
+            while fgets(&buffer, Int32(buffer.count), pipe) != nil { out += String(cString: buffer) }
+            return pclose(pipe) == 0 ? out.trimmingCharacters(in: .whitespacesAndNewlines) : nil
         }
-        guard let head = git(["rev-parse", "HEAD"]) else { return nil }
-        let dirty = !(git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
+        guard let head = git("rev-parse HEAD"), !head.isEmpty else { return nil }
+        let dirty = !(git("status --porcelain --untracked-files=no") ?? "").isEmpty
         return head + (dirty ? "+dirty" : "")
     }
 }
