@@ -296,3 +296,44 @@ final class LockedCounter: @unchecked Sendable {
     func add() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
+
+@Suite struct SpeedTests {
+    /// Many small runs: a shard must take about a millisecond and a merge open each shard once.
+    /// EXPRUN_STORE_RUNS sets the count (default 300, to keep the debug test run short).
+    @Test func manySmallShardsWriteAndMergeQuickly() throws {
+        let directory = try temporaryDirectory("speed")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let count = Int(ProcessInfo.processInfo.environment["EXPRUN_STORE_RUNS"] ?? "") ?? 300
+        let extra: [(String, Value)] = [("dataset.kind", .string("synthetic_regression")), ("dataset.n", .int(5000)),
+                                        ("model.kind", .string("least_squares")), ("model.l2", .double(0.01)),
+                                        ("schedule.kind", .string("inverse_sqrt")), ("run.steps", .int(20000))]
+        var records: [RunRecord] = []
+        for index in 0..<count {
+            let lr = 1e-3 * Double(index % 7 + 1)
+            records.append(sampleRecord(id: "r\(100_000 + index)", seed: index % 5, lr: lr,
+                                        optimizer: index % 2 == 0 ? "sgd" : "adam", points: 200, extra: extra))
+        }
+        let clock = ContinuousClock()
+        let writing = try clock.measure {
+            for record in records { try Store.writeShard(record, directory: directory + "/shards") }
+        }
+        var ids: Set<String> = []
+        let scanning = clock.measure { ids = Store.completedShardIds(directory: directory + "/shards") }
+        let merging = try clock.measure {
+            try Store.merge(shardDirectory: directory + "/shards", runOrder: records.map(\.runId), root: sampleRoot(),
+                            into: directory + "/results.h5")
+        }
+        var read = 0
+        let reading = try clock.measure {
+            let file = try ResultsFile(path: directory + "/results.h5")
+            for id in file.runIds { read += file.series(id, metric: "train_loss")?.count ?? 0 }
+        }
+        #expect(ids.count == count)
+        #expect(read == count * 200)
+        let perShard = writing / count
+        print("store speed: \(count) runs; write \(perShard) per shard; scan \(scanning); merge \(merging); read \(reading)")
+        // Loose bounds (debug build, shared machine): an order of magnitude above what we measure.
+        #expect(perShard < .milliseconds(20))
+        #expect(merging < .seconds(Double(count) * 0.02))
+    }
+}
