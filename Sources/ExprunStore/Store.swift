@@ -185,7 +185,7 @@ public enum Store {
     /// file in the same directory, then rename).
     ///
     /// Root attributes: format, exprun_version, experiment, config, created_utc, swept, then
-    /// `root.provenance`. /runs/<id> is copied from each shard in `runOrder` order; ids without a
+    /// `root.provenance`. /runs/<id> is copied from each shard (each opened once) in `runOrder` order; ids without a
     /// shard that opens are skipped. /index is one compound dataset with a row per merged run:
     /// run_id, status, then one column per `root.indexColumns` path taken from the run's
     /// attribute of that name (int64 if all present values are ints, float64 if all are
@@ -245,8 +245,6 @@ public enum Store {
 
         let runs = try HDF5.createGroup(file, "runs")
         defer { H5Gclose(runs) }
-        let copyList = try HDF5.id(H5Pcreate(exprun_H5P_OBJECT_COPY()), "cannot create copy list")
-        defer { H5Pclose(copyList) }
 
         var merged: [String] = []
         var statuses: [String] = []
@@ -264,8 +262,11 @@ public enum Store {
             defer { H5Gclose(group) }
             let status = (try? HDF5.readAttribute(group, "status"))?.asString ?? ""
             let values = columnNames.map { HDF5.hasAttribute(group, $0) ? try? HDF5.readAttribute(group, $0) : nil }
-            try HDF5.ok(H5Ocopy(source, groupPath, runs, runId, copyList, HDF5.defaultList),
-                        "cannot copy run \(runId) from \(shard)")
+            do {
+                try copyGroup(group, into: runs, as: runId)
+            } catch let error as StoreError {
+                throw StoreError("cannot copy run \(runId) from \(shard): \(error.message)")
+            }
             merged.append(runId)
             statuses.append(status)
             for (column, value) in values.enumerated() { columnValues[column].append(value) }
@@ -275,6 +276,30 @@ public enum Store {
         for (name, values) in zip(columnNames, columnValues) { table.append((name, indexColumn(values))) }
         try HDF5.writeTable(file, "index", columns: table)
         return merged
+    }
+
+    /// Copies `source` (a run group of a shard, or a view group in it) to `destination/name`:
+    /// attributes, datasets and subgroups, in their creation order.
+    ///
+    /// Not H5Ocopy: in HDF5 1.10.8 it crashes (a null conversion function in H5T__conv_vlen)
+    /// copying a group whose attributes are in dense storage (more than 8) and include
+    /// variable-length strings, which is every run with a few parameters. Reading and
+    /// rewriting through our own wrapper is exact for every type a shard holds.
+    static func copyGroup(_ source: hid_t, into destination: hid_t, as name: String) throws {
+        let group = try HDF5.createGroup(destination, name)
+        defer { H5Gclose(group) }
+        for (attribute, value) in try HDF5.readAttributes(source) {
+            try HDF5.writeAttribute(group, attribute, value)
+        }
+        for child in try HDF5.children(source) {
+            if child.isGroup {
+                let inner = try HDF5.openGroup(source, child.name)
+                defer { H5Gclose(inner) }
+                try copyGroup(inner, into: group, as: child.name)
+            } else {
+                try HDF5.writeDataset(group, child.name, try HDF5.readDataset(source, child.name))
+            }
+        }
     }
 
     /// One /index column: int64 if every present value is an int, float64 if every present value
