@@ -1,0 +1,69 @@
+"""`make bench`: speed of exprun against the same loops written plainly, repeated (the
+machine is shared and noisy) and reported as medians. Not a test: it prints numbers."""
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXPRUN = os.path.join(ROOT, ".build", "release", "exprun")
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+SWEEP = os.path.join(ROOT, "bench", "sgd_logistic.yaml")
+TOTAL_STEPS = 20 * 20000
+
+
+def median_of(fn, repeats=REPEATS):
+    values = [fn() for _ in range(repeats)]
+    return statistics.median(values), values
+
+
+def timed_sweep(config, *args):
+    out = tempfile.mkdtemp(prefix="exprun-bench-")
+    try:
+        t0 = time.perf_counter()
+        subprocess.run([EXPRUN, config, "--out", out, "--quiet", "--fresh", *args], check=True, cwd=ROOT)
+        wall = time.perf_counter() - t0
+        with h5py.File(os.path.join(out, "results.h5")) as f:
+            run_seconds = sum(f["runs"][r].attrs["wall_seconds"] for r in f["runs"])
+        return wall, run_seconds
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def main():
+    env1 = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    print(f"exprun benchmarks (median of {REPEATS}; logistic regression n=20000 d=100 batch 32)")
+    c_rate, _ = median_of(lambda: float(subprocess.run([os.path.join(ROOT, "bench", "out", "sgd_loop")],
+                                                       capture_output=True, text=True, check=True).stdout))
+    np_rate, _ = median_of(lambda: float(subprocess.run([sys.executable, os.path.join(ROOT, "bench", "sgd_numpy.py"), "5000"],
+                                                        capture_output=True, text=True, check=True, env=env1).stdout))
+    j1, _ = median_of(lambda: timed_sweep(SWEEP, "--jobs", "1")[0])
+    j2, _ = median_of(lambda: timed_sweep(SWEEP, "--jobs", "2")[0])
+    # Logging overhead: every step logged (cheap metrics) against two log points.
+    every, _ = median_of(lambda: timed_sweep(SWEEP, "--jobs", "1", "--set", "run.log={every: 1}")[1])
+    sparse, _ = median_of(lambda: timed_sweep(SWEEP, "--jobs", "1")[1])
+    rate1 = TOTAL_STEPS / j1
+    rows = [
+        ("plain C loop (-O3), steps/s", f"{c_rate:,.0f}", ""),
+        ("plain numpy loop, steps/s", f"{np_rate:,.0f}", ""),
+        ("exprun sweep --jobs 1, steps/s (20 runs, end to end)", f"{rate1:,.0f}",
+         f"{rate1 / np_rate:.1f}x numpy (target >= 4x), {c_rate / rate1:.2f}x slower than C (target <= 1.5x)"),
+        ("exprun sweep --jobs 2, steps/s", f"{TOTAL_STEPS / j2:,.0f}", f"speedup {j1 / j2:.2f}x over --jobs 1 (target >= 1.8x)"),
+        ("logging every step (batch_loss, lr, grad_evals)", f"{100 * (every - sparse) / sparse:+.1f}% run time", "target < 5%"),
+    ]
+    extra = os.path.join(ROOT, "bench", "extra.py")
+    w = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"  {name:<{w}}  {value:>14}  {note}")
+    if os.path.exists(extra):
+        subprocess.run([sys.executable, extra], check=True, cwd=ROOT)
+
+
+if __name__ == "__main__":
+    main()

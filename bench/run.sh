@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# make bench: measured numbers, printed as a table (see bench/bench.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p bench/out
+gcc -O3 -o bench/out/sgd_loop bench/sgd_loop.c -lm
+python3 bench/bench.py "$@"
