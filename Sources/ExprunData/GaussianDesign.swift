@@ -22,21 +22,35 @@ struct GaussianDesign {
         let d = dim
         var x = [Double](repeating: 0, count: n * d)
         let roots = eigenvalues.map { $0.squareRoot() }
-        var t = [Double](repeating: 0, count: d)
+        // Rows are made in blocks: each eigenvector is loaded once per block rather than once
+        // per row, so the basis (dim^2 doubles, beyond cache for large dim) is streamed n/block
+        // times, not n times. Each entry still sums over j in ascending order.
+        let block = 32
+        var t = [Double](repeating: 0, count: block * d)
         x.withUnsafeMutableBufferPointer { xb in
-            for i in 0..<n {
-                for j in 0..<d { t[j] = roots[j] * rng.normal() }
-                let row = xb.baseAddress! + i * d
-                if let v = eigenvectors {
-                    // x = sum_j t_j v_j: contiguous axpys, no reduction chain, so it vectorises.
-                    v.withUnsafeBufferPointer { vb in
-                        for j in 0..<d {
-                            let tj = t[j], vj = vb.baseAddress! + j * d
-                            for k in 0..<d { row[k] += tj * vj[k] }
-                        }
+            t.withUnsafeMutableBufferPointer { tb in
+                var first = 0
+                while first < n {
+                    let rows = min(block, n - first)
+                    for b in 0..<rows {
+                        for j in 0..<d { tb[b * d + j] = roots[j] * rng.normal() }
                     }
-                } else {
-                    for j in 0..<d { row[j] = t[j] }
+                    let out = xb.baseAddress! + first * d
+                    if let v = eigenvectors {
+                        v.withUnsafeBufferPointer { vb in
+                            for j in 0..<d {
+                                let vj = vb.baseAddress! + j * d
+                                for b in 0..<rows {
+                                    // x_b += t_bj v_j: a contiguous axpy with no reduction chain.
+                                    let tbj = tb[b * d + j], row = out + b * d
+                                    for k in 0..<d { row[k] += tbj * vj[k] }
+                                }
+                            }
+                        }
+                    } else {
+                        out.update(from: tb.baseAddress!, count: rows * d)
+                    }
+                    first += rows
                 }
             }
         }
