@@ -21,4 +21,19 @@ public let scheduleCatalogue: [ScheduleEntry] = [
 /// Every optimizer kind (presets and chains), in the order `exprun list` shows them.
 public let optimizerCatalogue: [OptimizerEntry] = [
     SGD.entry,
+    Adam.entry,
+    AdamW.entry,
+    Adagrad.entry,
+    RMSprop.entry,
+    Adamax.entry,
+    NAdam.entry,
+    RAdam.entry,
+    Adadelta.entry,
+    AdaBelief.entry,
+    DiffGrad.entry,
+    Lion.entry,
+    SignSGD.entry,
+    Lamb.entry,
+    AdaBound.entry,
+    Yogi.entry,
 ]

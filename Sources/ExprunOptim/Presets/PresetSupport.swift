@@ -43,6 +43,13 @@ enum Preset {
         return (wd, nil)
     }
 
+    /// torch's decay: coupled g += wd x, or x *= 1 - lr wd with `decoupled_weight_decay`.
+    static func torchDecay(_ p: Params) -> (coupled: Double, decoupled: AddDecoupledWeightDecay?) {
+        let wd = p.double("weight_decay")
+        guard wd != 0 else { return (0, nil) }
+        return p.has("decoupled_weight_decay") && p.bool("decoupled_weight_decay") ? (0, AddDecoupledWeightDecay(wd)) : (wd, nil)
+    }
+
     /// Assembles the usual chain around `core`.
     static func descent(_ core: [any GradientTransform], _ p: Params, _ ctx: OptimizerContext,
                         coupledDecay: Double = 0, decoupled: AddDecoupledWeightDecay? = nil) -> Chain {
