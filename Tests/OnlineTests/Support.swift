@@ -52,15 +52,18 @@ func makeLearner(_ p: Params, _ env: any OnlineEnvironment, horizon: Int) throws
 
 /// Runs a python3 script and returns its standard output.
 func python(_ script: String) throws -> String {
+    // Output goes through a temporary file: reading a pipe can fail with EINTR while other
+    // tests run in parallel.
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("exprun-online-\(UUID().uuidString).txt")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: out) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", "-c", script]
-    let pipe = Pipe()
-    process.standardOutput = pipe
+    process.standardOutput = try FileHandle(forWritingTo: out)
     try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    return try String(contentsOf: out, encoding: .utf8)
 }
 
 import Foundation
