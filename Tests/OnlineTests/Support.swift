@@ -1,0 +1,69 @@
+import ExprunCore
+@testable import ExprunOnline
+
+/// Params of a catalogue component with its declared defaults filled in, as the Spec would.
+func params(_ family: Family, _ kind: String, _ given: [String: Value] = [:]) -> Params {
+    let decl = (family == .environment ? environmentCatalogue.map(\.decl) : learnerCatalogue.map(\.decl))
+        .first { $0.kind == kind }!
+    var values: [String: Value] = [:]
+    for p in decl.params { if let v = p.defaultValue { values[p.name] = v } }
+    for (k, v) in given { precondition(decl.param(k) != nil, "\(kind) has no parameter \(k)"); values[k] = v }
+    return Params(kind: kind, values: values)
+}
+
+/// A hand-built online RunSpec, as the Grid would produce it.
+func onlineSpec(env: Params, learner: Params, steps: Int, seed: Int = 0, metrics: [String] = ["regret"],
+                log: LogPolicy = .points(20, logScale: true), stop: StopRule? = nil,
+                threshold: Double = 1e12) -> RunSpec {
+    let settings = RunSettings(steps: steps, batchSize: 1, sampling: .cyclic, log: log, views: [], suffixFraction: 0.5,
+                               emaDecay: 0.99, metrics: metrics, timeLimit: nil, stop: stop,
+                               divergenceThreshold: threshold)
+    return RunSpec(runId: "test", seed: seed, parameters: [], swept: [],
+                   problem: .online(environment: ComponentInstance(name: "env", params: env),
+                                    learner: ComponentInstance(name: "learner", params: learner), dataset: nil),
+                   run: settings, baseDirectory: "", dataDirectory: "")
+}
+
+func series(_ record: RunRecord, _ name: String) -> [Double] { record.metrics.first { $0.name == name }!.values }
+func attribute(_ record: RunRecord, _ name: String) -> Double { record.attributes.first { $0.0 == name }!.1.asDouble! }
+
+/// Runs env x learner by hand for T rounds; returns the plays and the losses.
+func play(_ env: any OnlineEnvironment, _ learner: any OnlineLearner, rounds T: Int) -> (plays: [[Double]], losses: [Double]) {
+    let d = env.domain.dimension
+    let g = UnsafeMutablePointer<Double>.allocate(capacity: d)
+    defer { g.deallocate() }
+    var plays: [[Double]] = [], losses: [Double] = []
+    for t in 1...T {
+        let x = learner.play(round: t)
+        plays.append(Array(UnsafeBufferPointer(start: x, count: d)))
+        losses.append(env.reveal(round: t, at: x, gradient: g))
+        learner.update(round: t, gradient: g)
+    }
+    return (plays, losses)
+}
+
+func makeEnv(_ p: Params, seed: UInt64 = 0, horizon: Int = 1000, dataset: Dataset? = nil) throws -> any OnlineEnvironment {
+    try environmentCatalogue.first { $0.decl.kind == p.kind }!.make(p, EnvironmentBuild(seed: seed, horizon: horizon, dataset: dataset))
+}
+
+func makeLearner(_ p: Params, _ env: any OnlineEnvironment, horizon: Int) throws -> any OnlineLearner {
+    try learnerCatalogue.first { $0.decl.kind == p.kind }!.make(p, LearnerContext(domain: env.domain, constants: env.constants, horizon: horizon))
+}
+
+/// Runs a python3 script and returns its standard output.
+func python(_ script: String) throws -> String {
+    // Output goes through a temporary file: reading a pipe can fail with EINTR while other
+    // tests run in parallel.
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("exprun-online-\(UUID().uuidString).txt")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: out) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script]
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    try process.run()
+    process.waitUntilExit()
+    return try String(contentsOf: out, encoding: .utf8)
+}
+
+import Foundation
