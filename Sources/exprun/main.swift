@@ -98,12 +98,14 @@ struct Run: ParsableCommand {
         // A shard of a SLURM array leaves merging to `exprun merge`.
         if shard == nil {
             try mergeResults(experiment: experiment, outDir: outDir)
-            if !quiet, let file = try? ResultsFile(path: outDir + "/results.h5") {
+            if let file = try? ResultsFile(path: outDir + "/results.h5") {
                 let table = SummaryTable.make(file: file, metric: experiment.summaryMetric)
                 let text = table.render(.text)
                 try? text.write(toFile: outDir + "/summary.txt", atomically: true, encoding: .utf8)
-                print(text, terminator: "")
-                print("results: \(outDir)/results.h5")
+                if !quiet {
+                    print(text, terminator: "")
+                    print("results: \(outDir)/results.h5")
+                }
             }
         }
         if outcome.interrupted { Foundation.exit(Exit.interrupted) }

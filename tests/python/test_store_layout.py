@@ -1,7 +1,8 @@
 """Checks that a results.h5 written by exprun follows the HDF5 layout contract (DESIGN.md).
 
 Run: EXPRUN_RESULTS=runs/<experiment>/results.h5 python3 -m pytest tests/python/test_store_layout.py
-Skipped when EXPRUN_RESULTS is not set. Uses only h5py, numpy and pandas, the way users will.
+Without EXPRUN_RESULTS it checks a file the real CLI writes for tests/configs/small_sgd.yaml.
+Uses only h5py, numpy and pandas, the way users will.
 """
 import datetime
 import os
@@ -13,14 +14,19 @@ h5py = pytest.importorskip("h5py")
 pd = pytest.importorskip("pandas")
 
 RESULTS = os.environ.get("EXPRUN_RESULTS")
-pytestmark = pytest.mark.skipif(not RESULTS, reason="EXPRUN_RESULTS is not set")
 
 STATUSES = {"completed", "diverged", "failed", "timeout"}
 
 
 @pytest.fixture(scope="module")
-def results():
-    with h5py.File(RESULTS, "r") as f:
+def results(tmp_path_factory):
+    path = RESULTS
+    if not path:
+        from conftest import ROOT, run_exprun
+        out = tmp_path_factory.mktemp("layout") / "small"
+        run_exprun(ROOT / "tests" / "configs" / "small_sgd.yaml", "--out", out, "--quiet", "--set", "seeds=2")
+        path = out / "results.h5"
+    with h5py.File(path, "r") as f:
         yield f
 
 
