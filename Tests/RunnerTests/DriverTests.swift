@@ -231,6 +231,14 @@ func close(_ a: Double, _ b: Double, _ tol: Double = 1e-12) -> Bool { abs(a - b)
         #expect(r?.status == .failed && r!.message.contains("metric regret"))
     }
 
+    @Test func logStepsMatchCore() {
+        for total in [0, 1, 7, 100, 101, 1000] {
+            for policy in [LogPolicy.every(1), .every(3), .every(10), .every(1000), .points(5, logScale: true)] {
+                #expect(logStepsOf(policy, total: total) == policy.logSteps(total: total), "\(policy) \(total)")
+            }
+        }
+    }
+
     @Test func metricEnumAgreesWithTheCatalogue() {
         let declared = stochasticMetrics
         #expect(declared.map(\.name).sorted() == StochasticMetric.allCases.map(\.rawValue).sorted())
