@@ -160,10 +160,10 @@ final class StochasticRunState {
 
         let count = logSteps.count
         func series() -> [Double] {
-            [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-                buffer.initialize(repeating: .nan)
-                initialized = count
-            }
+            // Left uninitialised (Double is trivial): every recorded point is written before
+            // the series is cut to the recorded count, and a fill pass would double the
+            // memory traffic of logging every step.
+            [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         }
         var columns: [Column] = []
         func column(_ m: StochasticMetric, _ v: ViewKind) -> Column {
@@ -264,6 +264,8 @@ final class StochasticRunState {
 
         // Step 0: the initial point (no step yet: batch_loss and lr are NaN).
         if logSteps.first == 0 {
+            if recordBatchLoss { batchLossOut[0] = .nan }
+            if recordLR { lrOut[0] = .nan }
             if recordGradEvals { gradEvalsOut[0] = 0 }
             if let end = try logPoint(0, step: 0, views: views, batchLoss: .nan, lr: .nan, gradEvals: 0,
                                       control: control) {
