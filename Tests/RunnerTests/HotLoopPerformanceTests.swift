@@ -66,7 +66,7 @@ final class FastSGD: Optimizer {
     var stateSize: Int { 0 }
 }
 
-@Suite struct HotLoopPerformance {
+@Suite(.serialized) struct HotLoopPerformance {
     static let n = 1000, steps = 2_000_000
     let d: Int, batch: Int
     init() { d = 10; batch = 1 }
@@ -86,7 +86,7 @@ final class FastSGD: Optimizer {
         let spec = makeSpec(n: Self.n, d: d, lr: 0.01, steps: steps, batchSize: batch, log: log,
                             metrics: metrics)
         var best = 0.0
-        for _ in 0..<3 {
+        for _ in 0..<1 {
             let r = try StochasticDriver.run(spec, control: RunControl(), factory: factory())
             #expect(r.status == .completed)
             best = max(best, Double(steps) / r.wallSeconds)
@@ -104,7 +104,7 @@ final class FastSGD: Optimizer {
         let g = UnsafeMutableBufferPointer<Double>.allocate(capacity: d); g.initialize(repeating: 0)
         defer { x.deallocate(); g.deallocate() }
         var best = 0.0
-        for _ in 0..<3 {
+        for _ in 0..<1 {
             var sampler = MinibatchSampler(sampleCount: Self.n, batchSize: batch, sampling: .withReplacement, seed: 0)
             let start = RunControl.now()
             var sink = 0.0
@@ -122,9 +122,13 @@ final class FastSGD: Optimizer {
           arguments: [(10, 1), (100, 10)])
     func hotLoopSpeed(d: Int, batch: Int) throws {
         let bench = HotLoopPerformance(d: d, batch: batch)
-        let rare = try bench.stepsPerSecond(log: .every(100_000), metrics: ["batch_loss"])
-        let everyStep = try bench.stepsPerSecond(log: .every(1), metrics: ["batch_loss", "lr", "grad_evals"])
-        let hand = bench.handLoopStepsPerSecond()
+        // Interleaved repetitions, best of each: the machine is shared, so single timings drift.
+        var rare = 0.0, everyStep = 0.0, hand = 0.0
+        for _ in 0..<5 {
+            rare = max(rare, try bench.stepsPerSecond(log: .every(100_000), metrics: ["batch_loss"]))
+            everyStep = max(everyStep, try bench.stepsPerSecond(log: .every(1), metrics: ["batch_loss", "lr", "grad_evals"]))
+            hand = max(hand, bench.handLoopStepsPerSecond())
+        }
         let overhead = rare / everyStep - 1
         let tag = "d=\(d) batch=\(batch)"
         print("PERF \(tag) driver (log every 100000): \(Int(rare)) steps/s (\(1e9 / rare) ns/step)")
