@@ -1,46 +1,54 @@
-import Dispatch
 import Foundation
 import Synchronization
 
-/// Turns SIGINT and SIGTERM into a callback while installed (their default action, which
-/// would kill the process mid-write, is ignored). A second signal exits at once with 130:
-/// finished shards are already renamed into place, so nothing finished is lost.
-// The sources are only touched by init and remove(), on the thread that runs the sweep.
+/// Signals received while a trap is installed. A process-wide counter, because a signal
+/// handler cannot capture context; touched before any handler is installed so the handler
+/// only does a lock-free atomic add (async-signal-safe).
+private let signalsReceived = Atomic<Int>(0)
+
+/// The handler: the first signal is counted (the sweep's waiting thread polls the count and
+/// cancels the runs); a second one exits at once with 130 — finished shards are already
+/// renamed into place, so nothing finished is lost.
+private let trapHandler: @convention(c) (Int32) -> Void = { _ in
+    if signalsReceived.add(1, ordering: .relaxed).oldValue > 0 {
+        let text: StaticString = "\nexprun: interrupted again, exiting now\n"
+        _ = write(2, text.utf8Start, text.utf8CodeUnitCount)
+        _exit(130)
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a flag while installed (their default action, which would
+/// kill the process mid-write, is replaced). One trap at a time per process.
+///
+/// A real `sigaction` handler rather than a DispatchSource: on Linux a dispatch signal source
+/// only sees signals that every thread blocks, and an ignored, unblocked signal is discarded.
 final class SignalTrap: @unchecked Sendable {
     private let signals: [Int32]
-    private let sources: [any DispatchSourceSignal]
-    private final class Count: Sendable { let value = Atomic<Int>(0) }
-    private let received = Count()
+    // Written in init, read in remove(), both on the thread that runs the sweep.
+    private var previous: [sigaction] = []
 
-    init(signals: [Int32] = [SIGINT, SIGTERM], onFirst: @escaping @Sendable (Int32) -> Void) {
+    init(signals: [Int32] = [SIGINT, SIGTERM]) {
         self.signals = signals
-        var sources: [any DispatchSourceSignal] = []
-        let queue = DispatchQueue(label: "exprun.signals")
-        let received = self.received
+        signalsReceived.store(0, ordering: .relaxed)
         for s in signals {
-            signal(s, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: s, queue: queue)
-            source.setEventHandler {
-                if received.value.add(1, ordering: .relaxed).newValue == 1 {
-                    onFirst(s)
-                } else {
-                    let text = "\nexprun: interrupted again, exiting now\n"
-                    _ = text.withCString { write(2, $0, strlen($0)) }
-                    _exit(130)
-                }
-            }
-            source.resume()
-            sources.append(source)
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = trapHandler
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            var old = sigaction()
+            sigaction(s, &action, &old)
+            previous.append(old)
         }
-        self.sources = sources
     }
 
     /// Whether a signal arrived.
-    var fired: Bool { received.value.load(ordering: .relaxed) > 0 }
+    var fired: Bool { signalsReceived.load(ordering: .relaxed) > 0 }
 
-    /// Restores the default actions.
+    /// Restores the previous actions.
     func remove() {
-        for source in sources { source.cancel() }
-        for s in signals { signal(s, SIG_DFL) }
+        for (s, old) in zip(signals, previous) {
+            var old = old
+            sigaction(s, &old, nil)
+        }
     }
 }

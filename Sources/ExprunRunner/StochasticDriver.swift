@@ -81,11 +81,13 @@ public enum StochasticDriver {
         attributes.append(("dim", .int(d)))
         for key in data.info.keys.sorted() { attributes.append(("dataset_info.\(key)", data.info[key]!)) }
 
-        let (series, views) = state.series(recorded: outcome.recorded)
+        let (series, views) = state.series()
         return RunRecord(runId: spec.runId, status: outcome.status, message: outcome.message,
                          divergedStep: outcome.divergedStep, stoppedStep: outcome.stoppedStep,
                          wallSeconds: RunControl.now() - started, attributes: attributes,
-                         steps: Array(state.logSteps[0..<outcome.recorded]), metrics: series, views: views)
+                         steps: outcome.recorded == state.logSteps.count ? state.logSteps
+                             : Array(state.logSteps[0..<outcome.recorded]),
+                         metrics: series, views: views)
     }
 }
 
@@ -100,58 +102,69 @@ struct LoopOutcome {
 }
 
 /// The built components and the preallocated metric storage of one run.
+///
+/// Series are Swift arrays sized for every log point up front and cut to the points
+/// recorded at the end (in place, no copy). The step metrics (batch_loss, lr, grad_evals)
+/// are written through pointers from inside the loop, so logging every step costs three
+/// stores; per-view metrics are written at log points, next to full-batch evaluations.
 final class StochasticRunState {
-    /// One recorded series: a metric at a view, stored at `offset ..< offset + logSteps.count`.
+    /// One per-view series: a metric at a view, stored in `viewValues[index]`.
     struct Column {
         var metric: StochasticMetric
         var view: ViewKind
-        var offset: Int
+        var index: Int
         /// A non-finite value here means divergence (metrics that are NaN only when not
         /// applicable, like accuracy or a missing test split, are not checked).
         var checksFinite: Bool
     }
 
     let settings: RunSettings
+    let stopRule: StopRule?
     let metrics: [StochasticMetric]
     let stopMetric: StochasticMetric?
     let fStar: Double?
     let objective: any Objective
     let optimizer: any Optimizer
     let trueWeights: [Double]?
-    let hasTest: Bool
     let logSteps: [Int]
     let dimension: Int
     let sampleCount: Int
     /// Views with full-batch work at log points, each with its needs and columns; `.last`
     /// first when present.
     var pointViews: [(view: ViewKind, needs: PointNeeds, columns: [Column])] = []
-    /// Step metrics (batch_loss, lr, grad_evals) of the last iterate.
-    var stepColumns: [Column] = []
-    var allColumns: [Column] = []
-    let storage: UnsafeMutableBufferPointer<Double>
+    var viewColumns: [Column] = []
+    var viewValues: [[Double]] = []
+    var batchLossValues: [Double] = []
+    var lrValues: [Double] = []
+    var gradEvalsValues: [Double] = []
     let x: UnsafeMutableBufferPointer<Double>
     let g: UnsafeMutableBufferPointer<Double>
     let viewPoint: UnsafeMutableBufferPointer<Double>
     let scratchGradient: UnsafeMutableBufferPointer<Double>
     let requestedViews: [ViewKind]
-    let recordsLast: Bool
 
     init(settings: RunSettings, metrics: [StochasticMetric], stopMetric: StochasticMetric?, fStar: Double?,
          objective: any Objective, optimizer: any Optimizer, data: Dataset) {
         self.settings = settings; self.metrics = metrics; self.stopMetric = stopMetric; self.fStar = fStar
         self.objective = objective; self.optimizer = optimizer
+        stopRule = settings.stop
         dimension = objective.dimension; sampleCount = objective.sampleCount
         trueWeights = data.trueWeights.flatMap { $0.count == objective.dimension ? $0 : nil }
-        hasTest = data.test != nil
-        logSteps = settings.log.logSteps(total: settings.steps)
+        logSteps = logStepsOf(settings.log, total: settings.steps)
 
         var views: [ViewKind] = []
         for v in settings.views where !views.contains(v) { views.append(v) }
         if views.isEmpty { views = [.last] }
         requestedViews = views
-        recordsLast = views.contains(.last)
+        let recordsLast = views.contains(.last)
 
         let count = logSteps.count
+        func series() -> [Double] {
+            // Left uninitialised (Double is trivial): every recorded point is written before
+            // the series is cut to the recorded count, and a fill pass would double the
+            // memory traffic of logging every step.
+            [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        }
         var columns: [Column] = []
         func column(_ m: StochasticMetric, _ v: ViewKind) -> Column {
             let checks: Bool
@@ -161,7 +174,7 @@ final class StochasticRunState {
             case .distToOpt: checks = data.trueWeights?.count == objective.dimension
             default: checks = false
             }
-            let c = Column(metric: m, view: v, offset: columns.count * count, checksFinite: checks)
+            let c = Column(metric: m, view: v, index: columns.count, checksFinite: checks)
             columns.append(c)
             return c
         }
@@ -169,11 +182,13 @@ final class StochasticRunState {
         var lastColumns: [Column] = []
         var lastNeeds: PointNeeds = stopMetric?.needs ?? []
         for m in metrics {
-            if m.perView {
+            switch m {
+            case .batchLoss: batchLossValues = series()
+            case .lr: lrValues = series()
+            case .gradEvals: gradEvalsValues = series()
+            default:
                 guard recordsLast else { continue }
                 lastColumns.append(column(m, .last)); lastNeeds.formUnion(m.needs)
-            } else {
-                stepColumns.append(column(m, .last))
             }
         }
         if !lastNeeds.isEmpty { pointViews.append((.last, lastNeeds, lastColumns)) }
@@ -183,9 +198,8 @@ final class StochasticRunState {
             for m in metrics where m.perView { cols.append(column(m, v)); needs.formUnion(m.needs) }
             if !cols.isEmpty { pointViews.append((v, needs, cols)) }
         }
-        allColumns = columns
-        storage = .allocate(capacity: max(1, columns.count * count))
-        storage.initialize(repeating: .nan)
+        viewColumns = columns
+        viewValues = columns.map { _ in series() }
         func vector() -> UnsafeMutableBufferPointer<Double> {
             let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: objective.dimension)
             b.initialize(repeating: 0)
@@ -195,21 +209,46 @@ final class StochasticRunState {
     }
 
     func deallocate() {
-        storage.deallocate(); x.deallocate(); g.deallocate(); viewPoint.deallocate(); scratchGradient.deallocate()
+        x.deallocate(); g.deallocate(); viewPoint.deallocate(); scratchGradient.deallocate()
+    }
+
+    /// The loop, with the step-metric series open for writing.
+    func loop(seed: Int, control: RunControl) throws -> LoopOutcome {
+        var batchLossValues = self.batchLossValues, lrValues = self.lrValues, gradEvalsValues = self.gradEvalsValues
+        self.batchLossValues = []; self.lrValues = []; self.gradEvalsValues = []
+        let outcome = try batchLossValues.withUnsafeMutableBufferPointer { bl in
+            try lrValues.withUnsafeMutableBufferPointer { lr in
+                try gradEvalsValues.withUnsafeMutableBufferPointer { ge in
+                    try loop(seed: seed, control: control, batchLossOut: bl, lrOut: lr, gradEvalsOut: ge)
+                }
+            }
+        }
+        func cut(_ a: inout [Double]) { if !a.isEmpty { a.removeLast(a.count - outcome.recorded) } }
+        cut(&batchLossValues); cut(&lrValues); cut(&gradEvalsValues)
+        self.batchLossValues = batchLossValues; self.lrValues = lrValues; self.gradEvalsValues = gradEvalsValues
+        for i in viewValues.indices { cut(&viewValues[i]) }
+        return outcome
     }
 
     /// The hot loop. Per step: sample, batch loss and gradient, optimizer step, view update,
     /// one comparison for the next log point and one countdown for the control check.
-    func loop(seed: Int, control: RunControl) throws -> LoopOutcome {
+    private func loop(seed: Int, control: RunControl, batchLossOut: UnsafeMutableBufferPointer<Double>,
+                      lrOut: UnsafeMutableBufferPointer<Double>,
+                      gradEvalsOut: UnsafeMutableBufferPointer<Double>) throws -> LoopOutcome {
         let steps = settings.steps
         let objective = self.objective, optimizer = self.optimizer
         let x = self.x, g = self.g
         let xc = UnsafeBufferPointer(x)
+        let logSteps = self.logSteps
         let threshold = settings.divergenceThreshold
         let checkInterval = max(1, control.checkInterval)
         let fullBatch = settings.batchSize == nil
         let batchSize = settings.batchSize ?? sampleCount
         let evalsPerStep = fullBatch ? sampleCount : batchSize
+        // Log points that only store step metrics skip the general path.
+        let pointWork = !pointViews.isEmpty || stopRule != nil
+        let recordBatchLoss = batchLossOut.count > 0, recordLR = lrOut.count > 0
+        let recordGradEvals = gradEvalsOut.count > 0
 
         var sampler = MinibatchSampler(sampleCount: sampleCount, batchSize: max(1, batchSize),
                                        sampling: settings.sampling, seed: seed)
@@ -223,9 +262,12 @@ final class StochasticRunState {
         var batchLoss = Double.nan
         var nextLog = 0   // index into logSteps
 
-        // Step 0: the initial point.
+        // Step 0: the initial point (no step yet: batch_loss and lr are NaN).
         if logSteps.first == 0 {
-            if let end = try logPoint(0, step: 0, views: views, batchLoss: batchLoss, gradEvals: gradEvals,
+            if recordBatchLoss { batchLossOut[0] = .nan }
+            if recordLR { lrOut[0] = .nan }
+            if recordGradEvals { gradEvalsOut[0] = 0 }
+            if let end = try logPoint(0, step: 0, views: views, batchLoss: .nan, lr: .nan, gradEvals: 0,
                                       control: control) {
                 end.apply(to: &outcome)
                 outcome.recorded = 1
@@ -251,13 +293,21 @@ final class StochasticRunState {
                 break
             }
             optimizer.step(x, gradient: g, t: t)
-            gradEvals += evalsPerStep
+            gradEvals &+= evalsPerStep
             views.update(x)
             t += 1
 
             if t == nextLogStep {
-                let end = try logPoint(nextLog, step: t, views: views, batchLoss: batchLoss, gradEvals: gradEvals,
-                                       control: control)
+                if recordBatchLoss { batchLossOut[nextLog] = batchLoss }
+                if recordLR { lrOut[nextLog] = optimizer.currentLR }
+                if recordGradEvals { gradEvalsOut[nextLog] = Double(gradEvals) }
+                var end: End?
+                if pointWork {
+                    end = try logPoint(nextLog, step: t, views: views, batchLoss: batchLoss,
+                                       lr: optimizer.currentLR, gradEvals: gradEvals, control: control)
+                } else if control.isCancelled {
+                    throw RunCancelled()
+                }
                 nextLog += 1
                 nextLogStep = nextLog < logSteps.count ? logSteps[nextLog] : Int.max
                 if let end {
@@ -291,23 +341,16 @@ final class StochasticRunState {
         }
     }
 
-    /// Records log point `k` (at `step`); returns why the run ends there, if it does.
-    func logPoint(_ k: Int, step: Int, views: borrowing IterateViews, batchLoss: Double, gradEvals: Int,
+    /// Records the per-view metrics of log point `k` (at `step`) and applies the divergence
+    /// and stop rules; returns why the run ends there, if it does.
+    func logPoint(_ k: Int, step: Int, views: borrowing IterateViews, batchLoss: Double, lr: Double, gradEvals: Int,
                   control: RunControl) throws -> End? {
-        let s = storage
         var stopValue = Double.nan
-        for c in stepColumns {
-            let v: Double
-            switch c.metric {
-            case .batchLoss: v = batchLoss
-            case .lr: v = step == 0 ? .nan : optimizer.currentLR
-            default: v = Double(gradEvals)
-            }
-            s[c.offset + k] = v
-            if c.metric == stopMetric { stopValue = v }
-        }
-        if stopMetric != nil && !(stopMetric!.perView), stepColumns.first(where: { $0.metric == stopMetric }) == nil {
-            stopValue = stopMetric == .batchLoss ? batchLoss : stopMetric == .lr ? optimizer.currentLR : Double(gradEvals)
+        switch stopMetric {
+        case .batchLoss?: stopValue = batchLoss
+        case .lr?: stopValue = lr
+        case .gradEvals?: stopValue = Double(gradEvals)
+        default: break
         }
         var divergence: String?
         if !pointViews.isEmpty {
@@ -319,7 +362,7 @@ final class StochasticRunState {
                 let values = evaluate(point, needs: pv.needs)
                 for c in pv.columns {
                     let v = value(c.metric, values)
-                    s[c.offset + k] = v
+                    viewValues[c.index][k] = v
                     if divergence == nil && c.checksFinite && !v.isFinite {
                         divergence = "\(c.metric.rawValue) \(v) at step \(step)"
                             + (c.view == .last ? "" : " (\(c.view.rawValue) view)")
@@ -342,7 +385,7 @@ final class StochasticRunState {
         if let divergence {
             return End(status: .diverged, message: divergence, divergedStep: step)
         }
-        if let rule = settings.stop, step < settings.steps, rule.reached(stopValue) {
+        if let rule = stopRule, step < settings.steps, rule.reached(stopValue) {
             return End(status: .completed, message: "stopped: \(rule.metric) = \(stopValue) at step \(step)",
                        stoppedStep: step)
         }
@@ -385,25 +428,44 @@ final class StochasticRunState {
         }
     }
 
-    /// The recorded series, in the order the config listed the metrics: the last iterate's
-    /// (and the step metrics), then each other view's.
-    func series(recorded: Int) -> (metrics: [Series], views: [(view: String, metrics: [Series])]) {
-        func values(_ c: Column) -> [Double] { Array(storage[c.offset ..< c.offset + recorded]) }
+    /// The recorded series (after `loop`), in the order the config listed the metrics: the
+    /// last iterate's (and the step metrics), then each other view's.
+    func series() -> (metrics: [Series], views: [(view: String, metrics: [Series])]) {
         var last: [Series] = []
         for m in metrics {
-            if let c = allColumns.first(where: { $0.metric == m && $0.view == .last }) {
-                last.append(Series(name: m.rawValue, values: values(c)))
+            switch m {
+            case .batchLoss: last.append(Series(name: m.rawValue, values: batchLossValues))
+            case .lr: last.append(Series(name: m.rawValue, values: lrValues))
+            case .gradEvals: last.append(Series(name: m.rawValue, values: gradEvalsValues))
+            default:
+                if let c = viewColumns.first(where: { $0.metric == m && $0.view == .last }) {
+                    last.append(Series(name: m.rawValue, values: viewValues[c.index]))
+                }
             }
         }
         var views: [(view: String, metrics: [Series])] = []
         for v in requestedViews where v != .last {
-            let cols = allColumns.filter { $0.view == v }
+            let cols = viewColumns.filter { $0.view == v }
             if !cols.isEmpty {
-                views.append((v.rawValue, cols.map { Series(name: $0.metric.rawValue, values: values($0)) }))
+                views.append((v.rawValue, cols.map { Series(name: $0.metric.rawValue, values: viewValues[$0.index]) }))
             }
         }
         return (last, views)
     }
+}
+
+/// The log steps of a policy. `.every(k)` is generated directly (it is sorted and distinct
+/// by construction): Core's general path deduplicates through a Set, which costs more than
+/// the run itself when every one of millions of steps is logged. Same result (tested).
+func logStepsOf(_ policy: LogPolicy, total steps: Int) -> [Int] {
+    guard case .every(let k) = policy else { return policy.logSteps(total: steps) }
+    let stride = max(1, k)
+    var out: [Int] = []
+    out.reserveCapacity(steps / stride + 2)
+    var s = 0
+    while s < steps { out.append(s); s += stride }
+    out.append(steps)
+    return out
 }
 
 /// Euclidean norm with four independent accumulators.

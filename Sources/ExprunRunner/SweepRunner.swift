@@ -94,11 +94,15 @@ public final class SweepRunner: Sendable {
         // Cancelled by signals, the caller's control, or fail-fast.
         let sweepControl = RunControl(sharing: control, timeLimit: nil)
         let progress = SweepProgress(total: specs.count, quiet: quiet)
-        let trap = handlesSignals ? SignalTrap { _ in
+        let trap = handlesSignals ? SignalTrap() : nil
+        defer { trap?.remove() }
+        var announcedInterrupt = false
+        func pollSignals() {
+            guard let trap, trap.fired, !announcedInterrupt else { return }
+            announcedInterrupt = true
             sweepControl.cancel()
             progress.printLine("exprun: interrupted; finishing (runs in flight are discarded, Ctrl-C again to exit now)")
-        } : nil
-        defer { trap?.remove() }
+        }
 
         let tally = Mutex(Tally())
         let next = Atomic<Int>(0)
@@ -117,7 +121,12 @@ public final class SweepRunner: Sendable {
             thread.name = "exprun-worker"
             thread.start()
         }
-        while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut { progress.tick() }
+        // The waiting thread polls for signals (at most 50 ms late) and redraws the progress.
+        while group.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            pollSignals()
+            progress.tick()
+        }
+        pollSignals()
         progress.tick(final: true)
 
         let t = tally.withLock { $0 }
