@@ -41,7 +41,8 @@ public struct SweepSummary: Sendable {
 /// SIGTERM cancels the sweep: runs in flight are discarded (a re-run resumes them), finished
 /// ones are kept, and `run()` returns with `interrupted == true`; a second signal exits with
 /// 130 at once. Records are bit-identical whatever `jobs` is (each run is deterministic in its
-/// seed; BLAS uses one thread per run when jobs > 1).
+/// seed; BLAS always runs one thread per run, since a multi-threaded BLAS splits its reductions
+/// differently and would make --jobs 1 differ in the last bits from --jobs 2).
 public final class SweepRunner: Sendable {
     public let specs: [RunSpec]
     public let jobs: Int
@@ -85,8 +86,8 @@ public final class SweepRunner: Sendable {
         let started = RunControl.now()
         let workers = min(jobs, specs.count)
         let previousBLASThreads = BLAS.threads
-        if jobs > 1 { BLAS.setThreads(1) }
-        defer { if jobs > 1 { BLAS.setThreads(previousBLASThreads) } }
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(previousBLASThreads) }
 
         // Each data set is dropped from the cache after the last run that needs it.
         for spec in specs { if let key = DatasetCache.key(of: spec) { caches.datasets.reserve(key) } }
