@@ -47,6 +47,19 @@ public final class ScaleBySwan: GradientTransform {
                 return
             }
             g.update(from: whitened.baseAddress!, count: m * n)
+            // Tall blocks: GradNorm centres every row, so Gt 1 = 0 and Gt^T Gt is singular along 1.
+            // Coupled NS multiplies that null direction by 1.5 per iteration, which turns rounding
+            // (1e-16) into a row-constant offset of P (1e-8 at K = 30). The exact factor's rows lie in
+            // range(Gt^T), orthogonal to 1, so re-centring the rows removes only that artefact.
+            if gradNorm && m > n {
+                for i in 0..<m {
+                    let row = g + i * n
+                    var mean = 0.0
+                    for j in 0..<n { mean += row[j] }
+                    mean /= Double(n)
+                    for j in 0..<n { row[j] -= mean }
+                }
+            }
         }
         let norm = norm2(g, m * n)
         let factor = norm > 0 ? scale * Double(m * n).squareRoot() / norm : 0
