@@ -122,6 +122,15 @@ final class ThinSVD {
             // Right vector i of G = column i of LAPACK's U (cols x k, column-major: u[b + i cols]).
             for b in 0..<cols { for i in 0..<r { basis[b * r + i] = u[b + i * cols] } }
         }
+        // Singular vectors are unique only up to sign, and LAPACK builds differ in the sign they
+        // return. Kept moments (GaLore) live in the old basis' signs, so fix the convention: the
+        // largest-magnitude component of every vector (the first one on ties) is positive.
+        let side = left ? rows : cols
+        for i in 0..<r {
+            var big = 0.0, sign = 1.0
+            for a in 0..<side where abs(basis[a * r + i]) > big { big = abs(basis[a * r + i]); sign = basis[a * r + i] < 0 ? -1 : 1 }
+            if sign < 0 { for a in 0..<side { basis[a * r + i] = -basis[a * r + i] } }
+        }
         return info == 0
     }
 
