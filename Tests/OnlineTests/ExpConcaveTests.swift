@@ -54,6 +54,7 @@ struct ExpConcaveTests {
             return s
         }
         var x = [Double](repeating: 0, count: d)
+        var iterations: [Int] = []
         for trial in 0..<60 {
             var y = (0..<d).map { _ in rng.normal() }
             let n = y.reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -61,6 +62,7 @@ struct ExpConcaveTests {
             y = y.map { $0 * target / n }
             let nu = y.withUnsafeBufferPointer { yp in x.withUnsafeMutableBufferPointer { xp in
                 learner.projectOutside(yp.baseAddress!, radius: R, into: xp.baseAddress!) } }
+            iterations.append(learner.lastProjectionIterations)
             let xn = x.reduce(0) { $0 + $1 * $1 }.squareRoot()
             #expect(abs(xn - R) <= 1e-12 && xn <= R * (1 + 1e-15))
             #expect(nu > 0)
@@ -82,6 +84,9 @@ struct ExpConcaveTests {
                 #expect(best <= uNorm2(zip(z, y).map { $0 - $1 }) * (1 + 1e-12))
             }
         }
+        // Newton from below converges quadratically: a handful of factorisations, never the cap.
+        #expect(iterations.max()! <= 12, "Newton iterations \(iterations)")
+        #expect(iterations.min()! >= 2)
     }
 
     /// An independent numpy/scipy re-implementation: U_t and U_t⁻¹v recomputed from scratch
