@@ -5,4 +5,10 @@
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 char* openblas_get_config(void);
+/* LAPACK's thin SVD (Debian's OpenBLAS bundles LAPACK). Fortran convention: every argument by
+   reference, column-major, hidden character lengths appended at the end (gfortran ABI). */
+#include <stddef.h>
+void dgesvd_(const char* jobu, const char* jobvt, const int* m, const int* n, double* a, const int* lda,
+             double* s, double* u, const int* ldu, double* vt, const int* ldvt, double* work,
+             const int* lwork, int* info, size_t jobu_len, size_t jobvt_len);
 #endif

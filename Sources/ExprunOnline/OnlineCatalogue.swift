@@ -7,6 +7,8 @@ public enum LearnerRequirement: Sendable, Equatable {
     case simplex
     /// The losses must be strongly convex (λ > 0): 1/(λt)-type step sizes.
     case stronglyConvex
+    /// α-exp-concave losses (α > 0) on a ball: the U_t-norm projection of the exp-concave OOMD.
+    case expConcaveOnBall
 }
 
 /// What an environment is built from: the run's seed, the horizon T and, for environments
@@ -57,6 +59,7 @@ public let environmentCatalogue: [EnvironmentEntry] = [seaEnvironmentEntry, stre
 /// Every online learner, in catalogue order.
 public let learnerCatalogue: [LearnerEntry] = [
     OnlineGradientDescent.entry, OptimisticOMD.entry, EntropicOptimisticOMD.entry, OptimisticFTRL.entry,
+    ExpConcaveOptimisticOMD.entry,
 ]
 
 /// Metrics of online runs, recorded at log points (after t rounds).
@@ -90,5 +93,14 @@ public func onlineIncompatibility(environment: Params, learner: Params) -> Strin
     case .stronglyConvex:
         return traits.stronglyConvex ? nil
             : "\(learner.kind) with step: strongly_convex needs strongly convex losses (sea with loss: squared or strongly_convex)"
+    case .expConcaveOnBall:
+        if traits.domain != .ball {
+            return "\(learner.kind) projects in the U_t-norm onto a ball only, but environment \(environment.kind) plays on a \(traits.domain.rawValue)"
+        }
+        // The non-exp-concave losses of the catalogue (their environments report α = 0).
+        if let loss = environment.optionalString("loss"), ["absolute", "hinge"].contains(loss) {
+            return "\(learner.kind) needs exp-concave losses (α > 0), but loss: \(loss) is not exp-concave"
+        }
+        return nil
     }
 }

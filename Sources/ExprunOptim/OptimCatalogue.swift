@@ -36,4 +36,8 @@ public let optimizerCatalogue: [OptimizerEntry] = [
     Lamb.entry,
     AdaBound.entry,
     Yogi.entry,
+    Swan.entry,
+    Frugal.entry,
+    GaLore.entry,
+    DCTAdamW.entry,
 ]
