@@ -37,8 +37,9 @@ private func run(_ opt: any Optimizer, from x0: [Double], steps: Int,
     for (kind, given, expected) in table {
         #expect(try preset(kind, given, dimension: d).stateSize == expected, "\(kind) \(given)")
     }
-    // Every catalogue preset appears in the table.
-    let covered = Set(table.map(\.0))
+    // Every catalogue preset appears in the table, but the matrix-aware ones: their state
+    // depends on the block shapes and is checked per layout in the Matrix*Tests files.
+    let covered = Set(table.map(\.0)).union(["swan", "frugal", "galore", "dct_adamw"])
     for entry in optimizerCatalogue { #expect(covered.contains(entry.decl.kind), "\(entry.decl.kind) missing") }
 }
 
