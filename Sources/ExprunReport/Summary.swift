@@ -35,6 +35,8 @@ public func quantile(_ sorted: [Double], _ q: Double) -> Double {
     guard !sorted.isEmpty else { return .nan }
     let h = Double(sorted.count - 1) * q
     let lo = Int(h.rounded(.down)), hi = Swift.min(lo + 1, sorted.count - 1)
+    // Exact positions skip the interpolation, so an infinite neighbour cannot make 0 * inf = NaN.
+    if Double(lo) == h || sorted[lo] == sorted[hi] { return sorted[lo] }
     return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
 }
 
