@@ -75,24 +75,13 @@ public enum HTMLReport {
         let showView = Set(summary.rows.map(\.view)).count > 1
         func dropView(_ r: [String], at i: Int) -> [String] { showView ? r : r.enumerated().filter { $0.offset != i }.map(\.element) }
         let sHead = dropView(summary.header, at: summary.swept.count)
-        html += "<h2>Summary: \(esc(summary.title))</h2>\n"
-        html += "<p>Diverged and failed runs are counted and left out of the statistics; std is the sample standard deviation (ddof = 1).</p>\n"
-        html += table(sHead, summary.rows.map { dropView(summary.cells($0, numbers: formatNumber), at: summary.swept.count) },
+        var summaryHTML = "<h2>Summary: \(esc(summary.title))</h2>\n"
+        summaryHTML += "<p>Diverged and failed runs are counted and left out of the statistics; std is the sample standard deviation (ddof = 1).</p>\n"
+        summaryHTML += table(sHead, summary.rows.map { dropView(summary.cells($0, numbers: formatNumber), at: summary.swept.count) },
                       numericFrom: sHead.count - 7)
 
-        // Tuned comparison.
-        let tunedParams = o.bestOver ?? defaultTuned(index)
         var notes: [String] = []
-        if !tunedParams.isEmpty {
-            let tuned = try TunedComparison.make(file: file, cells: index, metric: o.metric, tuned: tunedParams,
-                                                 reduction: o.bestReduction, minimize: o.minimize)
-            let tHead = dropView(tuned.header, at: tuned.swept.count)
-            html += "<h2>Tuned comparison</h2>\n<p>\(esc(tuned.title)). A cell with a diverged or failed seed scores +∞ and cannot win; <em>excluded</em> counts those cells among the candidates.</p>\n"
-            html += table(tHead, tuned.rows.map { dropView(tuned.cells($0, numbers: formatNumber), at: tuned.swept.count) },
-                          numericFrom: tHead.count - 4)
-            for w in tuned.warnings { html += "<p class=\"warn\">warning: \(esc(w))</p>\n" }
-        }
-
+        let tunedParams = o.bestOver ?? defaultTuned(index)
         // Plots: every cell (last iterate), then each view at the tuned values.
         html += "<h2>Convergence</h2>\n"
         var plot = PlotOptions(metric: o.metric, minimize: o.minimize)
@@ -111,6 +100,19 @@ public enum HTMLReport {
             notes += n2.filter { !notes.contains($0) }
         }
         for n in Set(notes).sorted() { html += "<p class=\"warn\">\(esc(n))</p>\n" }
+
+        // Tuned comparison.
+        if !tunedParams.isEmpty {
+            let tuned = try TunedComparison.make(file: file, cells: index, metric: o.metric, tuned: tunedParams,
+                                                 reduction: o.bestReduction, minimize: o.minimize)
+            let tHead = dropView(tuned.header, at: tuned.swept.count)
+            html += "<h2>Tuned comparison</h2>\n<p>\(esc(tuned.title)). A cell with a diverged or failed seed scores +∞ and cannot win; <em>excluded</em> counts those cells among the candidates.</p>\n"
+            html += table(tHead, tuned.rows.map { dropView(tuned.cells($0, numbers: formatNumber), at: tuned.swept.count) },
+                          numericFrom: tHead.count - 4)
+            for w in tuned.warnings { html += "<p class=\"warn\">warning: \(esc(w))</p>\n" }
+        }
+
+        html += summaryHTML
 
         // Time to target and performance profile.
         if let target = o.target {

@@ -12,7 +12,7 @@ public struct CellStatistics: Sendable {
     public var diverged: Int
     public var failed: Int
     public var mean: Double
-    /// Sample standard deviation (ddof = 1; 0 for one run).
+    /// Sample standard deviation (ddof = 1; NaN for one run, as numpy).
     public var std: Double
     public var median: Double
     public var min: Double
@@ -24,7 +24,7 @@ public struct CellStatistics: Sendable {
         let n = values.count
         let sorted = values.sorted()
         let mean = n > 0 ? values.reduce(0, +) / Double(n) : .nan
-        let std = n > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n - 1)).squareRoot() : (n == 1 ? 0 : .nan)
+        let std = n > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n - 1)).squareRoot() : .nan
         return CellStatistics(key: key, view: view, count: n, diverged: diverged, failed: failed, mean: mean, std: std,
                               median: quantile(sorted, 0.5), min: sorted.first ?? .nan, max: sorted.last ?? .nan)
     }
@@ -153,6 +153,14 @@ public struct SummaryTable: Sendable {
         var hidden = Set<Int>()
         if !showView { hidden.insert(swept.count) }
         if let g = groupBy { hidden.insert(g == "view" ? swept.count : swept.firstIndex(of: g)!) }
+        // Text: a swept parameter with one value over every row (e.g. `environment: [sea]`) is
+        // said once above the table rather than repeated on every line.
+        var constants: [String] = []
+        if format == .text && rows.count > 1 {
+            for (i, p) in swept.enumerated() where !hidden.contains(i) && Set(rows.map { $0.key[i].1 }).count == 1 {
+                hidden.insert(i); constants.append("\(p) = \(rows[0].key[i].1)")
+            }
+        }
         func drop(_ row: [String]) -> [String] { row.enumerated().filter { !hidden.contains($0.offset) }.map(\.element) }
         func groupLabel(_ r: CellStatistics) -> String? {
             guard let g = groupBy else { return nil }
@@ -163,12 +171,21 @@ public struct SummaryTable: Sendable {
             let head = drop(header)
             let body = rows.map { drop(cells($0, numbers: formatNumber)) }
             let aligned = TextTable(header: head, rows: body, numericFrom: head.count - 7).lines()
-            var out = title + "\n" + aligned[0] + "\n" + aligned[1] + "\n"
+            var out = title + "\n" + (constants.isEmpty ? "" : "all rows: " + constants.joined(separator: ", ") + "\n")
+                + aligned[0] + "\n" + aligned[1] + "\n"
             var previous: String?
+            // Without --by, a blank line separates the blocks of the first column shown (model,
+            // learner, ...) so long tables read in groups.
+            let firstShown = groupBy == nil ? (0..<swept.count).first { !hidden.contains($0) } : nil
+            var previousBlock: String?
             for (i, r) in rows.enumerated() {
                 if let g = groupLabel(r), g != previous {
                     out += (previous == nil ? "" : "\n") + "\(groupBy!) = \(g)\n"
                     previous = g
+                }
+                if let f = firstShown, rows.count > 12 {
+                    if let p = previousBlock, p != r.key[f].1 { out += "\n" }
+                    previousBlock = r.key[f].1
                 }
                 out += aligned[i + 2] + "\n"
             }
