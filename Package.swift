@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "SpecTests", dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue"],
                     path: "Tests/SpecTests"),
         .testTarget(name: "StoreTests", dependencies: ["ExprunCore", "ExprunStore"], path: "Tests/StoreTests"),
+        .testTarget(name: "ReportTests", dependencies: ["ExprunCore", "ExprunStore", "ExprunReport"], path: "Tests/ReportTests"),
         .testTarget(name: "RunnerTests",
                     dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",
                                    "ExprunConfig"],

@@ -7,91 +7,130 @@ public struct CellStatistics: Sendable {
     /// The swept values of the cell (seed excluded), in `swept` order.
     public var key: [(String, String)]
     public var view: String
+    /// Runs that contributed a finite value.
     public var count: Int
     public var diverged: Int
     public var failed: Int
     public var mean: Double
+    /// Sample standard deviation (ddof = 1; NaN for one run, as numpy).
     public var std: Double
     public var median: Double
     public var min: Double
     public var max: Double
+
+    /// Mean, sample std (ddof = 1, as numpy.std(ddof=1) and pandas), median, min, max of `values`.
+    public static func of(_ values: [Double], key: [(String, String)] = [], view: String = "last",
+                          diverged: Int = 0, failed: Int = 0) -> CellStatistics {
+        let n = values.count
+        let sorted = values.sorted()
+        let mean = n > 0 ? values.reduce(0, +) / Double(n) : .nan
+        let std = n > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n - 1)).squareRoot() : .nan
+        return CellStatistics(key: key, view: view, count: n, diverged: diverged, failed: failed, mean: mean, std: std,
+                              median: quantile(sorted, 0.5), min: sorted.first ?? .nan, max: sorted.last ?? .nan)
+    }
 }
 
-/// Which value of a curve summarises a run.
-public enum Reduction: Sendable, Equatable {
-    case final
-    case best(minimize: Bool)
-    case atStep(Int)
+/// Quantile of sorted values with linear interpolation (numpy's default method).
+public func quantile(_ sorted: [Double], _ q: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let h = Double(sorted.count - 1) * q
+    let lo = Int(h.rounded(.down)), hi = Swift.min(lo + 1, sorted.count - 1)
+    // Exact positions skip the interpolation, so an infinite neighbour cannot make 0 * inf = NaN.
+    if Double(lo) == h || sorted[lo] == sorted[hi] { return sorted[lo] }
+    return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
 }
 
 /// The summary table: one row per grid cell (and view), statistics over seeds.
 public struct SummaryTable: Sendable {
     public var metric: String
+    public var reduction: Reduction
     public var swept: [String]
     public var rows: [CellStatistics]
+    /// Parameter whose values split the table into sections (text and Markdown), if any.
+    public var groupBy: String?
 
-    /// Reads results.h5 and summarises `metric` per cell. Diverged runs are counted and left
-    /// out of the statistics (their final value is not a number worth averaging).
+    /// Reads results.h5 and summarises `metric` per cell and view. Diverged and failed runs are
+    /// counted and left out of the statistics (their final value is not a number worth averaging).
     public static func make(file: ResultsFile, metric: String, reduction: Reduction = .final,
                             views: [String]? = nil) -> SummaryTable {
-        let swept = file.swept
-        var order: [String] = []
-        var groups: [String: (key: [(String, String)], runs: [String])] = [:]
-        for id in file.runIds {
-            let attrs = Dictionary(file.attributes(id), uniquingKeysWith: { a, _ in a })
-            let key = swept.map { ($0, attrs[$0].map(label) ?? "") }
-            let k = key.map { $0.1 }.joined(separator: "\u{1}")
-            if groups[k] == nil { order.append(k); groups[k] = (key, []) }
-            groups[k]!.runs.append(id)
-        }
-        let allViews = views ?? (["last"] + (file.runIds.first.map { file.viewNames($0) } ?? []))
+        make(file: file, cells: CellIndex.make(file: file), metric: metric, reduction: reduction, views: views)
+    }
+
+    public static func make(file: ResultsFile, cells index: CellIndex, metric: String, reduction: Reduction = .final,
+                            views: [String]? = nil) -> SummaryTable {
+        let allViews = views ?? index.allViews
         var rows: [CellStatistics] = []
-        for k in order {
-            let g = groups[k]!
+        for cell in index.cells {
             for view in allViews {
                 var values: [Double] = []
                 var diverged = 0, failed = 0
-                for id in g.runs {
-                    let status = file.status(id)
+                var seen = false
+                for id in cell.runIds {
+                    let status = index.status[id] ?? ""
                     if status == RunStatus.diverged.rawValue { diverged += 1; continue }
                     if status == RunStatus.failed.rawValue { failed += 1; continue }
-                    guard let series = file.series(id, metric: metric, view: view == "last" ? nil : view),
-                          let v = reduce(series, steps: file.steps(id), reduction), v.isFinite else { continue }
-                    values.append(v)
+                    guard let series = file.series(id, metric: metric, view: view == "last" ? nil : view) else { continue }
+                    seen = true
+                    if let v = reduction.apply(series, steps: file.steps(id)), v.isFinite { values.append(v) }
                 }
-                if values.isEmpty && diverged == 0 && failed == 0 { continue }
-                rows.append(statistics(key: g.key, view: view, values: values, diverged: diverged, failed: failed))
+                if !seen && diverged == 0 && failed == 0 { continue }
+                rows.append(.of(values, key: cell.key, view: view, diverged: diverged, failed: failed))
             }
         }
-        return SummaryTable(metric: metric, swept: swept, rows: rows)
+        return SummaryTable(metric: metric, reduction: reduction, swept: index.swept, rows: rows)
     }
 
-    static func reduce(_ s: [Double], steps: [Int], _ r: Reduction) -> Double? {
-        switch r {
-        case .final: return s.last
-        case .best(let minimize):
-            let finite = s.filter(\.isFinite)
-            return minimize ? finite.min() : finite.max()
-        case .atStep(let t):
-            guard let i = steps.lastIndex(where: { $0 <= t }) else { return nil }
-            return s[i]
+    /// Columns a table can be sorted by.
+    public static let sortColumns = ["mean", "std", "median", "min", "max", "n", "diverged"]
+
+    /// Sorts rows by a statistic (NaN last) or by a swept parameter (numerically when both
+    /// labels are numbers), stable, keeping grid order among ties. Returns false for an
+    /// unknown column.
+    public mutating func sort(by column: String, descending: Bool = false) -> Bool {
+        let numeric: ((CellStatistics) -> Double)?
+        switch column {
+        case "mean": numeric = { $0.mean }
+        case "std": numeric = { $0.std }
+        case "median": numeric = { $0.median }
+        case "min": numeric = { $0.min }
+        case "max": numeric = { $0.max }
+        case "n": numeric = { Double($0.count) }
+        case "diverged": numeric = { Double($0.diverged) }
+        default: numeric = nil
         }
+        let indexed = Array(rows.enumerated())
+        if let f = numeric {
+            rows = indexed.sorted { a, b in
+                let x = f(a.element), y = f(b.element)
+                if x.isNaN != y.isNaN { return !x.isNaN }
+                if x != y && !x.isNaN { return descending ? x > y : x < y }
+                return a.offset < b.offset
+            }.map(\.element)
+            return true
+        }
+        guard swept.contains(column) || column == "view" else { return false }
+        func label(_ r: CellStatistics) -> String { column == "view" ? r.view : (r.key.first { $0.0 == column }?.1 ?? "") }
+        rows = indexed.sorted { a, b in
+            let c = compareLabels(label(a.element), label(b.element))
+            if c != 0 { return descending ? c > 0 : c < 0 }
+            return a.offset < b.offset
+        }.map(\.element)
+        return true
     }
 
-    static func label(_ v: Value) -> String {
-        if case .double(let d) = v { return formatNumber(d) }
-        return v.canonical
-    }
-
-    static func statistics(key: [(String, String)], view: String, values: [Double], diverged: Int, failed: Int) -> CellStatistics {
-        let n = values.count
-        let sorted = values.sorted()
-        let mean = n > 0 ? values.reduce(0, +) / Double(n) : .nan
-        // Sample standard deviation (ddof = 1), as numpy.std(ddof=1) and pandas' default.
-        let std = n > 1 ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n - 1)).squareRoot() : (n == 1 ? 0 : .nan)
-        let median = n == 0 ? .nan : (n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2)
-        return CellStatistics(key: key, view: view, count: n, diverged: diverged, failed: failed, mean: mean, std: std,
-                              median: median, min: sorted.first ?? .nan, max: sorted.last ?? .nan)
+    /// Orders rows by the values of `parameter` (first appearance order) and splits the text
+    /// and Markdown renderings into one section per value. Returns false for an unknown parameter.
+    public mutating func group(by parameter: String) -> Bool {
+        guard swept.contains(parameter) || parameter == "view" else { return false }
+        func label(_ r: CellStatistics) -> String { parameter == "view" ? r.view : (r.key.first { $0.0 == parameter }?.1 ?? "") }
+        var order: [String: Int] = [:]
+        for r in rows where order[label(r)] == nil { order[label(r)] = order.count }
+        rows = rows.enumerated().sorted { a, b in
+            let x = order[label(a.element)]!, y = order[label(b.element)]!
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
+        groupBy = parameter
+        return true
     }
 
     // MARK: - rendering
@@ -101,37 +140,73 @@ public struct SummaryTable: Sendable {
     var header: [String] { swept + ["view", "n", "diverged", "mean", "std", "median", "min", "max"] }
 
     func cells(_ r: CellStatistics, numbers: (Double) -> String) -> [String] {
-        r.key.map(\.1) + [r.view, String(r.count), String(r.diverged + r.failed > 0 ? r.diverged : 0) + (r.failed > 0 ? "+\(r.failed)f" : ""),
+        r.key.map(\.1) + [r.view, String(r.count), String(r.diverged) + (r.failed > 0 ? "+\(r.failed)f" : ""),
                           numbers(r.mean), numbers(r.std), numbers(r.median), numbers(r.min), numbers(r.max)]
     }
 
+    /// The table title: the metric and how each run was reduced to one number.
+    public var title: String { "\(metric) (\(reduction.text), statistics over seeds)" }
+
     public func render(_ format: Format) -> String {
         let showView = Set(rows.map(\.view)).count > 1
-        func drop(_ row: [String]) -> [String] {
-            showView ? row : row.enumerated().filter { $0.offset != swept.count }.map(\.element)
+        // Columns dropped from text/Markdown: the view when there is one, the grouping column.
+        var hidden = Set<Int>()
+        if !showView { hidden.insert(swept.count) }
+        if let g = groupBy { hidden.insert(g == "view" ? swept.count : swept.firstIndex(of: g)!) }
+        // Text: a swept parameter with one value over every row (e.g. `environment: [sea]`) is
+        // said once above the table rather than repeated on every line.
+        var constants: [String] = []
+        if format == .text && rows.count > 1 {
+            for (i, p) in swept.enumerated() where !hidden.contains(i) && Set(rows.map { $0.key[i].1 }).count == 1 {
+                hidden.insert(i); constants.append("\(p) = \(rows[0].key[i].1)")
+            }
+        }
+        func drop(_ row: [String]) -> [String] { row.enumerated().filter { !hidden.contains($0.offset) }.map(\.element) }
+        func groupLabel(_ r: CellStatistics) -> String? {
+            guard let g = groupBy else { return nil }
+            return g == "view" ? r.view : r.key.first { $0.0 == g }?.1
         }
         switch format {
         case .text:
             let head = drop(header)
             let body = rows.map { drop(cells($0, numbers: formatNumber)) }
-            var widths = head.map(\.count)
-            for r in body { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
-            let numericFrom = head.count - 7
-            func line(_ r: [String]) -> String {
-                r.enumerated().map { i, c in
-                    i >= numericFrom ? String(repeating: " ", count: widths[i] - c.count) + c
-                        : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                }.joined(separator: "  ")
+            let aligned = TextTable(header: head, rows: body, numericFrom: head.count - 7).lines()
+            var out = title + "\n" + (constants.isEmpty ? "" : "all rows: " + constants.joined(separator: ", ") + "\n")
+                + aligned[0] + "\n" + aligned[1] + "\n"
+            var previous: String?
+            // Without --by, a blank line separates the blocks of the first column shown (model,
+            // learner, ...) so long tables read in groups.
+            let firstShown = groupBy == nil ? (0..<swept.count).first { !hidden.contains($0) } : nil
+            var previousBlock: String?
+            for (i, r) in rows.enumerated() {
+                if let g = groupLabel(r), g != previous {
+                    out += (previous == nil ? "" : "\n") + "\(groupBy!) = \(g)\n"
+                    previous = g
+                }
+                if let f = firstShown, rows.count > 12 {
+                    if let p = previousBlock, p != r.key[f].1 { out += "\n" }
+                    previousBlock = r.key[f].1
+                }
+                out += aligned[i + 2] + "\n"
             }
-            return "\(metric) (final value over seeds)\n" + line(head) + "\n"
-                + line(widths.map { String(repeating: "-", count: $0) }) + "\n" + body.map(line).joined(separator: "\n") + "\n"
+            return out
         case .csv:
-            func esc(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
-            return ([header] + rows.map { cells($0, numbers: { String($0) }) }).map { $0.map(esc).joined(separator: ",") }.joined(separator: "\n") + "\n"
+            return ([header] + rows.map { cells($0, numbers: { String($0) }) }).map { $0.map(csvEscape).joined(separator: ",") }
+                .joined(separator: "\n") + "\n"
         case .markdown:
             let head = drop(header)
-            return "| " + head.joined(separator: " | ") + " |\n|" + head.map { _ in "---|" }.joined() + "\n"
-                + rows.map { "| " + drop(cells($0, numbers: formatNumber)).joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n"
+            let tableHead = "| " + head.joined(separator: " | ") + " |\n|" + head.map { _ in "---|" }.joined() + "\n"
+            var out = "**\(title)**\n\n"
+            var previous: String?
+            for (i, r) in rows.enumerated() {
+                if let g = groupLabel(r), g != previous {
+                    out += (previous == nil ? "" : "\n") + "**\(groupBy!) = \(g)**\n\n" + tableHead
+                    previous = g
+                } else if i == 0 { out += tableHead }
+                out += "| " + drop(cells(r, numbers: formatNumber)).joined(separator: " | ") + " |\n"
+            }
+            if rows.isEmpty { out += tableHead }
+            return out
         case .json:
             let objects: [[String: Any]] = rows.map { r in
                 var o: [String: Any] = [:]
@@ -142,9 +217,40 @@ public struct SummaryTable: Sendable {
                 }
                 return o
             }
-            let data = try! JSONSerialization.data(withJSONObject: ["metric": metric, "rows": objects], options: [.prettyPrinted, .sortedKeys])
+            let root: [String: Any] = ["metric": metric, "reduction": reduction.text, "swept": swept, "rows": objects]
+            let data = try! JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
             return String(data: data, encoding: .utf8)! + "\n"
         }
+    }
+}
+
+/// Compares two labels: numerically when both are numbers, else as text. -1, 0 or 1.
+func compareLabels(_ a: String, _ b: String) -> Int {
+    if let x = Double(a), let y = Double(b) { return x < y ? -1 : (x > y ? 1 : 0) }
+    return a < b ? -1 : (a > b ? 1 : 0)
+}
+
+func csvEscape(_ s: String) -> String {
+    s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+}
+
+/// A table aligned in columns: text left-aligned, numbers (columns from `numericFrom`) right-aligned.
+struct TextTable {
+    var header: [String]
+    var rows: [[String]]
+    var numericFrom: Int
+
+    /// The header, a rule and one line per row.
+    func lines() -> [String] {
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        func line(_ r: [String]) -> String {
+            r.enumerated().map { i, c in
+                i >= numericFrom ? String(repeating: " ", count: widths[i] - c.count) + c
+                    : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        return [line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)
     }
 }
 

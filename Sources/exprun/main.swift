@@ -21,7 +21,8 @@ struct Exprun: ParsableCommand {
         commandName: "exprun",
         abstract: "Declarative experiment runner for stochastic-optimization research.",
         version: exprunVersion,
-        subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Merge.self],
+        subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self,
+                      Merge.self],
         defaultSubcommand: Run.self)
 }
 
@@ -159,34 +160,6 @@ struct List: ParsableCommand {
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the JSON Schema of config files.")
     func run() throws { print(ConfigSchema.json(), terminator: "") }
-}
-
-struct Summary: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The summary table: final metrics, mean and spread over seeds.")
-    @Argument(help: "A results.h5 file.") var results: String
-    @Option(help: "The metric (default: the experiment's summary metric).") var metric: String?
-    @Option(help: "Output format: text, csv, markdown, json.") var format: String = "text"
-    @Option(help: "Summarise the value at this step instead of the final one.") var step: Int?
-    @Option(help: "Summarise the best value over the curve: min or max.") var best: String?
-    func run() throws {
-        guard let fmt = SummaryTable.Format(rawValue: format) else {
-            fail(DiagnosticList([Diagnostic(nil, "unknown format '\(format)'", suggestion: closestMatch(format, in: SummaryTable.Format.allCases.map(\.rawValue)))]))
-        }
-        let file: ResultsFile
-        do { file = try ResultsFile(path: results) } catch { fail(DiagnosticList([Diagnostic(nil, "\(results): cannot open results: \(error)")])) }
-        let defaultMetric = file.rootAttributes.first { $0.0 == "summary_metric" }?.1.asString
-        let m = metric ?? defaultMetric ?? "train_loss"
-        if let id = file.runIds.first, !file.metricNames(id).contains(m) {
-            fail(DiagnosticList([Diagnostic(nil, "\(results): no metric '\(m)'", suggestion: closestMatch(m, in: file.metricNames(id)))]))
-        }
-        var reduction = Reduction.final
-        if let s = step { reduction = .atStep(s) }
-        if let b = best {
-            guard b == "min" || b == "max" else { fail(DiagnosticList([Diagnostic(nil, "--best takes min or max")])) }
-            reduction = .best(minimize: b == "min")
-        }
-        print(SummaryTable.make(file: file, metric: m, reduction: reduction).render(fmt), terminator: "")
-    }
 }
 
 struct Merge: ParsableCommand {

@@ -1,0 +1,138 @@
+import Foundation
+import ExprunCore
+import ExprunStore
+
+/// One grid cell: the runs that share every swept value except the seed.
+public struct Cell: Sendable {
+    /// The swept values of the cell (seed excluded), in `swept` order, as display labels.
+    public var key: [(String, String)]
+    /// The runs of the cell (one per seed), in index order.
+    public var runIds: [String]
+
+    /// The cell's label for parameter `name`, or nil when it is not swept.
+    public func value(_ name: String) -> String? { key.first { $0.0 == name }?.1 }
+
+    /// The key restricted to `names` (in key order).
+    public func subkey(_ names: [String]) -> [(String, String)] { key.filter { names.contains($0.0) } }
+}
+
+/// A results file's runs grouped into grid cells, with the status of every run; read from
+/// /index when present (one read), else from the run attributes.
+public struct CellIndex: Sendable {
+    /// Swept parameters without the seed, in the order of the sweep.
+    public var swept: [String]
+    /// Cells in grid order (the order of their first run in the index).
+    public var cells: [Cell]
+    /// Status of each run (completed, diverged, failed, timeout).
+    public var status: [String: String]
+    /// The iterate views recorded besides `last` (avg, suffix_avg, ema), from the first run.
+    public var views: [String]
+
+    public static func make(file: ResultsFile) -> CellIndex {
+        let swept = file.swept.filter { $0 != "seed" }
+        var labels: [String: [String: String]] = [:]
+        var status: [String: String] = [:]
+        if !file.indexColumns.isEmpty {
+            for (name, values) in file.indexColumns where swept.contains(name) || name == "status" {
+                for (i, v) in values.enumerated() where i < file.runIds.count {
+                    if name == "status" { status[file.runIds[i]] = v.asString ?? v.canonical }
+                    else { labels[file.runIds[i], default: [:]][name] = valueLabel(v) }
+                }
+            }
+        }
+        var order: [String] = []
+        var groups: [String: Cell] = [:]
+        for id in file.runIds {
+            if labels[id] == nil || status[id] == nil {
+                let attrs = Dictionary(file.attributes(id), uniquingKeysWith: { a, _ in a })
+                var l: [String: String] = [:]
+                for p in swept { l[p] = attrs[p].map(valueLabel) ?? "" }
+                labels[id] = l
+                status[id] = attrs["status"]?.asString ?? ""
+            }
+            let key = swept.map { ($0, labels[id]?[$0] ?? "") }
+            let k = key.map(\.1).joined(separator: "\u{1}")
+            if groups[k] == nil { order.append(k); groups[k] = Cell(key: key, runIds: []) }
+            groups[k]!.runIds.append(id)
+        }
+        let views = file.runIds.first.map { file.viewNames($0) } ?? []
+        return CellIndex(swept: swept, cells: order.map { groups[$0]! }, status: status, views: views)
+    }
+
+    /// "last" followed by the recorded views.
+    public var allViews: [String] { ["last"] + views }
+
+    /// The distinct labels of parameter `name` over the cells, in grid order.
+    public func values(of name: String) -> [String] {
+        var seen = Set<String>(), out: [String] = []
+        for c in cells { if let v = c.value(name), seen.insert(v).inserted { out.append(v) } }
+        return out
+    }
+
+    /// Swept parameters that describe the problem rather than the method: roles and
+    /// parameters of datasets, models and environments.
+    public var problemParameters: [String] {
+        swept.filter { p in
+            let role = p.split(separator: ".").first.map(String.init) ?? p
+            return ["dataset", "model", "environment"].contains(role)
+        }
+    }
+}
+
+/// Display label of a swept value: numbers in short form (0.01, 10), the rest as written.
+public func valueLabel(_ v: Value) -> String {
+    if case .double(let d) = v { return formatNumber(d) }
+    return v.canonical
+}
+
+/// Which value of a curve summarises a run.
+public enum Reduction: Sendable, Equatable {
+    /// The last logged value.
+    case final
+    /// The best value over the curve (min, or max).
+    case best(minimize: Bool)
+    /// The value at the last log point at or before this step.
+    case atStep(Int)
+    /// The area under the curve divided by the step span (trapezoid rule over the logged
+    /// steps): the time-average of the metric, lower for methods that get low early.
+    case auc
+
+    /// The reduced value of series `s` logged at `steps` (nil when there is none).
+    public func apply(_ s: [Double], steps: [Int]) -> Double? {
+        switch self {
+        case .final: return s.last
+        case .best(let minimize):
+            let finite = s.filter(\.isFinite)
+            return minimize ? finite.min() : finite.max()
+        case .atStep(let t):
+            guard let i = steps.lastIndex(where: { $0 <= t }), i < s.count else { return nil }
+            return s[i]
+        case .auc:
+            let n = min(s.count, steps.count)
+            guard n >= 2 else { return s.first }
+            var area = 0.0
+            for i in 1..<n {
+                let a = s[i - 1], b = s[i]
+                // A NaN (e.g. an online loss at step 0) contributes nothing rather than poisoning the sum.
+                if !a.isNaN && !b.isNaN { area += 0.5 * (a + b) * Double(steps[i] - steps[i - 1]) }
+            }
+            let span = Double(steps[n - 1] - steps[0])
+            return span > 0 ? area / span : s[n - 1]
+        }
+    }
+
+    /// A short description used in table titles.
+    public var text: String {
+        switch self {
+        case .final: return "final value"
+        case .best(let m): return m ? "best (min) value" : "best (max) value"
+        case .atStep(let t): return "value at step \(t)"
+        case .auc: return "area under the curve / steps"
+        }
+    }
+}
+
+/// Whether smaller is better for `metric`: accuracy-like metrics are maximised.
+public func metricMinimizes(_ metric: String) -> Bool {
+    !(metric.contains("accuracy") || metric.hasSuffix("_acc") || metric.contains("reward"))
+}

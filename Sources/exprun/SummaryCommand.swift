@@ -1,0 +1,118 @@
+import Foundation
+import ArgumentParser
+import ExprunCore
+import ExprunConfig
+import ExprunStore
+import ExprunReport
+
+/// Prints one problem (with an optional suggestion) and exits 2.
+func failWith(_ message: String, suggestion: String? = nil) -> Never {
+    fail(DiagnosticList([Diagnostic(nil, message, suggestion: suggestion)]))
+}
+
+/// Opens a results file or exits 2.
+func openResults(_ path: String) -> ResultsFile {
+    do { return try ResultsFile(path: path) } catch { failWith("\(path): cannot open results: \(error)") }
+}
+
+/// The metric asked for, else the experiment's summary metric; exits 2 when the runs lack it.
+func resolveMetric(_ file: ResultsFile, _ metric: String?) -> String {
+    let defaultMetric = file.rootAttributes.first { $0.0 == "summary_metric" }?.1.asString
+    let m = metric ?? defaultMetric ?? "train_loss"
+    if let id = file.runIds.first, !file.metricNames(id).contains(m) {
+        failWith("\(file.path): no metric '\(m)' (recorded: \(file.metricNames(id).joined(separator: ", ")))",
+                 suggestion: closestMatch(m, in: file.metricNames(id)))
+    }
+    return m
+}
+
+/// `--view a,b` (or `all`) checked against the recorded views; nil when not given.
+func resolveViews(_ text: String?, _ index: CellIndex) -> [String]? {
+    guard let t = text else { return nil }
+    if t == "all" { return index.allViews }
+    let views = t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    for v in views where !index.allViews.contains(v) {
+        failWith("no view '\(v)' (recorded: \(index.allViews.joined(separator: ", ")))", suggestion: closestMatch(v, in: index.allViews))
+    }
+    return views
+}
+
+/// Checks swept-parameter options (--best-over, --by, --facet).
+func checkSwept(_ names: [String], _ index: CellIndex, option: String) {
+    for n in names where !index.swept.contains(n) {
+        failWith("\(option) \(n): not a swept parameter (swept: \(index.swept.joined(separator: ", ")))",
+                 suggestion: closestMatch(n, in: index.swept))
+    }
+}
+
+/// Min or max: explicit flags, else by the metric's name (accuracy maximises).
+func resolveMinimize(metric: String, maximize: Bool, minimize: Bool) -> Bool {
+    if maximize && minimize { failWith("--maximize and --minimize exclude each other") }
+    return maximize ? false : (minimize ? true : metricMinimizes(metric))
+}
+
+func parseFormat(_ format: String) -> SummaryTable.Format {
+    guard let fmt = SummaryTable.Format(rawValue: format) else {
+        failWith("unknown format '\(format)' (text, csv, markdown, json)",
+                 suggestion: closestMatch(format, in: SummaryTable.Format.allCases.map(\.rawValue)))
+    }
+    return fmt
+}
+
+struct Summary: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The summary table: final metrics, mean and spread over seeds; --best-over for a tuned comparison.",
+        discussion: """
+        One row per grid cell (swept values without the seed) and iterate view: runs, diverged \
+        runs, mean, sample std, median, min and max over seeds of one number per run (the final \
+        value, --best, --step or --auc). With --best-over PARAM (repeatable), one row per method \
+        and problem with the value of PARAM whose seed mean is best, flagged when it lies on the \
+        edge of the grid.
+        """)
+    @Argument(help: "A results.h5 file.") var results: String
+    @Option(help: "The metric (default: the experiment's summary metric).") var metric: String?
+    @Option(help: "Output format: text, csv, markdown, json.") var format: String = "text"
+    @Option(help: "Summarise the value at this step instead of the final one.") var step: Int?
+    @Option(help: "Summarise the best value over the curve: min or max.") var best: String?
+    @Flag(help: "Summarise the area under the curve divided by the steps (the time-average).") var auc = false
+    @Option(help: "Iterate views: a comma list (last, avg, suffix_avg, ema) or all (default: all).") var view: String?
+    @Option(help: "Sort rows by a statistic (mean, std, median, min, max, n, diverged) or a swept parameter.") var sort: String?
+    @Flag(help: "Sort in descending order.") var descending = false
+    @Option(help: "Group rows into one section per value of this swept parameter (or view).") var by: String?
+    @Option(name: .customLong("best-over"), help: "Tuned comparison: pick the best value of this swept parameter per method and problem (repeatable).")
+    var bestOver: [String] = []
+    @Flag(help: "Larger is better (default for metrics named *accuracy*).") var maximize = false
+    @Flag(help: "Smaller is better (the default for other metrics).") var minimize = false
+
+    func run() throws {
+        let fmt = parseFormat(format)
+        let file = openResults(results)
+        let m = resolveMetric(file, metric)
+        let index = CellIndex.make(file: file)
+        let views = resolveViews(view, index)
+        let minimizing = resolveMinimize(metric: m, maximize: maximize, minimize: minimize)
+        var reduction = Reduction.final
+        if let s = step { reduction = .atStep(s) }
+        if let b = best {
+            guard b == "min" || b == "max" else { failWith("--best takes min or max, got '\(b)'") }
+            reduction = .best(minimize: b == "min")
+        }
+        if auc { reduction = .auc }
+        if [step != nil, best != nil, auc].filter({ $0 }).count > 1 { failWith("--step, --best and --auc exclude each other") }
+        if !bestOver.isEmpty {
+            checkSwept(bestOver, index, option: "--best-over")
+            let tuned = try TunedComparison.make(file: file, cells: index, metric: m, tuned: bestOver, reduction: reduction,
+                                                 minimize: minimizing, views: views)
+            print(tuned.render(fmt), terminator: "")
+            return
+        }
+        var table = SummaryTable.make(file: file, cells: index, metric: m, reduction: reduction, views: views)
+        if let s = sort, !table.sort(by: s, descending: descending) {
+            failWith("--sort \(s): not a statistic or swept parameter", suggestion: closestMatch(s, in: SummaryTable.sortColumns + index.swept))
+        }
+        if let g = by, !table.group(by: g) {
+            failWith("--by \(g): not a swept parameter (swept: \(index.swept.joined(separator: ", ")))", suggestion: closestMatch(g, in: index.swept))
+        }
+        print(table.render(fmt), terminator: "")
+    }
+}
