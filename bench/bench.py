@@ -57,6 +57,9 @@ def main():
         ("exprun sweep --jobs 2, steps/s", f"{TOTAL_STEPS / j2:,.0f}", f"speedup {j1 / j2:.2f}x over --jobs 1 (target >= 1.8x)"),
         ("logging every step (batch_loss, lr, grad_evals)", f"{100 * (every - sparse) / sparse:+.1f}% run time", "target < 5%"),
     ]
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import online_bench   # the headline online sweep (configs/sea_omd.yaml), rounds per second
+    rows += online_bench.rows()
     extra = os.path.join(ROOT, "bench", "extra.py")
     w = max(len(r[0]) for r in rows)
     for name, value, note in rows:
