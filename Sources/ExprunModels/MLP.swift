@@ -304,7 +304,11 @@ public final class MLPObjective: Objective {
 
     /// Backward pass of m rows whose output deltas sit in the last pre buffer: accumulates into g
     /// (gradients add to what g holds).
-    func backward(_ w: UnsafePointer<Double>, _ x0: UnsafePointer<Double>, _ m: Int, _ g: UnsafeMutablePointer<Double>) {
+    /// With `overwrite`, the gradient blocks are written rather than added to (every entry of
+    /// g is covered: weights by dgemm with beta = 0, biases zeroed), which saves zeroing g.
+    func backward(_ w: UnsafePointer<Double>, _ x0: UnsafePointer<Double>, _ m: Int, _ g: UnsafeMutablePointer<Double>,
+                  overwrite: Bool) {
+        let beta: Double = overwrite ? 0 : 1
         var delta = pre[layerCount - 1]
         var spare = deltaA
         for l in stride(from: layerCount - 1, through: 0, by: -1) {
@@ -312,7 +316,10 @@ public final class MLPObjective: Objective {
             let h = l == 0 ? x0 : UnsafePointer(post[l - 1])
             // dW += delta^T H (fanOut x fanIn); db += delta^T 1.
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(fanOut), Int32(fanIn), Int32(m), 1,
-                        delta, Int32(fanOut), h, Int32(fanIn), 1, g + weightOffset[l], Int32(fanIn))
+                        delta, Int32(fanOut), h, Int32(fanIn), beta, g + weightOffset[l], Int32(fanIn))
+            // (The bias block is zeroed by hand: dgemv's beta = 0 path goes through a scal that
+            // some OpenBLAS versions let propagate NaN from y.)
+            if overwrite { (g + biasOffset[l]).update(repeating: 0, count: fanOut) }
             cblas_dgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(fanOut), 1, delta, Int32(fanOut), ones, 1, 1,
                         g + biasOffset[l], 1)
             guard l > 0 else { break }
@@ -325,16 +332,16 @@ public final class MLPObjective: Objective {
         }
     }
 
-    /// Writes l2 * x into g (or zeros) and returns (l2/2)||x||^2.
+    /// Writes l2 * x into g when l2 > 0 (with l2 == 0 the first chunk's backward pass
+    /// overwrites g instead) and returns (l2/2)||x||^2.
     func startWithRegulariser(_ x: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>?) -> Double {
-        if let g {
-            if l2 == 0 { g.update(repeating: 0, count: dimension) } else { Kernels.scaleCopy(l2, x, g, dimension) }
-        }
+        if let g, l2 != 0 { Kernels.scaleCopy(l2, x, g, dimension) }
         return l2 == 0 ? 0 : 0.5 * l2 * Kernels.dot(x, x, dimension)
     }
 
     /// Sum of the loss over `count` rows of a split (rows[k], or 0..<count when rows is nil),
-    /// chunk by chunk; with a gradient, adds `scale` times the gradient of that sum to g.
+    /// chunk by chunk; with a gradient, adds `scale` times the gradient of that sum to g (or,
+    /// when l2 == 0, writes it: g need not be zeroed; count must then be positive).
     /// Contiguous dense rows are read in place; other rows are gathered into `input`.
     func pass(_ a: FeatureStorage, _ y: UnsafePointer<Double>, rows: UnsafePointer<Int>?, count: Int,
               _ w: UnsafePointer<Double>, gradient g: UnsafeMutablePointer<Double>?, scale: Double,
@@ -358,7 +365,7 @@ public final class MLPObjective: Objective {
                 forward(w, x0, m)
                 total += lossOfOutputs(m, y + (rows == nil ? start : 0), rows: rows.map { $0 + start },
                                        scale: g == nil ? nil : scale, correct: &correct)
-                if let g { backward(w, x0, m, g) }
+                if let g { backward(w, x0, m, g, overwrite: start == 0 && l2 == 0) }
                 start += m
             }
         }
@@ -389,7 +396,10 @@ public final class MLPObjective: Objective {
         let w = x.baseAddress!, g = gradient.baseAddress!
         let reg = startWithRegulariser(w, g)
         let b = rows.count
-        guard b > 0 else { return reg }
+        guard b > 0 else {
+            if l2 == 0 { gradient.update(repeating: 0) }
+            return reg
+        }
         let inv = 1 / Double(b)
         var correct = 0
         let sum = pass(train, trainY, rows: rows.baseAddress!, count: b, w, gradient: g, scale: inv, correct: &correct)

@@ -37,13 +37,15 @@ let mlpTasks: [Task] = [.multiclass(classes: 3), .binary, .regression]
 func mlpGradientsMatchFiniteDifferences(activation: String, loss: String) throws {
     for task in mlpTasks {
         if task == .regression && loss == "softmax" { continue }
-        for sparse in [false, true] {
+        // l2 = 0 takes the path where the first chunk overwrites the gradient (which the
+        // helpers fill with NaN beforehand).
+        for (sparse, l2) in [(false, 0.1), (true, 0.1), (false, 0.0)] {
             let data = TestData.dataset(task: task, n: 30, d: 5, nTest: 10, sparse: sparse, seed: 11)
-            let model = try makeMLP(data, hidden: [4, 3], activation: activation, loss: loss, l2: 0.1)
+            let model = try makeMLP(data, hidden: [4, 3], activation: activation, loss: loss, l2: l2)
             let x = mlpTestPoint(model)
             let (f, g) = model.full(x)
             let fd = finiteDifferenceGradient(x, h: 1e-5) { model.loss($0) }
-            let label = "\(activation) \(loss) \(task) sparse=\(sparse)"
+            let label = "\(activation) \(loss) \(task) sparse=\(sparse) l2=\(l2)"
             #expect(relativeError(g, fd) < 1e-6, "\(label): full \(relativeError(g, fd))")
             #expect(relativeError(f, model.loss(x)) < 1e-14, "\(label)")
             #expect(norm(g) > 1e-3, "a zero gradient would make the check vacuous")
@@ -54,6 +56,7 @@ func mlpGradientsMatchFiniteDifferences(activation: String, loss: String) throws
             #expect(relativeError(gb, fdb) < 1e-6, "\(label): batch \(relativeError(gb, fdb))")
             // Overwrite, not accumulate: a second call gives the same gradient.
             #expect(model.batch(x, rows).g == gb)
+            #expect(model.batch(x, []).g == [Double](repeating: 0, count: x.count).enumerated().map { l2 * x[$0.offset] })
         }
     }
 }
