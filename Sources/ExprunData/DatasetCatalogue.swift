@@ -7,4 +7,5 @@ public let datasetCatalogue: [DatasetEntry] = [
     libsvmDataset,
     csvDataset,
     sklearnDataset,
+    teacherStudent,
 ]

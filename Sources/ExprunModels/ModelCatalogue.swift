@@ -6,4 +6,5 @@ public let modelCatalogue: [ModelEntry] = [
     logisticEntry,
     softmaxEntry,
     hingeEntry,
+    mlpEntry,
 ]

@@ -59,7 +59,7 @@ import Testing
 
     @Test func catalogueDeclarations() {
         let kinds = datasetCatalogue.map(\.decl.kind)
-        #expect(kinds == ["synthetic_regression", "synthetic_classification", "libsvm", "csv", "sklearn"])
+        #expect(kinds == ["synthetic_regression", "synthetic_classification", "libsvm", "csv", "sklearn", "teacher_student"])
         for entry in datasetCatalogue {
             #expect(entry.decl.family == .dataset && !entry.decl.doc.isEmpty)
             #expect(Set(entry.decl.params.map(\.name)).count == entry.decl.params.count)

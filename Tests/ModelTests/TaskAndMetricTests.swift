@@ -106,7 +106,7 @@ func taskMismatchThrows() throws {
 
 @Test("declarations, layouts and cache keys")
 func declarationsAndKeys() throws {
-    #expect(modelCatalogue.map(\.decl.kind) == ["least_squares", "logistic", "softmax", "hinge"])
+    #expect(modelCatalogue.map(\.decl.kind) == ["least_squares", "logistic", "softmax", "hinge", "mlp"])
     for entry in modelCatalogue {
         #expect(entry.decl.family == .model)
         #expect(entry.decl.param("dataset")?.type == .reference(.dataset))
