@@ -24,7 +24,10 @@ import Testing
         let binary = try #require(Bundle.main.executablePath ?? CommandLine.arguments.first)
         let manager = FileManager.default
         var killedMidWrite = 0
-        for delay in [0, 7, 23, 61] {  // milliseconds after the first shard appears
+        // Milliseconds after the first shard appears. On a loaded machine a kill may keep
+        // missing the write window, so it keeps trying (up to 16 kills) until one lands mid-write.
+        for (attempt, delay) in [0, 7, 23, 61, 1, 3, 5, 11, 13, 17, 29, 41, 2, 4, 6, 9].enumerated() {
+            if attempt >= 4 && killedMidWrite > 0 { break }
             let directory = try temporaryDirectory("kill")
             defer { try? manager.removeItem(atPath: directory) }
             let child = Process()
