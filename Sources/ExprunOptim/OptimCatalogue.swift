@@ -36,4 +36,5 @@ public let optimizerCatalogue: [OptimizerEntry] = [
     Lamb.entry,
     AdaBound.entry,
     Yogi.entry,
+    SSO.entry,
 ]
