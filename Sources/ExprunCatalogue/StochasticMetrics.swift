@@ -11,5 +11,11 @@ public let stochasticMetrics: [MetricDecl] = [
     MetricDecl("dist_to_opt", .stochastic, perView: true, "||x - x_true|| to the generating weights (synthetic data)"),
     MetricDecl("batch_loss", .stochastic, perView: false, "minibatch loss at the current iterate, before the step"),
     MetricDecl("lr", .stochastic, perView: false, "learning rate of the last step"),
-    MetricDecl("grad_evals", .stochastic, perView: false, "cumulative per-example gradient evaluations"),
+    MetricDecl("grad_evals", .stochastic, perView: false, "cumulative per-example gradient evaluations (for sso: b per Jacobian-transpose product over the batch, one per inner gd/Armijo step, one per CG iteration plus one)"),
+    MetricDecl("expensive_grad_evals", .stochastic, perView: false, "cumulative per-example target-space gradients grad_f l_i (b per step for every optimizer; divide by b for the paper's 'gradient evaluations')"),
+    MetricDecl("inner_steps", .stochastic, perView: false, "cumulative cheap inner steps on the surrogate (sso; NaN for other optimizers)"),
+    MetricDecl("surrogate_before", .stochastic, perView: false, "sso: surrogate at x_t in batch-objective units (= the minibatch objective), last outer step"),
+    MetricDecl("surrogate_after", .stochastic, perView: false, "sso: surrogate at x_{t+1} after the inner loop, last outer step"),
+    MetricDecl("mm_violations", .stochastic, perView: false, "sso, full batch with eta <= 1/beta: cumulative violations of majorization or monotone decrease (0 expected)"),
+    MetricDecl("wall_time", .stochastic, perView: false, "seconds of optimization since the loop started; metric evaluations at log points excluded (two clock reads per log point)"),
 ]

@@ -40,4 +40,5 @@ public let optimizerCatalogue: [OptimizerEntry] = [
     Frugal.entry,
     GaLore.entry,
     DCTAdamW.entry,
+    SSO.entry,
 ]

@@ -67,6 +67,13 @@ public enum StochasticDriver {
         let optimizer = try factory.makeOptimizer(
             optimizerInstance, OptimizerContext(dimension: d, layout: objective.layout, schedule: schedule,
                                                 seed: UInt64(bitPattern: Int64(spec.seed))))
+        // Which path the loop takes is decided here, once: a target-space optimizer (SSO)
+        // makes its own expensive call through the model's target space.
+        if optimizer is any TargetSpaceOptimizer, !(objective is any TargetModel) {
+            throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) needs a model "
+                                 + "with a target space (least_squares, logistic, softmax); model \(modelInstance.name) "
+                                 + "(\(modelInstance.params.kind)) has none")
+        }
 
         let state = StochasticRunState(settings: settings, metrics: metrics, stopMetric: stopMetric, fStar: fStar,
                                        objective: objective, optimizer: optimizer, data: data)
@@ -77,6 +84,9 @@ public enum StochasticDriver {
         if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }
         if let f = fStar { attributes.append(("f_star", .double(f))) }
         attributes.append(("optimizer_state_size", .int(optimizer.stateSize)))
+        if state.targetOptimizer != nil && settings.batchSize == nil {
+            attributes.append(("mm_violations", .int(state.mmViolations)))
+        }
         attributes.append(("n_train", .int(n)))
         attributes.append(("dim", .int(d)))
         for key in data.info.keys.sorted() { attributes.append(("dataset_info.\(key)", data.info[key]!)) }
@@ -137,6 +147,15 @@ final class StochasticRunState {
     var batchLossValues: [Double] = []
     var lrValues: [Double] = []
     var gradEvalsValues: [Double] = []
+    /// Step metrics written at log points only (`StepExtras`), in `extraMetrics` order.
+    var extraMetrics: [StochasticMetric] = []
+    var extraValues: [[Double]] = []
+    /// Set when the optimizer works in target space (checked once when the run is built).
+    let targetOptimizer: (any TargetSpaceOptimizer)?
+    let targetModel: (any TargetModel)?
+    /// Full-batch rows 0..<n for a target-space optimizer (it takes rows, not a gradient).
+    var allRows: [Int] = []
+    private(set) var mmViolations = 0
     let x: UnsafeMutableBufferPointer<Double>
     let g: UnsafeMutableBufferPointer<Double>
     let viewPoint: UnsafeMutableBufferPointer<Double>
@@ -147,6 +166,11 @@ final class StochasticRunState {
          objective: any Objective, optimizer: any Optimizer, data: Dataset) {
         self.settings = settings; self.metrics = metrics; self.stopMetric = stopMetric; self.fStar = fStar
         self.objective = objective; self.optimizer = optimizer
+        if let o = optimizer as? any TargetSpaceOptimizer, let m = objective as? any TargetModel {
+            targetOptimizer = o; targetModel = m
+        } else {
+            targetOptimizer = nil; targetModel = nil
+        }
         stopRule = settings.stop
         dimension = objective.dimension; sampleCount = objective.sampleCount
         trueWeights = data.trueWeights.flatMap { $0.count == objective.dimension ? $0 : nil }
@@ -186,6 +210,8 @@ final class StochasticRunState {
             case .batchLoss: batchLossValues = series()
             case .lr: lrValues = series()
             case .gradEvals: gradEvalsValues = series()
+            case .expensiveGradEvals, .innerSteps, .surrogateBefore, .surrogateAfter, .mmViolations, .wallTime:
+                extraMetrics.append(m); extraValues.append(series())
             default:
                 guard recordsLast else { continue }
                 lastColumns.append(column(m, .last)); lastNeeds.formUnion(m.needs)
@@ -227,6 +253,7 @@ final class StochasticRunState {
         cut(&batchLossValues); cut(&lrValues); cut(&gradEvalsValues)
         self.batchLossValues = batchLossValues; self.lrValues = lrValues; self.gradEvalsValues = gradEvalsValues
         for i in viewValues.indices { cut(&viewValues[i]) }
+        for i in extraValues.indices { cut(&extraValues[i]) }
         return outcome
     }
 
@@ -249,6 +276,14 @@ final class StochasticRunState {
         let pointWork = !pointViews.isEmpty || stopRule != nil
         let recordBatchLoss = batchLossOut.count > 0, recordLR = lrOut.count > 0
         let recordGradEvals = gradEvalsOut.count > 0
+        let recordExtras = !extraMetrics.isEmpty
+        let targetOptimizer = self.targetOptimizer, targetModel = self.targetModel
+        if targetOptimizer != nil && fullBatch && allRows.count != sampleCount { allRows = Array(0..<sampleCount) }
+        var extras = StepExtras()
+        if targetOptimizer != nil { extras.innerSteps = 0; extras.mmViolations = 0 }
+        // wall_time counts optimization only: the metric evaluations at log points are excluded.
+        var loopClock = RunControl.now()
+        var wallTime = 0.0
 
         var sampler = MinibatchSampler(sampleCount: sampleCount, batchSize: max(1, batchSize),
                                        sampling: settings.sampling, seed: seed)
@@ -267,8 +302,9 @@ final class StochasticRunState {
             if recordBatchLoss { batchLossOut[0] = .nan }
             if recordLR { lrOut[0] = .nan }
             if recordGradEvals { gradEvalsOut[0] = 0 }
+            if recordExtras { recordExtraStepMetrics(0, extras) }
             if let end = try logPoint(0, step: 0, views: views, batchLoss: .nan, lr: .nan, gradEvals: 0,
-                                      control: control) {
+                                      extras: extras, control: control) {
                 end.apply(to: &outcome)
                 outcome.recorded = 1
                 return outcome
@@ -277,23 +313,49 @@ final class StochasticRunState {
         }
         var nextLogStep = nextLog < logSteps.count ? logSteps[nextLog] : Int.max
         var untilCheck = checkInterval
+        loopClock = RunControl.now()
 
         var t = 0
         while t < steps {
             // Iterate x_t -> x_{t+1}.
-            if fullBatch {
-                batchLoss = objective.fullLossAndGradient(xc, gradient: g)
+            if let targetOptimizer, let targetModel {
+                // SSO takes the batch and makes its own expensive call; the loss it reports is
+                // the minibatch objective at x_t, checked after the (already taken) step.
+                let report: TargetStepReport
+                if fullBatch {
+                    report = allRows.withUnsafeBufferPointer { targetOptimizer.step(x, rows: $0, model: targetModel, t: t) }
+                } else {
+                    report = targetOptimizer.step(x, rows: sampler.next(), model: targetModel, t: t)
+                }
+                batchLoss = report.batchLoss
+                gradEvals &+= evalsPerStep &* report.pullbacks
+                extras.innerSteps += Double(report.innerSteps)
+                extras.surrogateBefore = report.surrogateBefore
+                extras.surrogateAfter = report.surrogateAfter
+                extras.mmViolations = Double(report.mmViolations)
+                mmViolations = report.mmViolations
+                if !batchLoss.isFinite || abs(batchLoss) > threshold {
+                    outcome.status = .diverged
+                    outcome.divergedStep = t
+                    outcome.message = "minibatch loss \(batchLoss) at step \(t)"
+                    break
+                }
             } else {
-                batchLoss = objective.batchLossAndGradient(xc, rows: sampler.next(), gradient: g)
+                if fullBatch {
+                    batchLoss = objective.fullLossAndGradient(xc, gradient: g)
+                } else {
+                    batchLoss = objective.batchLossAndGradient(xc, rows: sampler.next(), gradient: g)
+                }
+                if !batchLoss.isFinite || abs(batchLoss) > threshold {
+                    outcome.status = .diverged
+                    outcome.divergedStep = t
+                    outcome.message = "minibatch loss \(batchLoss) at step \(t)"
+                    break
+                }
+                optimizer.step(x, gradient: g, t: t)
+                gradEvals &+= evalsPerStep
             }
-            if !batchLoss.isFinite || abs(batchLoss) > threshold {
-                outcome.status = .diverged
-                outcome.divergedStep = t
-                outcome.message = "minibatch loss \(batchLoss) at step \(t)"
-                break
-            }
-            optimizer.step(x, gradient: g, t: t)
-            gradEvals &+= evalsPerStep
+            extras.expensiveGradEvals += Double(evalsPerStep)
             views.update(x)
             t += 1
 
@@ -301,10 +363,18 @@ final class StochasticRunState {
                 if recordBatchLoss { batchLossOut[nextLog] = batchLoss }
                 if recordLR { lrOut[nextLog] = optimizer.currentLR }
                 if recordGradEvals { gradEvalsOut[nextLog] = Double(gradEvals) }
+                if recordExtras {
+                    let now = RunControl.now()
+                    wallTime += now - loopClock
+                    loopClock = now
+                    extras.wallTime = wallTime
+                    recordExtraStepMetrics(nextLog, extras)
+                }
                 var end: End?
                 if pointWork {
                     end = try logPoint(nextLog, step: t, views: views, batchLoss: batchLoss,
-                                       lr: optimizer.currentLR, gradEvals: gradEvals, control: control)
+                                       lr: optimizer.currentLR, gradEvals: gradEvals, extras: extras, control: control)
+                    if recordExtras { loopClock = RunControl.now() }
                 } else if control.isCancelled {
                     throw RunCancelled()
                 }
@@ -344,12 +414,13 @@ final class StochasticRunState {
     /// Records the per-view metrics of log point `k` (at `step`) and applies the divergence
     /// and stop rules; returns why the run ends there, if it does.
     func logPoint(_ k: Int, step: Int, views: borrowing IterateViews, batchLoss: Double, lr: Double, gradEvals: Int,
-                  control: RunControl) throws -> End? {
+                  extras: StepExtras, control: RunControl) throws -> End? {
         var stopValue = Double.nan
         switch stopMetric {
         case .batchLoss?: stopValue = batchLoss
         case .lr?: stopValue = lr
         case .gradEvals?: stopValue = Double(gradEvals)
+        case let m? where StepExtras.metrics.contains(m): stopValue = extras.value(m)
         default: break
         }
         var divergence: String?
@@ -392,6 +463,11 @@ final class StochasticRunState {
         return nil
     }
 
+    /// Writes the log-point-only step metrics of log point `k`.
+    func recordExtraStepMetrics(_ k: Int, _ extras: StepExtras) {
+        for (i, m) in extraMetrics.enumerated() { extraValues[i][k] = extras.value(m) }
+    }
+
     /// Full-batch quantities at `point`.
     func evaluate(_ point: UnsafeMutableBufferPointer<Double>, needs: PointNeeds) -> PointValues {
         var out = PointValues()
@@ -425,6 +501,7 @@ final class StochasticRunState {
         case .trainAccuracy: return v.trainAccuracy
         case .distToOpt: return v.distance
         case .batchLoss, .lr, .gradEvals: return .nan
+        case .expensiveGradEvals, .innerSteps, .surrogateBefore, .surrogateAfter, .mmViolations, .wallTime: return .nan
         }
     }
 
@@ -437,6 +514,8 @@ final class StochasticRunState {
             case .batchLoss: last.append(Series(name: m.rawValue, values: batchLossValues))
             case .lr: last.append(Series(name: m.rawValue, values: lrValues))
             case .gradEvals: last.append(Series(name: m.rawValue, values: gradEvalsValues))
+            case .expensiveGradEvals, .innerSteps, .surrogateBefore, .surrogateAfter, .mmViolations, .wallTime:
+                if let i = extraMetrics.firstIndex(of: m) { last.append(Series(name: m.rawValue, values: extraValues[i])) }
             default:
                 if let c = viewColumns.first(where: { $0.metric == m && $0.view == .last }) {
                     last.append(Series(name: m.rawValue, values: viewValues[c.index]))

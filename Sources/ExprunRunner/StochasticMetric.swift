@@ -13,11 +13,18 @@ public enum StochasticMetric: String, CaseIterable, Sendable {
     case batchLoss = "batch_loss"
     case lr
     case gradEvals = "grad_evals"
+    case expensiveGradEvals = "expensive_grad_evals"
+    case innerSteps = "inner_steps"
+    case surrogateBefore = "surrogate_before"
+    case surrogateAfter = "surrogate_after"
+    case mmViolations = "mm_violations"
+    case wallTime = "wall_time"
 
     /// Evaluated at every iterate view (the others describe the step, not a point).
     public var perView: Bool {
         switch self {
         case .batchLoss, .lr, .gradEvals: return false
+        case .expensiveGradEvals, .innerSteps, .surrogateBefore, .surrogateAfter, .mmViolations, .wallTime: return false
         default: return true
         }
     }
@@ -31,8 +38,37 @@ public enum StochasticMetric: String, CaseIterable, Sendable {
         case .trainAccuracy: return .trainAccuracy
         case .distToOpt: return .distance
         case .batchLoss, .lr, .gradEvals: return []
+        case .expensiveGradEvals, .innerSteps, .surrogateBefore, .surrogateAfter, .mmViolations, .wallTime: return []
         }
     }
+}
+
+/// Step metrics recorded at log points only (never per step): the target-space optimizer's
+/// report and the wall clock. NaN where an optimizer does not produce one.
+struct StepExtras {
+    /// Per-example target-space gradients grad_f l_i computed so far (b per step for every
+    /// optimizer: SGD's minibatch gradient is one such call too).
+    var expensiveGradEvals = 0.0
+    var innerSteps = Double.nan
+    var surrogateBefore = Double.nan
+    var surrogateAfter = Double.nan
+    var mmViolations = Double.nan
+    var wallTime = 0.0
+
+    func value(_ m: StochasticMetric) -> Double {
+        switch m {
+        case .expensiveGradEvals: return expensiveGradEvals
+        case .innerSteps: return innerSteps
+        case .surrogateBefore: return surrogateBefore
+        case .surrogateAfter: return surrogateAfter
+        case .mmViolations: return mmViolations
+        case .wallTime: return wallTime
+        default: return .nan
+        }
+    }
+
+    static let metrics: [StochasticMetric] = [.expensiveGradEvals, .innerSteps, .surrogateBefore, .surrogateAfter,
+                                              .mmViolations, .wallTime]
 }
 
 /// Full-batch quantities needed at a log point, per view.

@@ -3,6 +3,8 @@ import ExprunCore
 import ExprunConfig
 import ExprunCatalogue
 import ExprunOnline
+import ExprunModels
+import ExprunOptim
 
 /// A validated experiment: every run of the grid, fully resolved, in grid order.
 public struct Experiment: Sendable {
@@ -432,6 +434,14 @@ struct Builder {
             parameters.append(("schedule.parts.\(next).kind", .string(p.kind)))
             for v in p.values.values { if case .list(let l) = v { pending += l.compactMap(\.asString) } }
             if schedule.related.count > 64 { report(Diagnostic(tree.location, "schedules refer to each other in a cycle")); return nil }
+        }
+        // A target-space optimizer (SSO) needs a model with a target space.
+        if targetSpaceOptimizerKinds.contains(optimizer.params.kind), !targetModelKinds.contains(model.params.kind) {
+            let loc = components[.optimizer]?.first { $0.name == optName }?.loc ?? tree.location
+            report(Diagnostic(loc, "optimizer '\(optName)' (\(optimizer.params.kind)) needs a model with a target space "
+                              + "(\(targetModelKinds.sorted().joined(separator: ", "))); model '\(modelName)' is "
+                              + "\(model.params.kind)"))
+            return nil
         }
         return Resolved(parameters: parameters + runParams,
                         problem: .stochastic(dataset: dataset, model: model, optimizer: optimizer, schedule: schedule),

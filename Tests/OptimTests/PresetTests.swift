@@ -33,6 +33,8 @@ private func run(_ opt: any Optimizer, from x0: [Double], steps: Int,
         ("adabelief", [:], 2 * d), ("adabelief", ["ams_bound": true], 3 * d), ("diffgrad", [:], 3 * d),
         ("lion", [:], d), ("signsgd", [:], d), ("signsgd", ["momentum": 0.0], 0),
         ("lamb", [:], 2 * d), ("adabound", [:], 2 * d), ("yogi", [:], 2 * d),
+        // sso: three parameter-space vectors; its target-space buffers are sized at the first step.
+        ("sso", [:], 3 * d),
     ]
     for (kind, given, expected) in table {
         #expect(try preset(kind, given, dimension: d).stateSize == expected, "\(kind) \(given)")
