@@ -9,6 +9,16 @@ public struct LogisticLoss: MarginLoss {
     @inlinable @inline(__always) public static func derivative(_ z: Double, _ y: Double) -> Double {
         -y * Kernels.sigmoid(-y * z)
     }
+    /// One exp for both: with t = -y z and e = exp(-|t|), softplus(t) = max(t, 0) + log1p(e)
+    /// and sigmoid(t) = 1/(1+e) for t >= 0, e/(1+e) otherwise (the same stable forms as
+    /// Kernels.softplus and Kernels.sigmoid, which compute exp(-|t|) separately).
+    @inlinable @inline(__always)
+    public static func valueAndDerivative(_ z: Double, _ y: Double) -> (value: Double, derivative: Double) {
+        let t = -y * z
+        let e = exp(-abs(t))
+        let s = t >= 0 ? 1 / (1 + e) : e / (1 + e)
+        return ((t > 0 ? t : 0) + log1p(e), -y * s)
+    }
 }
 
 /// Binary logistic regression: f(x) = (1/n) sum_i log(1 + exp(-y_i a_i . x)) + (l2/2)||x||^2.

@@ -8,6 +8,15 @@ public protocol MarginLoss {
     static func value(_ z: Double, _ y: Double) -> Double
     /// d loss / d z (a subgradient where loss is not differentiable).
     static func derivative(_ z: Double, _ y: Double) -> Double
+    /// Both at once: the minibatch loop's call (a loss may share work, e.g. one exp).
+    static func valueAndDerivative(_ z: Double, _ y: Double) -> (value: Double, derivative: Double)
+}
+
+extension MarginLoss {
+    @inlinable @inline(__always)
+    public static func valueAndDerivative(_ z: Double, _ y: Double) -> (value: Double, derivative: Double) {
+        (value(z, y), derivative(z, y))
+    }
 }
 
 /// The parts shared by every model: declared parameters and checks of the data against a task.
@@ -99,12 +108,26 @@ final class MarginCore<Loss: MarginLoss> {
         var loss = 0.0
         trainY.withUnsafeBufferPointer { yb in
             let y = yb.baseAddress!
-            for i in rows {
-                let z = a.dot(i, x)
-                let yi = y[i]
-                loss += Loss.value(z, yi)
-                let dz = Loss.derivative(z, yi)
-                if dz != 0 { a.axpy(i, dz * inv, g) }
+            if b <= n {
+                // All margins first, then all updates: the independent row loads of the dot
+                // products overlap (rows are random, mostly cache misses), and each row is
+                // still in cache for its axpy. Same operations in the same order as the
+                // interleaved loop below, so the results are bit-identical.
+                var k = 0
+                for i in rows { scratch[k] = a.dot(i, x); k += 1 }
+                k = 0
+                for i in rows {
+                    let (value, dz) = Loss.valueAndDerivative(scratch[k], y[i])
+                    loss += value
+                    if dz != 0 { a.axpy(i, dz * inv, g) }
+                    k += 1
+                }
+            } else {
+                for i in rows {
+                    let (value, dz) = Loss.valueAndDerivative(a.dot(i, x), y[i])
+                    loss += value
+                    if dz != 0 { a.axpy(i, dz * inv, g) }
+                }
             }
         }
         return loss * inv + reg
