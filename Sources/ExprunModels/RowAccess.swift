@@ -173,25 +173,15 @@ extension CSRMatrix {
 
 /// Vector kernels over raw pointers: the inner loops of every model.
 public enum Kernels {
-    /// Dot product with four independent accumulators (lets the CPU overlap the additions).
+    /// Dot product with four independent accumulators (VectorKernels.dot).
     @inlinable @inline(__always)
     public static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-        var j = 0
-        while j + 4 <= n {
-            s0 += a[j] * b[j]
-            s1 += a[j + 1] * b[j + 1]
-            s2 += a[j + 2] * b[j + 2]
-            s3 += a[j + 3] * b[j + 3]
-            j += 4
-        }
-        while j < n { s0 += a[j] * b[j]; j += 1 }
-        return (s0 + s1) + (s2 + s3)
+        VectorKernels.dot(a, b, n)
     }
     /// y += alpha * x
     @inlinable @inline(__always)
     public static func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
-        for j in 0..<n { y[j] += alpha * x[j] }
+        VectorKernels.axpy(alpha, x, y, n)
     }
     /// y = alpha * x (overwrite)
     @inlinable @inline(__always)

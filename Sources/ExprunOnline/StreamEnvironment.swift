@@ -87,17 +87,7 @@ public final class StreamEnvironment: OnlineEnvironment {
     @inline(__always) func dot(row r: Int, _ x: UnsafePointer<Double>) -> Double {
         switch features {
         case .dense(let m):
-            return m.values.withUnsafeBufferPointer { v in
-                let a = v.baseAddress! + r * d
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                var j = 0
-                while j + 4 <= d {
-                    s0 += a[j] * x[j]; s1 += a[j + 1] * x[j + 1]; s2 += a[j + 2] * x[j + 2]; s3 += a[j + 3] * x[j + 3]
-                    j += 4
-                }
-                while j < d { s0 += a[j] * x[j]; j += 1 }
-                return (s0 + s1) + (s2 + s3)
-            }
+            return m.values.withUnsafeBufferPointer { v in VectorKernels.dot(v.baseAddress! + r * d, x, d) }
         case .sparse(let m):
             var s = 0.0
             for k in m.rowStart[r]..<m.rowStart[r + 1] { s += m.values[k] * x[Int(m.columns[k])] }

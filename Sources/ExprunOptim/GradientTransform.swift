@@ -45,12 +45,5 @@ public protocol GradientTransform: AnyObject {
 
 /// Euclidean norm of `n` values from `p` with four independent accumulators.
 @inlinable func norm2(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    var i = 0
-    while i + 4 <= n {
-        s0 += p[i] * p[i]; s1 += p[i + 1] * p[i + 1]; s2 += p[i + 2] * p[i + 2]; s3 += p[i + 3] * p[i + 3]
-        i += 4
-    }
-    while i < n { s0 += p[i] * p[i]; i += 1 }
-    return ((s0 + s1) + (s2 + s3)).squareRoot()
+    VectorKernels.norm(p, n)
 }

@@ -141,14 +141,7 @@ public final class SSO: TargetSpaceOptimizer {
 
     @inline(__always)
     private static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-        var j = 0
-        while j + 4 <= n {
-            s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]; s2 += a[j + 2] * b[j + 2]; s3 += a[j + 3] * b[j + 3]
-            j += 4
-        }
-        while j < n { s0 += a[j] * b[j]; j += 1 }
-        return (s0 + s1) + (s2 + s3)
+        VectorKernels.dot(a, b, n)
     }
 
     /// Q_t(v) from delta = f(v) - f^t (see the type's doc).
