@@ -131,7 +131,7 @@ public struct TunedComparison: Sendable {
 
     public func render(_ format: SummaryTable.Format) -> String {
         let showView = Set(rows.map(\.view)).count > 1
-        func drop(_ row: [String]) -> [String] { showView ? row : row.enumerated().filter { $0.offset != swept.count }.map(\.element) }
+        func drop(_ row: [String]) -> [String] { TableText.droppingView(row, at: swept.count, when: !showView) }
         let note = "excluded = candidates with a diverged or failed seed (score +inf, cannot win) / candidates"
         switch format {
         case .text:
@@ -140,13 +140,10 @@ public struct TunedComparison: Sendable {
             return title + "\n" + lines.joined(separator: "\n") + "\n" + note + "\n"
                 + warnings.map { "warning: " + $0 + "\n" }.joined()
         case .markdown:
-            let head = drop(header)
-            return "**\(title)**\n\n| " + head.joined(separator: " | ") + " |\n|" + head.map { _ in "---|" }.joined() + "\n"
-                + rows.map { "| " + drop(cells($0, numbers: formatNumber)).joined(separator: " | ") + " |\n" }.joined()
+            return TableText.markdown(title: title, drop(header), rows.map { drop(cells($0, numbers: formatNumber)) })
                 + "\n" + note + "\n" + warnings.map { "\n> warning: " + $0 + "\n" }.joined()
         case .csv:
-            return ([header] + rows.map { cells($0, numbers: { String($0) }) }).map { $0.map(csvEscape).joined(separator: ",") }
-                .joined(separator: "\n") + "\n"
+            return TableText.csv(header, rows.map { cells($0, numbers: { String($0) }) })
         case .json:
             let objects: [[String: Any]] = rows.map { r in
                 var o: [String: Any] = [:]
@@ -154,17 +151,15 @@ public struct TunedComparison: Sendable {
                 o["view"] = r.view
                 o["best"] = Dictionary(uniqueKeysWithValues: r.winner)
                 o["edge"] = r.edge
-                o["score"] = r.score.isFinite ? r.score : NSNull()
-                o["std"] = (r.statistics?.std).flatMap { $0.isFinite ? $0 : nil } ?? NSNull()
+                o["score"] = TableText.jsonNumber(r.score)
+                o["std"] = TableText.jsonNumber(r.statistics?.std ?? .nan)
                 o["n"] = r.statistics?.count ?? 0
                 o["candidates"] = r.candidates
                 o["excluded_diverged"] = r.excludedDiverged
                 return o
             }
-            let root: [String: Any] = ["metric": metric, "tuned": tuned, "minimize": minimize, "reduction": reduction.text,
-                                       "rows": objects, "warnings": warnings]
-            let data = try! JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
-            return String(data: data, encoding: .utf8)! + "\n"
+            return TableText.json(["metric": metric, "tuned": tuned, "minimize": minimize, "reduction": reduction.text,
+                                   "rows": objects, "warnings": warnings])
         }
     }
 }

@@ -191,11 +191,10 @@ public struct SummaryTable: Sendable {
             }
             return out
         case .csv:
-            return ([header] + rows.map { cells($0, numbers: { String($0) }) }).map { $0.map(csvEscape).joined(separator: ",") }
-                .joined(separator: "\n") + "\n"
+            return TableText.csv(header, rows.map { cells($0, numbers: { String($0) }) })
         case .markdown:
             let head = drop(header)
-            let tableHead = "| " + head.joined(separator: " | ") + " |\n|" + head.map { _ in "---|" }.joined() + "\n"
+            let tableHead = TableText.markdownHead(head)
             var out = "**\(title)**\n\n"
             var previous: String?
             for (i, r) in rows.enumerated() {
@@ -203,7 +202,7 @@ public struct SummaryTable: Sendable {
                     out += (previous == nil ? "" : "\n") + "**\(groupBy!) = \(g)**\n\n" + tableHead
                     previous = g
                 } else if i == 0 { out += tableHead }
-                out += "| " + drop(cells(r, numbers: formatNumber)).joined(separator: " | ") + " |\n"
+                out += TableText.markdownRow(drop(cells(r, numbers: formatNumber)))
             }
             if rows.isEmpty { out += tableHead }
             return out
@@ -213,13 +212,11 @@ public struct SummaryTable: Sendable {
                 for (k, v) in r.key { o[k] = v }
                 o["view"] = r.view; o["n"] = r.count; o["diverged"] = r.diverged; o["failed"] = r.failed
                 for (k, v) in [("mean", r.mean), ("std", r.std), ("median", r.median), ("min", r.min), ("max", r.max)] {
-                    o[k] = v.isFinite ? v : NSNull()
+                    o[k] = TableText.jsonNumber(v)
                 }
                 return o
             }
-            let root: [String: Any] = ["metric": metric, "reduction": reduction.text, "swept": swept, "rows": objects]
-            let data = try! JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
-            return String(data: data, encoding: .utf8)! + "\n"
+            return TableText.json(["metric": metric, "reduction": reduction.text, "swept": swept, "rows": objects])
         }
     }
 }
@@ -232,6 +229,35 @@ func compareLabels(_ a: String, _ b: String) -> Int {
 
 func csvEscape(_ s: String) -> String {
     s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+}
+
+/// The renderings every report table shares.
+enum TableText {
+    /// A CSV document: the header, then one line per row.
+    static func csv(_ header: [String], _ rows: [[String]]) -> String {
+        ([header] + rows).map { $0.map(csvEscape).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+    /// A Markdown table's header and rule.
+    static func markdownHead(_ header: [String]) -> String {
+        "| " + header.joined(separator: " | ") + " |\n|" + header.map { _ in "---|" }.joined() + "\n"
+    }
+    /// A Markdown table row.
+    static func markdownRow(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |\n" }
+    /// A Markdown table under a bold title.
+    static func markdown(title: String, _ header: [String], _ rows: [[String]]) -> String {
+        "**\(title)**\n\n" + markdownHead(header) + rows.map(markdownRow).joined()
+    }
+    /// Pretty-printed JSON with sorted keys.
+    static func json(_ root: [String: Any]) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
+        return String(data: data, encoding: .utf8)! + "\n"
+    }
+    /// A finite number, or JSON null.
+    static func jsonNumber(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
+    /// Drops column `index` (the view) from a row when the table has a single view.
+    static func droppingView(_ row: [String], at index: Int, when single: Bool) -> [String] {
+        single ? row.enumerated().filter { $0.offset != index }.map(\.element) : row
+    }
 }
 
 /// A table aligned in columns: text left-aligned, numbers (columns from `numericFrom`) right-aligned.

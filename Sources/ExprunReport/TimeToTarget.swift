@@ -87,7 +87,7 @@ public struct TimeToTarget: Sendable {
 
     public func render(_ format: SummaryTable.Format) -> String {
         let showView = Set(rows.map(\.view)).count > 1
-        func drop(_ row: [String]) -> [String] { showView ? row : row.enumerated().filter { $0.offset != swept.count }.map(\.element) }
+        func drop(_ row: [String]) -> [String] { TableText.droppingView(row, at: swept.count, when: !showView) }
         func num(_ x: Double) -> String { x.isNaN ? "-" : formatNumber(x) }
         switch format {
         case .text:
@@ -95,12 +95,9 @@ public struct TimeToTarget: Sendable {
             return title + "\n" + TextTable(header: head, rows: rows.map { drop(cells($0, numbers: num)) }, numericFrom: head.count - 5)
                 .lines().joined(separator: "\n") + "\n"
         case .markdown:
-            let head = drop(header)
-            return "**\(title)**\n\n| " + head.joined(separator: " | ") + " |\n|" + head.map { _ in "---|" }.joined() + "\n"
-                + rows.map { "| " + drop(cells($0, numbers: num)).joined(separator: " | ") + " |\n" }.joined()
+            return TableText.markdown(title: title, drop(header), rows.map { drop(cells($0, numbers: num)) })
         case .csv:
-            return ([header] + rows.map { cells($0, numbers: { String($0) }) }).map { $0.map(csvEscape).joined(separator: ",") }
-                .joined(separator: "\n") + "\n"
+            return TableText.csv(header, rows.map { cells($0, numbers: { String($0) }) })
         case .json:
             let objects: [[String: Any]] = rows.map { r in
                 var o: [String: Any] = [:]
@@ -108,12 +105,10 @@ public struct TimeToTarget: Sendable {
                 o["view"] = r.view; o["runs"] = r.runs; o["reached"] = r.reached
                 o["steps"] = r.steps.map { $0.map { $0 as Any } ?? NSNull() }
                 for (k, v) in [("median_step", r.medianStep), ("mean_step", r.meanStep), ("median_grad_evals", r.medianGradEvals),
-                               ("median_seconds", r.medianSeconds)] { o[k] = v.isFinite ? v : NSNull() }
+                               ("median_seconds", r.medianSeconds)] { o[k] = TableText.jsonNumber(v) }
                 return o
             }
-            let root: [String: Any] = ["metric": metric, "target": target, "minimize": minimize, "rows": objects]
-            let data = try! JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
-            return String(data: data, encoding: .utf8)! + "\n"
+            return TableText.json(["metric": metric, "target": target, "minimize": minimize, "rows": objects])
         }
     }
 }
