@@ -15,7 +15,7 @@ public struct HingeLoss: MarginLoss {
 }
 
 /// Linear SVM: f(x) = (1/n) sum_i max(0, 1 - y_i a_i . x) + (l2/2)||x||^2.
-public final class HingeObjective: Objective {
+public final class HingeObjective: MarginObjective {
     public static let kind = "hinge"
     public static let decl = ComponentDecl(
         .model, kind,
@@ -46,22 +46,6 @@ public final class HingeObjective: Objective {
         cacheKey = ModelSupport.cacheKey(kind: kind, params: params)
     }
 
-    public var dimension: Int { core.dimension }
-    public var layout: [ParamBlock] { [ParamBlock(name: "w", offset: 0, rows: core.dimension, cols: 1)] }
-    public var sampleCount: Int { core.n }
-    public func initialPoint(_ x: UnsafeMutableBufferPointer<Double>) { x.update(repeating: 0) }
-    public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                     gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        core.batchLossAndGradient(x, rows: rows, gradient: gradient)
-    }
-    public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        core.full(x.baseAddress!, gradient: gradient.baseAddress!)
-    }
-    public func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double { core.full(x.baseAddress!, gradient: nil) }
-    public func testMetrics(_ x: UnsafeBufferPointer<Double>) -> (loss: Double, accuracy: Double?)? {
-        core.testMetrics(x.baseAddress!)
-    }
-    public func trainAccuracy(_ x: UnsafeBufferPointer<Double>) -> Double? { core.trainAccuracy(x.baseAddress!) }
 
     /// The result of an SDCA solve: primal and dual values at the last iterate and its minimiser.
     public struct DualSolution {

@@ -13,7 +13,7 @@ public struct SquaredLoss: MarginLoss {
 /// Linear least squares (ridge when l2 > 0):
 /// f(x) = (1/n) sum_i 0.5 (a_i . x - y_i)^2 + (l2/2)||x||^2.
 /// On binary data it regresses on the -1/+1 labels and reports sign accuracy.
-public final class LeastSquaresObjective: Objective {
+public final class LeastSquaresObjective: MarginObjective {
     public static let kind = "least_squares"
     public static let decl = ComponentDecl(
         .model, kind,
@@ -42,22 +42,6 @@ public final class LeastSquaresObjective: Objective {
         cacheKey = ModelSupport.cacheKey(kind: kind, params: params)
     }
 
-    public var dimension: Int { core.dimension }
-    public var layout: [ParamBlock] { [ParamBlock(name: "w", offset: 0, rows: core.dimension, cols: 1)] }
-    public var sampleCount: Int { core.n }
-    public func initialPoint(_ x: UnsafeMutableBufferPointer<Double>) { x.update(repeating: 0) }
-    public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                     gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        core.batchLossAndGradient(x, rows: rows, gradient: gradient)
-    }
-    public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        core.full(x.baseAddress!, gradient: gradient.baseAddress!)
-    }
-    public func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double { core.full(x.baseAddress!, gradient: nil) }
-    public func testMetrics(_ x: UnsafeBufferPointer<Double>) -> (loss: Double, accuracy: Double?)? {
-        core.testMetrics(x.baseAddress!)
-    }
-    public func trainAccuracy(_ x: UnsafeBufferPointer<Double>) -> Double? { core.trainAccuracy(x.baseAddress!) }
 
     /// The minimiser solves (A^T A / n + l2 I) x = A^T y / n. Up to `choleskyMaxDimension`
     /// the system is factored (semidefinite Cholesky, so l2 = 0 with a rank-deficient A still

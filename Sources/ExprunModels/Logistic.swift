@@ -22,7 +22,7 @@ public struct LogisticLoss: MarginLoss {
 }
 
 /// Binary logistic regression: f(x) = (1/n) sum_i log(1 + exp(-y_i a_i . x)) + (l2/2)||x||^2.
-public final class LogisticObjective: Objective {
+public final class LogisticObjective: MarginObjective {
     public static let kind = "logistic"
     public static let decl = ComponentDecl(
         .model, kind,
@@ -52,22 +52,6 @@ public final class LogisticObjective: Objective {
         cacheKey = ModelSupport.cacheKey(kind: kind, params: params)
     }
 
-    public var dimension: Int { core.dimension }
-    public var layout: [ParamBlock] { [ParamBlock(name: "w", offset: 0, rows: core.dimension, cols: 1)] }
-    public var sampleCount: Int { core.n }
-    public func initialPoint(_ x: UnsafeMutableBufferPointer<Double>) { x.update(repeating: 0) }
-    public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                     gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        core.batchLossAndGradient(x, rows: rows, gradient: gradient)
-    }
-    public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        core.full(x.baseAddress!, gradient: gradient.baseAddress!)
-    }
-    public func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double { core.full(x.baseAddress!, gradient: nil) }
-    public func testMetrics(_ x: UnsafeBufferPointer<Double>) -> (loss: Double, accuracy: Double?)? {
-        core.testMetrics(x.baseAddress!)
-    }
-    public func trainAccuracy(_ x: UnsafeBufferPointer<Double>) -> Double? { core.trainAccuracy(x.baseAddress!) }
 
     /// f* certified by ||grad||^2 / (2 l2) <= 1e-10 (l2-strong convexity); nil when l2 == 0,
     /// where the minimum may not be attained (separable data) and nothing certifies it.

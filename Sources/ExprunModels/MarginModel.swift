@@ -192,3 +192,52 @@ final class MarginCore<Loss: MarginLoss> {
         classifies ? meanLossAndAccuracy(train, trainY, x).accuracy : nil
     }
 }
+
+/// A linear model whose Objective requirements all forward to its `MarginCore` (least squares,
+/// logistic, hinge): the forwarding is written once here, and each model keeps only what
+/// differs (its checks, its f* solver). The conformances are concrete, so the calls are
+/// specialised per model: no generic dispatch in the minibatch loop.
+protocol MarginObjective: Objective {
+    associatedtype Loss: MarginLoss
+    var core: MarginCore<Loss> { get }
+}
+
+extension MarginObjective {
+    public var dimension: Int { core.dimension }
+    public var layout: [ParamBlock] { [ParamBlock(name: "w", offset: 0, rows: core.dimension, cols: 1)] }
+    public var sampleCount: Int { core.n }
+    public func initialPoint(_ x: UnsafeMutableBufferPointer<Double>) { x.update(repeating: 0) }
+    public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                                     gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        core.batchLossAndGradient(x, rows: rows, gradient: gradient)
+    }
+    public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        core.full(x.baseAddress!, gradient: gradient.baseAddress!)
+    }
+    public func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double { core.full(x.baseAddress!, gradient: nil) }
+    public func testMetrics(_ x: UnsafeBufferPointer<Double>) -> (loss: Double, accuracy: Double?)? {
+        core.testMetrics(x.baseAddress!)
+    }
+    public func trainAccuracy(_ x: UnsafeBufferPointer<Double>) -> Double? { core.trainAccuracy(x.baseAddress!) }
+
+    // The target space (TargetModel, for SSO) of least squares and logistic regression: one
+    // target per example, the prediction or the logit.
+    public var targetDimension: Int { 1 }
+    public var ridge: Double { core.l2 }
+    public func targets(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                        into f: UnsafeMutableBufferPointer<Double>) {
+        core.targets(x.baseAddress!, rows, f.baseAddress!)
+    }
+    public func targetLossGradient(_ f: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                                   into g: UnsafeMutableBufferPointer<Double>) -> Double {
+        core.targetLossGradient(f.baseAddress!, rows, g.baseAddress!)
+    }
+    public func pullback(_ v: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                         into grad: UnsafeMutableBufferPointer<Double>) {
+        core.pullback(v.baseAddress!, rows, grad.baseAddress!)
+    }
+    public func pushforward(_ u: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                            into out: UnsafeMutableBufferPointer<Double>) {
+        core.targets(u.baseAddress!, rows, out.baseAddress!)
+    }
+}

@@ -49,49 +49,13 @@ extension MarginCore {
 }
 
 extension LeastSquaresObjective: TargetModel {
-    public var targetDimension: Int { 1 }
     /// 0.5 (f - y)^2 has second derivative 1.
     public var targetSmoothness: Double { 1 }
-    public var ridge: Double { core.l2 }
-    public func targets(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                        into f: UnsafeMutableBufferPointer<Double>) {
-        core.targets(x.baseAddress!, rows, f.baseAddress!)
-    }
-    public func targetLossGradient(_ f: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                   into g: UnsafeMutableBufferPointer<Double>) -> Double {
-        core.targetLossGradient(f.baseAddress!, rows, g.baseAddress!)
-    }
-    public func pullback(_ v: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                         into grad: UnsafeMutableBufferPointer<Double>) {
-        core.pullback(v.baseAddress!, rows, grad.baseAddress!)
-    }
-    public func pushforward(_ u: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                            into out: UnsafeMutableBufferPointer<Double>) {
-        core.targets(u.baseAddress!, rows, out.baseAddress!)
-    }
 }
 
 extension LogisticObjective: TargetModel {
-    public var targetDimension: Int { 1 }
     /// softplus(-y f) has second derivative s (1 - s) <= 1/4, s = sigmoid(y f).
     public var targetSmoothness: Double { 0.25 }
-    public var ridge: Double { core.l2 }
-    public func targets(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                        into f: UnsafeMutableBufferPointer<Double>) {
-        core.targets(x.baseAddress!, rows, f.baseAddress!)
-    }
-    public func targetLossGradient(_ f: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                   into g: UnsafeMutableBufferPointer<Double>) -> Double {
-        core.targetLossGradient(f.baseAddress!, rows, g.baseAddress!)
-    }
-    public func pullback(_ v: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                         into grad: UnsafeMutableBufferPointer<Double>) {
-        core.pullback(v.baseAddress!, rows, grad.baseAddress!)
-    }
-    public func pushforward(_ u: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                            into out: UnsafeMutableBufferPointer<Double>) {
-        core.targets(u.baseAddress!, rows, out.baseAddress!)
-    }
 }
 
 extension SoftmaxObjective: TargetModel {
