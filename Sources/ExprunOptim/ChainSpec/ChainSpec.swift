@@ -80,9 +80,9 @@ public struct ChainSpec {
     /// required ones present, defaults filled, the declaration's own check.
     static func stage(_ entry: TransformEntry) -> Result<Stage, ChainSpecProblems> {
         guard let decl = transformCatalogue.first(where: { $0.name == entry.name }) else {
-            let hint = suggestion(entry.name, in: transformCatalogue.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
-            return .failure(ChainSpecProblems(["unknown transform '\(entry.name)'\(hint); known: "
-                                                + transformCatalogue.map(\.name).joined(separator: ", ")]))
+            let hint = suggestion(entry.name, in: transformCatalogue.map(\.name)).map { " (did you mean '\($0)'?)" }
+                ?? "; known: " + transformCatalogue.map(\.name).joined(separator: ", ")
+            return .failure(ChainSpecProblems(["unknown transform '\(entry.name)'\(hint)"]))
         }
         var problems: [String] = []
         var values: [String: Value] = [:]
