@@ -41,4 +41,5 @@ public let optimizerCatalogue: [OptimizerEntry] = [
     GaLore.entry,
     DCTAdamW.entry,
     SSO.entry,
+    ChainOptimizer.entry,
 ]

@@ -1,10 +1,11 @@
 import ExprunCore
 import ExprunCatalogue
+import ExprunOptim
 
 /// `exprun list` and the README catalogue, both generated from the declarations.
 public enum CatalogueText {
     /// The families and pseudo-families `exprun list` understands.
-    public static let sections = Family.allCases.map(\.section) + ["metrics", "run"]
+    public static let sections = Family.allCases.map(\.section) + ["transforms", "metrics", "run"]
 
     static func defaultText(_ p: ParamDecl) -> String {
         if let d = p.defaultValue { return d.canonical }
@@ -26,6 +27,14 @@ public enum CatalogueText {
             for d in chosen {
                 out += "  \(d.kind)  -  \(d.doc)\n"
                 out += paramLines(d.params, indent: "      ")
+            }
+            out += "\n"
+        }
+        if filter == nil || filter == "transforms" {
+            matched = true
+            out += "transforms:  (entries of a chain optimizer's `transforms`)\n"
+            for t in transformCatalogue {
+                out += "  \(t.name)  -  \(t.doc)\n" + paramLines(t.params, indent: "      ")
             }
             out += "\n"
         }
@@ -68,7 +77,14 @@ public enum CatalogueText {
             }
             out += "\n"
         }
-        out += "### metrics\n\n| metric | problem | per view | meaning |\n|---|---|---|---|\n"
+        out += "### transforms (entries of a `chain` optimizer)\n\n| transform | what it does | parameters (default) |\n|---|---|---|\n"
+        for t in transformCatalogue {
+            let params = t.params.map { p in
+                "`\(p.name)`" + (p.range == .any ? "" : " ∈ \(p.range.text)") + " (\(defaultText(p)))"
+            }.joined(separator: ", ")
+            out += "| `\(t.name)` | \(t.doc.replacingOccurrences(of: "|", with: "\\|")) | \(params.isEmpty ? "-" : params) |\n"
+        }
+        out += "\n### metrics\n\n| metric | problem | per view | meaning |\n|---|---|---|---|\n"
         for m in Catalogue.metrics {
             out += "| `\(m.name)` | \(m.problem.rawValue) | \(m.perView ? "yes" : "no") | \(m.doc) |\n"
         }

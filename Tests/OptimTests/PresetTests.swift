@@ -35,6 +35,7 @@ private func run(_ opt: any Optimizer, from x0: [Double], steps: Int,
         ("lamb", [:], 2 * d), ("adabound", [:], 2 * d), ("yogi", [:], 2 * d),
         // sso: three parameter-space vectors; its target-space buffers are sized at the first step.
         ("sso", [:], 3 * d),
+        ("chain", ["transforms": "clip_by_global_norm(max_norm=1), scale_by_adam"], 2 * d),
     ]
     for (kind, given, expected) in table {
         #expect(try preset(kind, given, dimension: d).stateSize == expected, "\(kind) \(given)")
@@ -66,7 +67,8 @@ private func run(_ opt: any Optimizer, from x0: [Double], steps: Int,
     let c = [1.0, 2.0, 0.5, 4.0]
     func f(_ x: [Double]) -> Double { zip(c, x).map { 0.5 * $0 * $1 * $1 }.reduce(0, +) }
     for entry in optimizerCatalogue {
-        let xs = run(try preset(entry.decl.kind), from: [1, -1, 2, 0.5], steps: 200) { _, x in zip(c, x).map { $0 * $1 } }
+        let given: [String: Any] = entry.decl.kind == "chain" ? ["transforms": "scale_by_adam"] : [:]
+        let xs = run(try preset(entry.decl.kind, given), from: [1, -1, 2, 0.5], steps: 200) { _, x in zip(c, x).map { $0 * $1 } }
         #expect(f(xs.last!) < f(xs.first!), "\(entry.decl.kind)")
         let finite = xs.last!.allSatisfy { $0.isFinite }
         #expect(finite)
