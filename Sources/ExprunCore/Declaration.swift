@@ -30,6 +30,8 @@ public enum ParamType: Sendable, Equatable {
     /// A list of numbers (milestones, betas, layer widths, ...).
     case doubleList
     case intList
+    /// A list of words or short expressions (a single string is a list of one).
+    case stringList
     /// A path to a file, resolved against the config's folder; validation checks it is readable.
     case path
 
@@ -44,6 +46,7 @@ public enum ParamType: Sendable, Equatable {
         case .referenceList(let f): return "list of \(f.rawValue) names"
         case .doubleList: return "list of numbers"
         case .intList: return "list of integers"
+        case .stringList: return "list of strings"
         case .path: return "file path"
         }
     }

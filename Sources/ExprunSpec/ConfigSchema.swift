@@ -64,6 +64,7 @@ public enum ConfigSchema {
         case .referenceList: s = ["type": "array", "items": ["type": "string"]]
         case .doubleList: s = ["type": "array", "items": numberSchema("number", p.range)]
         case .intList: s = ["type": "array", "items": numberSchema("integer", p.range)]
+        case .stringList: s = ["anyOf": [["type": "string"], ["type": "array", "items": ["type": "string"], "minItems": 1]]]
         }
         s["description"] = p.doc + (p.defaultValue.map { " (default \($0.canonical))" } ?? "")
         if !p.required && p.defaultValue == nil { return ["anyOf": [s, ["type": "null"]], "description": p.doc] }

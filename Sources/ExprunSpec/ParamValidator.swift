@@ -90,6 +90,20 @@ struct ParamValidator {
                 out.append(v)
             }
             return .list(out)
+        case .stringList:
+            let items: [ConfigNode]
+            if let l = node.items { items = l } else if case .string? = node.scalar { items = [node] } else {
+                return wrong("a list of strings")
+            }
+            var out: [Value] = []
+            for item in items {
+                guard case .string(let s)? = item.scalar else {
+                    problems.append(Diagnostic(item.location, "\(owner): every entry of \(decl.name) must be a string, got \(item.scalar?.text ?? item.kindName)"))
+                    return nil
+                }
+                out.append(.string(s))
+            }
+            return .list(out)
         case .path:
             guard case .string(let s)? = node.scalar, !s.isEmpty else { return wrong("a file path") }
             let full = s.hasPrefix("/") ? s : (baseDirectory.isEmpty ? s : baseDirectory + "/" + s)

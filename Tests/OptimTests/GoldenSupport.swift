@@ -55,6 +55,9 @@ func value(_ x: Any, as type: ParamType) throws -> Value {
     case .intList: if let l = numbers(x) { return .list(l.map { .int(Int($0)) }) }
     case .doubleList: if let l = numbers(x) { return .list(l.map { .double($0) }) }
     case .referenceList: if let l = x as? [String] { return .list(l.map { .string($0) }) }
+    case .stringList:   // as the Spec reads it: a list of strings, or one string as a list of one
+        if let l = x as? [String] { return .list(l.map { .string($0) }) }
+        if let s = x as? String { return .list([.string(s)]) }
     case .path: if let s = x as? String { return .string(s) }
     }
     throw MappingError(description: "cannot read \(x) as \(type.name)")

@@ -14,8 +14,8 @@ public enum ChainOptimizer {
                       doc: "Gradient transformations applied in order (optax-style), then u *= -lr_t (scale_by_learning_rate, appended unless listed), then x += u.",
                       params: [
                           Preset.lr(1e-3), Preset.schedule,
-                          ParamDecl("transforms", .string, required: true,
-                                    doc: "The chain, one string: entries `name` or `name(key=value, ...)` separated by commas, e.g. \"clip_by_global_norm(max_norm=1), scale_by_adam(beta1=0.9), add_decoupled_weight_decay(weight_decay=0.01)\". Transforms: "
+                          ParamDecl("transforms", .stringList, required: true,
+                                    doc: "The chain, in order: a list of entries `name` or `name(key=value, ...)` (or one string of them separated by commas), e.g. [\"clip_by_global_norm(max_norm=1)\", \"scale_by_adam(beta1=0.9)\", \"add_decoupled_weight_decay(weight_decay=0.01)\"]. Transforms: "
                                         + transformCatalogue.map(\.name).joined(separator: ", ") + " (see `exprun list transforms`)."),
                       ],
                       check: { p in

@@ -20,9 +20,12 @@ public struct ChainSpec {
         case .string(let s):
             do { texts = try TransformListParser.split(s) } catch { return .failure(ChainSpecProblems([error.description])) }
         case .list(let items):
-            for item in items {
+            // Each item is one transform, or several separated by commas (the one-string form).
+            for (k, item) in items.enumerated() {
                 guard case .string(let s) = item else { return .failure(ChainSpecProblems(["each entry must be a string, got \(item.canonical)"])) }
-                texts.append(s)
+                do { texts += try TransformListParser.split(s) } catch {
+                    return .failure(ChainSpecProblems(["entry \(k + 1): " + error.description]))
+                }
             }
         default:
             return .failure(ChainSpecProblems(["must be a string of transforms, got \(value.canonical)"]))
