@@ -46,11 +46,14 @@ public struct TunedComparison: Sendable {
             throw Problem(description: "--best-over \(t): not a swept parameter (swept: \(index.swept.joined(separator: ", ")))")
         }
         let rest = index.swept.filter { !tuned.contains($0) }
-        // Grid values of each tuned parameter, to tell whether a winner lies on the edge.
-        var range: [String: (Double, Double)] = [:]
-        for t in tuned {
-            let numbers = index.values(of: t).compactMap(Double.init)
-            if numbers.count >= 2 && numbers.count == index.values(of: t).count { range[t] = (numbers.min()!, numbers.max()!) }
+        // The grid of a tuned parameter as one method and problem saw it (its own cells: with
+        // `zip`, each method can have its own window of step sizes), to tell whether a winner
+        // lies on the edge of that window.
+        func window(_ t: String, _ cells: [Cell]) -> (Double, Double)? {
+            let raw = Set(cells.compactMap { $0.value(t) })
+            let numbers = raw.compactMap(Double.init)
+            guard numbers.count >= 2, numbers.count == raw.count else { return nil }
+            return (numbers.min()!, numbers.max()!)
         }
         var order: [String] = []
         var groups: [String: (key: [(String, String)], cells: [Cell])] = [:]
@@ -88,7 +91,7 @@ public struct TunedComparison: Sendable {
                 var edge: [String] = []
                 if let b = best {
                     for t in tuned {
-                        if let (lo, hi) = range[t], let v = b.cell.value(t).flatMap(Double.init), v == lo || v == hi { edge.append(t) }
+                        if let (lo, hi) = window(t, g.cells), let v = b.cell.value(t).flatMap(Double.init), v == lo || v == hi { edge.append(t) }
                     }
                 }
                 rows.append(TunedRow(group: g.key, view: view, winner: best?.cell.subkey(tuned) ?? [],
