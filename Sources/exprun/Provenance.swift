@@ -25,8 +25,7 @@ enum Provenance {
     }
 
     /// The commit of the git repository holding the config, with "+dirty" when it has changes.
-    /// (popen rather than Foundation.Process, which crashed here in a process that had used
-    /// Dispatch signal sources.)
+    /// Best effort: no git, or a config outside a repository, just leaves the attribute out.
     static func gitCommit(_ dir: String) -> String? {
         func git(_ args: String) -> String? {
             let quoted = "'" + dir.replacingOccurrences(of: "'", with: "'\\''") + "'"
