@@ -214,20 +214,12 @@ enum HDF5 {
     /// The links of a group in creation order (name order when the group does not track it),
     /// each with whether it is a group (otherwise a dataset or another object).
     static func children(_ group: hid_t) throws -> [(name: String, isGroup: Bool)] {
-        var names: [String] = []
-        func iterate(_ index: H5_index_t) -> herr_t {
-            names.removeAll()
-            return withUnsafeMutablePointer(to: &names) { list in
-                H5Literate(group, index, H5_ITER_INC, nil, { _, name, _, data in
-                    guard let name, let data else { return -1 }
-                    data.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
-                    return 0
-                }, list)
-            }
-        }
-        if iterate(H5_INDEX_CRT_ORDER) < 0 {
-            H5Eclear2(exprun_H5E_DEFAULT())
-            try ok(iterate(H5_INDEX_NAME), "cannot list group members")
+        let names = try namesInCreationOrder("group members") { index, list in
+            H5Literate(group, index, H5_ITER_INC, nil, { _, name, _, data in
+                guard let name, let data else { return -1 }
+                data.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                return 0
+            }, list)
         }
         return try names.map { name in
             let object = try id(H5Oopen(group, name, defaultList), "cannot open '\(name)'")
@@ -400,24 +392,31 @@ enum HDF5 {
         return answer > 0
     }
 
-    /// Attribute names of `object` in creation order (name order when it is not tracked).
-    static func attributeNames(_ object: hid_t) throws -> [String] {
+    /// Names collected by an HDF5 iteration (`iterate(index, list)` appends into `list`), in
+    /// creation order, or in name order when the object does not track creation order.
+    static func namesInCreationOrder(_ what: String,
+                                     _ iterate: (H5_index_t, UnsafeMutablePointer<[String]>) -> herr_t) throws -> [String] {
         var names: [String] = []
-        func iterate(_ index: H5_index_t) -> herr_t {
+        func run(_ index: H5_index_t) -> herr_t {
             names.removeAll()
-            return withUnsafeMutablePointer(to: &names) { list in
-                H5Aiterate2(object, index, H5_ITER_INC, nil, { _, name, _, data in
-                    guard let name, let data else { return -1 }
-                    data.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
-                    return 0
-                }, list)
-            }
+            return withUnsafeMutablePointer(to: &names) { iterate(index, $0) }
         }
-        if iterate(H5_INDEX_CRT_ORDER) < 0 {
+        if run(H5_INDEX_CRT_ORDER) < 0 {
             H5Eclear2(exprun_H5E_DEFAULT())
-            try ok(iterate(H5_INDEX_NAME), "cannot list attributes")
+            try ok(run(H5_INDEX_NAME), "cannot list \(what)")
         }
         return names
+    }
+
+    /// Attribute names of `object` in creation order (name order when it is not tracked).
+    static func attributeNames(_ object: hid_t) throws -> [String] {
+        try namesInCreationOrder("attributes") { index, list in
+            H5Aiterate2(object, index, H5_ITER_INC, nil, { _, name, _, data in
+                guard let name, let data else { return -1 }
+                data.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                return 0
+            }, list)
+        }
     }
 
     /// Every attribute of `object`, in creation order.
