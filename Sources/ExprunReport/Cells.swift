@@ -28,6 +28,19 @@ public struct CellIndex: Sendable {
     /// The iterate views recorded besides `last` (avg, suffix_avg, ema), from the first run.
     public var views: [String]
 
+    /// Only the cells whose label of each parameter is one of the given labels (numbers
+    /// compare by value, so `1` selects the label `1.0` too).
+    public func selecting(_ conditions: [(parameter: String, labels: [String])]) -> CellIndex {
+        var copy = self
+        copy.cells = cells.filter { cell in
+            conditions.allSatisfy { condition in
+                let label = cell.value(condition.parameter) ?? ""
+                return condition.labels.contains { compareLabels($0, label) == 0 }
+            }
+        }
+        return copy
+    }
+
     public static func make(file: ResultsFile) -> CellIndex {
         let swept = file.swept.filter { $0 != "seed" }
         var labels: [String: [String: String]] = [:]

@@ -222,7 +222,7 @@ public struct SummaryTable: Sendable {
 }
 
 /// Compares two labels: numerically when both are numbers, else as text. -1, 0 or 1.
-func compareLabels(_ a: String, _ b: String) -> Int {
+public func compareLabels(_ a: String, _ b: String) -> Int {
     if let x = Double(a), let y = Double(b) { return x < y ? -1 : (x > y ? 1 : 0) }
     return a < b ? -1 : (a > b ? 1 : 0)
 }

@@ -32,10 +32,13 @@ struct Plot: ParsableCommand {
     @Option(help: "Figure title.") var title: String?
     @Flag(help: "Write only the SVG.") var noPng = false
 
+    @Option(name: .customLong("where"), help: "Keep only the cells where a swept parameter takes one of these values: path=v1,v2 (repeatable).")
+    var whereFilters: [String] = []
+
     func run() throws {
         let file = openResults(results)
         let m = resolveMetric(file, metric)
-        let index = CellIndex.make(file: file)
+        let index = applyWhere(whereFilters, CellIndex.make(file: file))
         guard let xKind = XAxisKind(rawValue: x) else { failWith("--x \(x): one of step, grad_evals, expensive_grad_evals, wall") }
         guard let bandKind = BandKind(rawValue: band) else { failWith("--band \(band): one of std, minmax, iqr, none") }
         func scale(_ s: String, _ option: String) -> AxisScale? {

@@ -18,11 +18,14 @@ struct Report: ParsableCommand {
     @Option(help: "Band around the seed mean: std, minmax, iqr, none.") var band: String = "std"
     @Option(help: "Output file (default: report.html beside the results file).") var out: String?
 
+    @Option(name: .customLong("where"), help: "Keep only the cells where a swept parameter takes one of these values: path=v1,v2 (repeatable).")
+    var whereFilters: [String] = []
+
     func run() throws {
         let start = Date()
         let file = openResults(results)
         let m = resolveMetric(file, metric)
-        let index = CellIndex.make(file: file)
+        let index = applyWhere(whereFilters, CellIndex.make(file: file))
         checkSwept(bestOver, index, option: "--best-over")
         guard let bandKind = BandKind(rawValue: band) else { failWith("--band \(band): one of std, minmax, iqr, none") }
         var o = ReportOptions(metric: m, minimize: resolveMinimize(metric: m, maximize: maximize, minimize: minimize))

@@ -45,6 +45,26 @@ func checkSwept(_ names: [String], _ index: CellIndex, option: String) {
     }
 }
 
+/// `--where path=v1,v2` (repeatable): keeps the cells where each swept parameter takes one of
+/// the values; a parameter that is not swept or a value no cell has is an error (exit 2).
+func applyWhere(_ filters: [String], _ index: CellIndex) -> CellIndex {
+    var conditions: [(parameter: String, labels: [String])] = []
+    for f in filters {
+        guard let eq = f.firstIndex(of: "="), eq != f.startIndex else { failWith("--where takes path=value[,value...], got '\(f)'") }
+        let path = String(f[..<eq]), labels = f[f.index(after: eq)...].split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        checkSwept([path], index, option: "--where")
+        let present = Set(index.cells.compactMap { $0.value(path) })
+        for l in labels where !present.contains(where: { compareLabels($0, l) == 0 }) {
+            failWith("--where \(path): no cell has the value '\(l)' (values: \(present.sorted().joined(separator: ", ")))",
+                     suggestion: closestMatch(l, in: Array(present)))
+        }
+        conditions.append((path, labels))
+    }
+    return conditions.isEmpty ? index : index.selecting(conditions)
+}
+
 /// Min or max: explicit flags, else by the metric's name (accuracy maximises).
 func resolveMinimize(metric: String, maximize: Bool, minimize: Bool) -> Bool {
     if maximize && minimize { failWith("--maximize and --minimize exclude each other") }
@@ -84,11 +104,14 @@ struct Summary: ParsableCommand {
     @Flag(help: "Larger is better (default for metrics named *accuracy*).") var maximize = false
     @Flag(help: "Smaller is better (the default for other metrics).") var minimize = false
 
+    @Option(name: .customLong("where"), help: "Keep only the cells where a swept parameter takes one of these values: path=v1,v2 (repeatable).")
+    var whereFilters: [String] = []
+
     func run() throws {
         let fmt = parseFormat(format)
         let file = openResults(results)
         let m = resolveMetric(file, metric)
-        let index = CellIndex.make(file: file)
+        let index = applyWhere(whereFilters, CellIndex.make(file: file))
         let views = resolveViews(view, index)
         let minimizing = resolveMinimize(metric: m, maximize: maximize, minimize: minimize)
         var reduction = Reduction.final

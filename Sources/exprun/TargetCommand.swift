@@ -25,11 +25,14 @@ struct Target: ParsableCommand {
     @Option(help: "Folder for the profile plot (default: plots/ beside the results file).") var out: String?
     @Flag(help: "Write only the SVG of the profile.") var noPng = false
 
+    @Option(name: .customLong("where"), help: "Keep only the cells where a swept parameter takes one of these values: path=v1,v2 (repeatable).")
+    var whereFilters: [String] = []
+
     func run() throws {
         let fmt = parseFormat(format)
         let file = openResults(results)
         let m = resolveMetric(file, metric)
-        let index = CellIndex.make(file: file)
+        let index = applyWhere(whereFilters, CellIndex.make(file: file))
         let views = resolveViews(view, index)
         let minimizing = resolveMinimize(metric: m, maximize: maximize, minimize: minimize)
         checkSwept(problem, index, option: "--problem")
