@@ -40,7 +40,7 @@ public enum CatalogueText {
         }
         if filter == nil || filter == "run" {
             matched = true
-            out += "run:  (settings shared by every run)\n" + paramLines(RunSection.decl.params, indent: "      ") + "\n"
+            out += "run:  (settings shared by every run)\n" + paramLines(RunSection.params, indent: "      ") + "\n"
         }
         if filter == nil || filter == "metrics" {
             matched = true
@@ -89,7 +89,7 @@ public enum CatalogueText {
             out += "| `\(m.name)` | \(m.problem.rawValue) | \(m.perView ? "yes" : "no") | \(m.doc) |\n"
         }
         out += "\n### run\n\n| setting | type | default | meaning |\n|---|---|---|---|\n"
-        for p in RunSection.decl.params {
+        for p in RunSection.params {
             out += "| `\(p.name)` | \(p.type.name.replacingOccurrences(of: "|", with: "\\|")) | \(defaultText(p).replacingOccurrences(of: "|", with: "\\|")) | \(p.doc.replacingOccurrences(of: "|", with: "\\|")) |\n"
         }
         return out

@@ -95,7 +95,7 @@ public enum ConfigSchema {
 
     static func runSchema() -> [String: Any] {
         var props: [String: Any] = [:]
-        for p in RunSection.decl.params {
+        for p in RunSection.params {
             switch p.name {
             case "batch_size":
                 props[p.name] = ["description": p.doc, "anyOf": [["type": "integer", "minimum": 1], ["const": "full"]]]

@@ -4,7 +4,9 @@ import ExprunConfig
 /// The `run:` section: settings shared by every run of the grid (and sweepable as `run.<key>`).
 /// Declared once here, like a component, so validation, the schema and `exprun list` agree.
 public enum RunSection {
-    public static let decl = ComponentDecl(.model, "run", doc: "settings of every run (steps, batches, logging, views, metrics)", params: [
+    /// The settings of every run (steps, batches, logging, views, metrics). Not a component
+    /// (there is no kind), but declared the same way, so the same code validates it.
+    public static let params: [ParamDecl] = [
         .int("steps", 1000, .atLeastOne, "number of optimizer steps (online: rounds T)"),
         ParamDecl("batch_size", .int, default: .int(1), range: .atLeastOne,
                   doc: "examples per minibatch, or `full` for deterministic full-batch gradient descent"),
@@ -20,9 +22,10 @@ public enum RunSection {
         .double("time_limit", nil, .positive, "hard cap on a run's wall time in seconds (status timeout, curve kept)"),
         ParamDecl("stop", .string, default: nil, doc: "end a run early: `{metric: name, below: x}` or `{metric: name, above: x}`"),
         .double("divergence_threshold", 1e10, .positive, "a loss above this in absolute value counts as divergence (like NaN)"),
-    ])
+    ]
 
-    static let keys = decl.params.map(\.name)
+    static let keys = params.map(\.name)
+    static func param(_ name: String) -> ParamDecl { params.first { $0.name == name }! }
 
     /// Parses the run section (with any `run.*` sweep overrides already applied).
     static func parse(_ node: ConfigNode?, online: Bool, validator: ParamValidator,
@@ -37,15 +40,15 @@ public enum RunSection {
             problems.append(Diagnostic(e.keyLocation, "unknown run setting '\(e.key)'", suggestion: closestMatch(e.key, in: keys)))
         }
         func val(_ name: String) -> Value? {
-            guard let n = node?[name] else { return decl.param(name)!.defaultValue }
-            return validator.value(n, for: decl.param(name)!, owner: "run", into: &problems)
+            guard let n = node?[name] else { return param(name).defaultValue }
+            return validator.value(n, for: param(name), owner: "run", into: &problems)
         }
         let steps = val("steps")?.asInt ?? 1
         // batch_size: an integer >= 1 or the word `full`.
         var batch: Int? = 1
         if let n = node?["batch_size"] {
             if case .string("full")? = n.scalar { batch = nil }
-            else if let v = validator.value(n, for: decl.param("batch_size")!, owner: "run", into: &problems) { batch = v.asInt }
+            else if let v = validator.value(n, for: param("batch_size"), owner: "run", into: &problems) { batch = v.asInt }
             else if case .string(let s)? = n.scalar {
                 problems.removeLast()
                 problems.append(Diagnostic(n.location, "run: batch_size must be an integer >= 1 or `full`, got '\(s)'",
