@@ -83,14 +83,18 @@ def test_jobs_do_not_change_results(reference_run, tmp_path):
         assert np.array_equal(f["index"][()], g["index"][()])
 
 
-def test_resume_after_sigkill(reference_run, tmp_path):
+def test_resume_after_sigkill(tmp_path):
+    # Runs of ~0.1 s each (24 of them), so the kill lands mid-sweep on any machine.
+    longer = ["--set", "run.steps=600000", "--jobs", "2", "--quiet"]
+    reference = tmp_path / "uninterrupted"
+    run_exprun(CONFIG, "--out", reference, *longer)
     out = tmp_path / "killed"
-    cmd = [EXPRUN, str(CONFIG), "--out", str(out), "--jobs", "2", "--quiet", "--set", "run.steps=2000"]
     shards = out / "shards"
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "EXPRUN_DATA": str(ROOT / "data")})
+    proc = subprocess.Popen([EXPRUN, str(CONFIG), "--out", str(out), *longer], cwd=ROOT,
+                            env={**os.environ, "EXPRUN_DATA": str(ROOT / "data")})
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(shards.glob("*.h5"))) < 6 and proc.poll() is None:
-        time.sleep(0.005)
+    while time.time() < deadline and len(list(shards.glob("[!.]*.h5"))) < 3 and proc.poll() is None:
+        time.sleep(0.002)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     left = [p for p in shards.glob("*.h5") if not p.name.startswith(".tmp")]
@@ -99,9 +103,9 @@ def test_resume_after_sigkill(reference_run, tmp_path):
         with h5py.File(p, "r") as f:
             (run_id,) = list(f["runs"])
             assert f["runs"][run_id].attrs["status"] in ("completed", "diverged")
-    proc = run_exprun(CONFIG, "--out", out, "--jobs", "2")
+    proc = run_exprun(CONFIG, "--out", out, *longer[:-1])
     assert "resuming" in proc.stderr
-    a, b = read_arrays(reference_run / "results.h5"), read_arrays(out / "results.h5")
+    a, b = read_arrays(reference / "results.h5"), read_arrays(out / "results.h5")
     assert a.keys() == b.keys()
     for k in a:
         assert np.array_equal(a[k], b[k], equal_nan=True), k
@@ -109,7 +113,7 @@ def test_resume_after_sigkill(reference_run, tmp_path):
 
 def test_ctrl_c_keeps_finished_runs(tmp_path):
     out = tmp_path / "int"
-    cmd = [EXPRUN, str(CONFIG), "--out", str(out), "--jobs", "1", "--set", "run.steps=20000", "--quiet"]
+    cmd = [EXPRUN, str(CONFIG), "--out", str(out), "--jobs", "1", "--set", "run.steps=100000", "--quiet"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     shards = out / "shards"
     deadline = time.time() + 120
