@@ -44,8 +44,9 @@ public enum HTMLReport {
         index.swept.filter { ($0 == "lr" || $0.hasSuffix(".lr")) && index.values(of: $0).count >= 2 }
     }
 
-    public static func make(file: ResultsFile, options o: ReportOptions) throws -> String {
-        let index = CellIndex.make(file: file)
+    /// `cells` are the grid cells to report (all of the file's unless a selection is given).
+    public static func make(file: ResultsFile, cells: CellIndex? = nil, options o: ReportOptions) throws -> String {
+        let index = cells ?? CellIndex.make(file: file)
         var html = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">

@@ -13,8 +13,7 @@ struct Plot: ParsableCommand {
         (x axis other than step: <metric>_<x>.svg) into --out (default: plots/ next to the results). \
         Wall time is the run's wall_seconds spread linearly over its steps unless a wall_time series exists.
         """)
-    @Argument(help: "A results.h5 file.") var results: String
-    @Option(help: "The metric (default: the experiment's summary metric).") var metric: String?
+    @OptionGroup var selection: ResultsSelection
     @Option(help: "x axis: step, grad_evals, expensive_grad_evals, wall.") var x: String = "step"
     @Option(help: "Iterate views: a comma list (last, avg, suffix_avg, ema) or all (default: last).") var view: String?
     @Option(help: "Band around the seed mean: std, minmax, iqr, none.") var band: String = "std"
@@ -23,8 +22,6 @@ struct Plot: ParsableCommand {
     @Option(name: .customLong("best-over"), help: "Draw each method at its best value of this swept parameter (repeatable).")
     var bestOver: [String] = []
     @Flag(help: "With --best-over: rank by the area under the curve instead of the final value.") var auc = false
-    @Flag(help: "Larger is better (default for metrics named *accuracy*).") var maximize = false
-    @Flag(help: "Smaller is better (the default for other metrics).") var minimize = false
     @Option(help: "x scale: auto, linear, log.") var xscale: String = "auto"
     @Option(help: "y scale: auto, linear, log.") var yscale: String = "auto"
     @Option(help: "Output folder (default: plots/ beside the results file).") var out: String?
@@ -32,13 +29,8 @@ struct Plot: ParsableCommand {
     @Option(help: "Figure title.") var title: String?
     @Flag(help: "Write only the SVG.") var noPng = false
 
-    @Option(name: .customLong("where"), help: "Keep only the cells where a swept parameter takes one of these values: path=v1,v2 (repeatable).")
-    var whereFilters: [String] = []
-
     func run() throws {
-        let file = openResults(results)
-        let m = resolveMetric(file, metric)
-        let index = applyWhere(whereFilters, CellIndex.make(file: file))
+        let (file, m, index, minimizing) = selection.open()
         guard let xKind = XAxisKind(rawValue: x) else { failWith("--x \(x): one of step, grad_evals, expensive_grad_evals, wall") }
         guard let bandKind = BandKind(rawValue: band) else { failWith("--band \(band): one of std, minmax, iqr, none") }
         func scale(_ s: String, _ option: String) -> AxisScale? {
@@ -46,7 +38,7 @@ struct Plot: ParsableCommand {
             guard let a = AxisScale(rawValue: s) else { failWith("\(option) \(s): one of auto, linear, log") }
             return a
         }
-        var o = PlotOptions(metric: m, minimize: resolveMinimize(metric: m, maximize: maximize, minimize: minimize))
+        var o = PlotOptions(metric: m, minimize: minimizing)
         o.x = xKind
         o.band = bandKind
         o.views = resolveViews(view, index) ?? ["last"]
@@ -59,9 +51,9 @@ struct Plot: ParsableCommand {
         o.title = title
         let figure: ChartFigure, notes: [String]
         do { (figure, notes) = try ConvergencePlot.figure(file: file, cells: index, options: o) }
-        catch { failWith("\(results): \(error)") }
+        catch { failWith("\(selection.results): \(error)") }
         for n in notes { stderr("note: " + n) }
-        let dir = out ?? ((results as NSString).deletingLastPathComponent as NSString).appendingPathComponent("plots")
+        let dir = out ?? (selection.folder as NSString).appendingPathComponent("plots")
         let base = name ?? FigureFiles.safeName(m + (xKind == .step ? "" : "_" + xKind.rawValue))
         do {
             for path in try FigureFiles.write(figure, directory: dir, name: base, png: !noPng) { print(path) }

@@ -79,6 +79,27 @@ func parseFormat(_ format: String) -> SummaryTable.Format {
     return fmt
 }
 
+/// The options every command that reads results shares: the file, the metric, which cells
+/// (`--where`) and which direction is better. `open()` resolves them or exits 2.
+struct ResultsSelection: ParsableArguments {
+    @Argument(help: "A results.h5 file.") var results: String
+    @Option(help: "The metric (default: the experiment's summary metric).") var metric: String?
+    @Option(name: .customLong("where"), help: "Keep only the cells where a swept parameter takes one of these values: path=v1,v2 (repeatable).")
+    var whereFilters: [String] = []
+    @Flag(help: "Larger is better (default for metrics named *accuracy*).") var maximize = false
+    @Flag(help: "Smaller is better (the default for other metrics).") var minimize = false
+
+    /// The folder of the results file (plots and reports go beside it by default).
+    var folder: String { (results as NSString).deletingLastPathComponent }
+
+    func open() -> (file: ResultsFile, metric: String, index: CellIndex, minimize: Bool) {
+        let file = openResults(results)
+        let m = resolveMetric(file, metric)
+        return (file, m, applyWhere(whereFilters, CellIndex.make(file: file)),
+                resolveMinimize(metric: m, maximize: maximize, minimize: minimize))
+    }
+}
+
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The summary table: final metrics, mean and spread over seeds; --best-over for a tuned comparison.",
@@ -89,8 +110,7 @@ struct Summary: ParsableCommand {
         and problem with the value of PARAM whose seed mean is best, flagged when it lies on the \
         edge of the grid.
         """)
-    @Argument(help: "A results.h5 file.") var results: String
-    @Option(help: "The metric (default: the experiment's summary metric).") var metric: String?
+    @OptionGroup var selection: ResultsSelection
     @Option(help: "Output format: text, csv, markdown, json.") var format: String = "text"
     @Option(help: "Summarise the value at this step instead of the final one.") var step: Int?
     @Option(help: "Summarise the best value over the curve: min or max.") var best: String?
@@ -101,19 +121,11 @@ struct Summary: ParsableCommand {
     @Option(help: "Group rows into one section per value of this swept parameter (or view).") var by: String?
     @Option(name: .customLong("best-over"), help: "Tuned comparison: pick the best value of this swept parameter per method and problem (repeatable).")
     var bestOver: [String] = []
-    @Flag(help: "Larger is better (default for metrics named *accuracy*).") var maximize = false
-    @Flag(help: "Smaller is better (the default for other metrics).") var minimize = false
-
-    @Option(name: .customLong("where"), help: "Keep only the cells where a swept parameter takes one of these values: path=v1,v2 (repeatable).")
-    var whereFilters: [String] = []
 
     func run() throws {
         let fmt = parseFormat(format)
-        let file = openResults(results)
-        let m = resolveMetric(file, metric)
-        let index = applyWhere(whereFilters, CellIndex.make(file: file))
+        let (file, m, index, minimizing) = selection.open()
         let views = resolveViews(view, index)
-        let minimizing = resolveMinimize(metric: m, maximize: maximize, minimize: minimize)
         var reduction = Reduction.final
         if let s = step { reduction = .atStep(s) }
         if let b = best {

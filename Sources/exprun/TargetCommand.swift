@@ -13,28 +13,19 @@ struct Target: ParsableCommand {
         With several problems (values of the model/dataset/environment parameters, or --problem), \
         writes the performance profile (Dolan & Moré 2002) of the methods as profile_<metric>.svg/.png.
         """)
-    @Argument(help: "A results.h5 file.") var results: String
+    @OptionGroup var selection: ResultsSelection
     @Option(help: "The target value of the metric.") var value: Double
-    @Option(help: "The metric (default: the experiment's summary metric).") var metric: String?
     @Option(help: "Iterate views: a comma list or all (default: all).") var view: String?
     @Option(help: "Swept parameters that define a problem (repeatable; default: model, dataset and environment parameters).")
     var problem: [String] = []
-    @Flag(help: "Larger is better: reach the target from below.") var maximize = false
-    @Flag(help: "Smaller is better (the default except for *accuracy*).") var minimize = false
     @Option(help: "Output format: text, csv, markdown, json.") var format: String = "text"
     @Option(help: "Folder for the profile plot (default: plots/ beside the results file).") var out: String?
     @Flag(help: "Write only the SVG of the profile.") var noPng = false
 
-    @Option(name: .customLong("where"), help: "Keep only the cells where a swept parameter takes one of these values: path=v1,v2 (repeatable).")
-    var whereFilters: [String] = []
-
     func run() throws {
         let fmt = parseFormat(format)
-        let file = openResults(results)
-        let m = resolveMetric(file, metric)
-        let index = applyWhere(whereFilters, CellIndex.make(file: file))
+        let (file, m, index, minimizing) = selection.open()
         let views = resolveViews(view, index)
-        let minimizing = resolveMinimize(metric: m, maximize: maximize, minimize: minimize)
         checkSwept(problem, index, option: "--problem")
         let ttt = TimeToTarget.make(file: file, cells: index, metric: m, target: value, minimize: minimizing, views: views)
         print(ttt.render(fmt), terminator: "")
@@ -46,7 +37,7 @@ struct Target: ParsableCommand {
         let figure = profile.figure(
             title: "\(file.experiment): steps to \(m) \(minimizing ? "≤" : "≥") \(formatNumber(value)), \(profile.problems.count) problems",
             legendTitle: "method")
-        let dir = out ?? ((results as NSString).deletingLastPathComponent as NSString).appendingPathComponent("plots")
+        let dir = out ?? (selection.folder as NSString).appendingPathComponent("plots")
         do {
             for path in try FigureFiles.write(figure, directory: dir, name: "profile_" + FigureFiles.safeName(m), png: !noPng) {
                 stderr("wrote " + path)

@@ -52,3 +52,12 @@ def test_where_in_plot(results, tmp_path):
     picked = svg("--where", "model=logreg")
     assert "model=ridge" not in picked
     assert len(re.findall(r">(isqrt|const) / [0-9.]+</text>", picked)) == 4   # its 4 cells
+
+
+def test_where_in_report(results, tmp_path):
+    def cells(*args):
+        out = tmp_path / "r.html"
+        run_exprun("report", results, *args, "--out", out)
+        return int(re.search(r"(\d+) cells", out.read_text()).group(1))
+    assert cells() == 8
+    assert cells("--where", "model=logreg") == 4
