@@ -89,13 +89,7 @@ final class MarginCore<Loss: MarginLoss> {
     /// Writes l2 * x into g (overwriting it) and returns (l2/2)||x||^2.
     @inline(__always)
     func startWithRegulariser(_ x: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>) -> Double {
-        let d = dimension
-        if l2 == 0 {
-            g.update(repeating: 0, count: d)
-            return 0
-        }
-        Kernels.scaleCopy(l2, x, g, d)
-        return 0.5 * l2 * Kernels.dot(x, x, d)
+        Kernels.startWithRidge(l2, x, g, dimension)
     }
 
     @inline(__always)

@@ -183,6 +183,18 @@ public enum Kernels {
     public static func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
         VectorKernels.axpy(alpha, x, y, n)
     }
+    /// Starts a gradient with the ridge term: writes l2 * x into g (zeros when l2 == 0) and
+    /// returns (l2/2)||x||^2.
+    @inlinable @inline(__always)
+    public static func startWithRidge(_ l2: Double, _ x: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>,
+                                      _ n: Int) -> Double {
+        if l2 == 0 {
+            g.update(repeating: 0, count: n)
+            return 0
+        }
+        scaleCopy(l2, x, g, n)
+        return 0.5 * l2 * dot(x, x, n)
+    }
     /// y = alpha * x (overwrite)
     @inlinable @inline(__always)
     public static func scaleCopy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {

@@ -93,13 +93,7 @@ public final class SoftmaxObjective: Objective {
     /// Writes l2 * W into g and returns (l2/2)||W||^2.
     @inline(__always)
     func startWithRegulariser(_ x: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>) -> Double {
-        let d = dimension
-        if l2 == 0 {
-            g.update(repeating: 0, count: d)
-            return 0
-        }
-        Kernels.scaleCopy(l2, x, g, d)
-        return 0.5 * l2 * Kernels.dot(x, x, d)
+        Kernels.startWithRidge(l2, x, g, dimension)
     }
 
     @inline(__always)
