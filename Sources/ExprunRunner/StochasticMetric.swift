@@ -1,4 +1,5 @@
 import ExprunCore
+import ExprunCatalogue
 
 /// The metrics a stochastic run records (declared for users in ExprunCatalogue's
 /// StochasticMetrics.swift; this is the driver's own switch over them).
@@ -20,14 +21,9 @@ public enum StochasticMetric: String, CaseIterable, Sendable {
     case mmViolations = "mm_violations"
     case wallTime = "wall_time"
 
-    /// Evaluated at every iterate view (the others describe the step, not a point).
-    public var perView: Bool {
-        switch self {
-        case .batchLoss, .lr, .gradEvals: return false
-        case .expensiveGradEvals, .innerSteps, .surrogateBefore, .surrogateAfter, .mmViolations, .wallTime: return false
-        default: return true
-        }
-    }
+    /// Evaluated at every iterate view (the others describe the step, not a point), as the
+    /// metric's declaration in the catalogue says.
+    public var perView: Bool { stochasticMetrics.first { $0.name == rawValue }?.perView ?? false }
 
     /// What evaluating this metric at a point costs.
     var needs: PointNeeds {
