@@ -18,6 +18,11 @@ public struct CellStatistics: Sendable {
     public var min: Double
     public var max: Double
 
+    /// The row's label in a column: a swept parameter's value, or the view ("" when absent).
+    public func label(_ column: String) -> String {
+        column == "view" ? view : (key.first { $0.0 == column }?.1 ?? "")
+    }
+
     /// Mean, sample std (ddof = 1, as numpy.std(ddof=1) and pandas), median, min, max of `values`.
     public static func of(_ values: [Double], key: [(String, String)] = [], view: String = "last",
                           diverged: Int = 0, failed: Int = 0) -> CellStatistics {
@@ -109,9 +114,8 @@ public struct SummaryTable: Sendable {
             return true
         }
         guard swept.contains(column) || column == "view" else { return false }
-        func label(_ r: CellStatistics) -> String { column == "view" ? r.view : (r.key.first { $0.0 == column }?.1 ?? "") }
         rows = indexed.sorted { a, b in
-            let c = compareLabels(label(a.element), label(b.element))
+            let c = compareLabels(a.element.label(column), b.element.label(column))
             if c != 0 { return descending ? c > 0 : c < 0 }
             return a.offset < b.offset
         }.map(\.element)
@@ -122,11 +126,10 @@ public struct SummaryTable: Sendable {
     /// and Markdown renderings into one section per value. Returns false for an unknown parameter.
     public mutating func group(by parameter: String) -> Bool {
         guard swept.contains(parameter) || parameter == "view" else { return false }
-        func label(_ r: CellStatistics) -> String { parameter == "view" ? r.view : (r.key.first { $0.0 == parameter }?.1 ?? "") }
         var order: [String: Int] = [:]
-        for r in rows where order[label(r)] == nil { order[label(r)] = order.count }
+        for r in rows where order[r.label(parameter)] == nil { order[r.label(parameter)] = order.count }
         rows = rows.enumerated().sorted { a, b in
-            let x = order[label(a.element)]!, y = order[label(b.element)]!
+            let x = order[a.element.label(parameter)]!, y = order[b.element.label(parameter)]!
             return x != y ? x < y : a.offset < b.offset
         }.map(\.element)
         groupBy = parameter
@@ -162,10 +165,7 @@ public struct SummaryTable: Sendable {
             }
         }
         func drop(_ row: [String]) -> [String] { row.enumerated().filter { !hidden.contains($0.offset) }.map(\.element) }
-        func groupLabel(_ r: CellStatistics) -> String? {
-            guard let g = groupBy else { return nil }
-            return g == "view" ? r.view : r.key.first { $0.0 == g }?.1
-        }
+        func groupLabel(_ r: CellStatistics) -> String? { groupBy.map(r.label) }
         switch format {
         case .text:
             let head = drop(header)
