@@ -1,7 +1,8 @@
 # exprun: two commands do everything on a fresh machine.
 #   make run    install what is missing, build, run configs/sea_omd.yaml
 #   make test   install what is missing, build, run every test (Swift and Python)
-# Also: make build, make data, make bench, make schema, make readme-catalogue, make clean.
+# Also: make build, make data, make bench, make schema, make readme-catalogue, make clean,
+#   make compare BASELINE=DIR (bit-identity of every config's results against DIR/<name>/results.h5).
 
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -13,7 +14,7 @@ APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config librsvg2-bin c
 PY_MODULES := h5py pandas sklearn:scikit-learn jsonschema xarray pytest numpy scipy
 CONFIG ?= configs/sea_omd.yaml
 
-.PHONY: run test build deps system-deps python-deps data bench schema readme-catalogue clean
+.PHONY: run test build deps system-deps python-deps data bench schema readme-catalogue clean compare
 
 run: build data
 	$(EXPRUN) $(CONFIG)
@@ -56,3 +57,15 @@ readme-catalogue: build
 
 clean:
 	rm -rf .build runs/*/
+
+# Bit-identity against earlier results: runs every config in configs/ with this build and
+# compares each results.h5 with BASELINE/<config name>/results.h5 (timing and provenance
+# left out; see scripts/compare_results.py). Use: make compare BASELINE=/path/to/baselines
+BASELINE ?= /work/baseline
+COMPARE_OUT ?= /tmp/exprun-compare
+compare: build data
+	@status=0; for c in configs/*.yaml; do n=$$(basename $$c .yaml); \
+	  if [ ! -f $(BASELINE)/$$n/results.h5 ]; then echo "$$n: no baseline in $(BASELINE)"; status=1; continue; fi; \
+	  rm -rf $(COMPARE_OUT)/$$n; $(EXPRUN) $$c --out $(COMPARE_OUT)/$$n --jobs 2 --quiet >/dev/null; \
+	  python3 scripts/compare_results.py $(BASELINE)/$$n/results.h5 $(COMPARE_OUT)/$$n/results.h5 || status=1; \
+	done; exit $$status
