@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Modules follow the data flow: Config -> Spec (+Grid) -> Runner -> Store -> Report, over Core.
-// Component families (data, models, optimizers, online) sit beside Core and are gathered by
-// ExprunCatalogue, the one registry that drives parsing, validation, `exprun list` and the schema.
+// Component families (data, models, optimizers, online) sit beside Core; problem kinds
+// (Sources/Problems/<kind>: roles, step, metrics) sit over them. ExprunCatalogue gathers both:
+// the one registry that drives parsing, validation, `exprun list`, the schema and the runner.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 let package = Package(
@@ -22,15 +23,19 @@ let package = Package(
         .target(name: "ExprunModels", dependencies: ["ExprunCore"], swiftSettings: optimize),
         .target(name: "ExprunOptim", dependencies: ["ExprunCore"], swiftSettings: optimize),
         .target(name: "ExprunOnline", dependencies: ["ExprunCore"], swiftSettings: optimize),
-        .target(name: "ExprunCatalogue",
-                dependencies: ["ExprunCore", "ExprunData", "ExprunModels", "ExprunOptim", "ExprunOnline"],
+        .target(name: "ProblemStochastic", dependencies: ["ExprunCore"], path: "Sources/Problems/Stochastic",
                 swiftSettings: optimize),
+        .target(name: "ProblemOnline", dependencies: ["ExprunCore", "ExprunOnline"], path: "Sources/Problems/Online",
+                swiftSettings: optimize),
+        .target(name: "ExprunCatalogue",
+                dependencies: ["ExprunCore", "ExprunData", "ExprunModels", "ExprunOptim", "ExprunOnline",
+                               "ProblemStochastic", "ProblemOnline"]),
         .target(name: "ExprunConfig", dependencies: ["ExprunCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "ExprunSpec", dependencies: ["ExprunCore", "ExprunConfig", "ExprunCatalogue"]),
         .target(name: "ExprunStore", dependencies: ["ExprunCore", "CHDF5"]),
+        // Control code (scheduling, signals, progress): checked arithmetic, no -Ounchecked.
         .target(name: "ExprunRunner",
-                dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunStore"],
-                swiftSettings: optimize),
+                dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunStore"]),
         .target(name: "ExprunReport", dependencies: ["ExprunCore", "ExprunStore"]),
         .executableTarget(name: "exprun",
                           dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue",
@@ -41,7 +46,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["ExprunCore", "ExprunData", "ExprunModels"],
                     path: "Tests/ModelTests"),
         .testTarget(name: "OptimTests", dependencies: ["ExprunCore", "ExprunOptim"], path: "Tests/OptimTests"),
-        .testTarget(name: "OnlineTests", dependencies: ["ExprunCore", "ExprunOnline", "ExprunData"],
+        .testTarget(name: "OnlineTests", dependencies: ["ExprunCore", "ExprunOnline", "ExprunData", "ProblemOnline"],
                     path: "Tests/OnlineTests"),
         .testTarget(name: "SpecTests", dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue"],
                     path: "Tests/SpecTests"),
@@ -49,7 +54,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["ExprunCore", "ExprunStore", "ExprunReport"], path: "Tests/ReportTests"),
         .testTarget(name: "RunnerTests",
                     dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",
-                                   "ExprunConfig"],
+                                   "ExprunConfig", "ProblemStochastic"],
                     path: "Tests/RunnerTests"),
     ]
 )

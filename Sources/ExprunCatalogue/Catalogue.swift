@@ -3,6 +3,8 @@ import ExprunData
 import ExprunModels
 import ExprunOptim
 import ExprunOnline
+import ProblemOnline
+import ProblemStochastic
 
 /// The one registry: every component declaration and factory, gathered from the family
 /// modules. Parsing, validation, `exprun list`, the README table and the JSON Schema read it.
@@ -13,7 +15,9 @@ public enum Catalogue {
     public static let optimizers: [OptimizerEntry] = optimizerCatalogue
     public static let environments: [EnvironmentEntry] = environmentCatalogue
     public static let learners: [LearnerEntry] = learnerCatalogue
-    public static let metrics: [MetricDecl] = stochasticMetrics + onlineMetricCatalogue
+    /// Every problem kind (the runner looks a run's kind up here; the Spec resolves cells
+    /// from their roles). A new kind is one folder under Sources/Problems and one line here.
+    public static let problems: [ProblemEntry] = [stochasticProblem, onlineProblem]
 
     /// Declarations of one family, in catalogue order.
     public static func decls(_ family: Family) -> [ComponentDecl] {
@@ -35,5 +39,38 @@ public enum Catalogue {
     public static func optimizer(_ kind: String) -> OptimizerEntry? { optimizers.first { $0.decl.kind == kind } }
     public static func environment(_ kind: String) -> EnvironmentEntry? { environments.first { $0.decl.kind == kind } }
     public static func learner(_ kind: String) -> LearnerEntry? { learners.first { $0.decl.kind == kind } }
-    public static func metric(_ name: String) -> MetricDecl? { metrics.first { $0.name == name } }
+    public static func problem(_ name: String) -> ProblemEntry? { problems.first { $0.decl.name == name } }
+    /// Every metric with the problem kind that records it, in catalogue order.
+    public static var metrics: [(problem: String, metric: MetricDecl)] {
+        problems.flatMap { p in p.decl.metrics.map { (p.decl.name, $0) } }
+    }
+}
+
+public extension ComponentFactory {
+    /// Factories of the Catalogue, looked up by each instance's `kind`.
+    static let catalogue = ComponentFactory(
+        makeDataset: { instance, context in
+            guard let entry = Catalogue.dataset(instance.params.kind) else {
+                throw ComponentError("dataset \(instance.name): unknown kind \(instance.params.kind)")
+            }
+            return try entry.make(instance.params, context)
+        },
+        makeObjective: { instance, data in
+            guard let entry = Catalogue.model(instance.params.kind) else {
+                throw ComponentError("model \(instance.name): unknown kind \(instance.params.kind)")
+            }
+            return try entry.make(instance.params, data)
+        },
+        makeSchedule: { instance, context in
+            guard let entry = Catalogue.schedule(instance.params.kind) else {
+                throw ComponentError("schedule \(instance.name): unknown kind \(instance.params.kind)")
+            }
+            return try entry.make(instance.params, context)
+        },
+        makeOptimizer: { instance, context in
+            guard let entry = Catalogue.optimizer(instance.params.kind) else {
+                throw ComponentError("optimizer \(instance.name): unknown kind \(instance.params.kind)")
+            }
+            return try entry.make(instance.params, context)
+        })
 }

@@ -1,18 +1,10 @@
-/// The families of components a config can name. Each has its own section in a config file.
+/// The families of components a config can name: the one list of them. Each has its own
+/// section in a config file, named by the plural (`datasets:`, `models:`, ...).
 public enum Family: String, CaseIterable, Sendable {
     case dataset, model, schedule, optimizer, environment, learner
 
     /// The config section that holds named components of this family.
-    public var section: String {
-        switch self {
-        case .dataset: return "datasets"
-        case .model: return "models"
-        case .schedule: return "schedules"
-        case .optimizer: return "optimizers"
-        case .environment: return "environments"
-        case .learner: return "learners"
-        }
-    }
+    public var section: String { rawValue + "s" }
 }
 
 /// The type of a declared parameter. It drives parsing, validation and the JSON Schema.
@@ -142,10 +134,19 @@ public struct ComponentDecl: Sendable {
     /// Cross-parameter checks (e.g. "warmup must be below steps"): returns messages, each
     /// naming the parameter it is about, so the Spec can point at that key's location.
     public var check: (@Sendable (Params) -> [ParamProblem])?
+    /// What the component offers the other components of its run (a model's oracles, an
+    /// environment's domain and loss properties), computed from its parameters.
+    public var provides: @Sendable (Params) -> Set<Capability>
+    /// What the component relies on (a method's oracle, a learner's assumptions); the Spec
+    /// checks that the other components of each run provide it.
+    public var needs: @Sendable (Params) -> [Capability]
 
     public init(_ family: Family, _ kind: String, doc: String, params: [ParamDecl],
-                check: (@Sendable (Params) -> [ParamProblem])? = nil) {
+                check: (@Sendable (Params) -> [ParamProblem])? = nil,
+                provides: @escaping @Sendable (Params) -> Set<Capability> = { _ in [] },
+                needs: @escaping @Sendable (Params) -> [Capability] = { _ in [] }) {
         self.family = family; self.kind = kind; self.doc = doc; self.params = params; self.check = check
+        self.provides = provides; self.needs = needs
     }
     public func param(_ name: String) -> ParamDecl? { params.first { $0.name == name } }
 }

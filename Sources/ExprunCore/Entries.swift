@@ -33,7 +33,12 @@ public struct DatasetEntry: Sendable {
 public struct ModelEntry: Sendable {
     public var decl: ComponentDecl
     public var make: @Sendable (Params, Dataset) throws -> any Objective
-    public init(_ decl: ComponentDecl, make: @escaping @Sendable (Params, Dataset) throws -> any Objective) {
+    /// - Parameter provides: the oracles of the model (every `Objective` has the gradient;
+    ///   a `TargetModel` adds `.targetSpace`).
+    public init(_ decl: ComponentDecl, provides: Set<Capability> = [.gradient],
+                make: @escaping @Sendable (Params, Dataset) throws -> any Objective) {
+        var decl = decl
+        decl.provides = { _ in provides }
         self.decl = decl; self.make = make
     }
 }
@@ -48,21 +53,36 @@ public struct ScheduleEntry: Sendable {
 
 public struct OptimizerEntry: Sendable {
     public var decl: ComponentDecl
-    public var make: @Sendable (Params, OptimizerContext) throws -> any Optimizer
-    public init(_ decl: ComponentDecl, make: @escaping @Sendable (Params, OptimizerContext) throws -> any Optimizer) {
+    public var make: @Sendable (Params, OptimizerContext) throws -> any Method
+    /// - Parameter needs: the oracle the method calls (`.gradient` for an `Optimizer`,
+    ///   `.targetSpace` for a `TargetSpaceOptimizer`).
+    public init(_ decl: ComponentDecl, needs: [Capability] = [.gradient],
+                make: @escaping @Sendable (Params, OptimizerContext) throws -> any Method) {
+        var decl = decl
+        decl.needs = { _ in needs }
         self.decl = decl; self.make = make
     }
 }
 
-/// A metric the runner can record, declared once (drives validation, `exprun list`, docs).
+/// A metric a problem kind records, declared once in its problem kind's declaration (which
+/// drives validation, `exprun list metrics`, the schema and the README table).
 public struct MetricDecl: Sendable {
-    public enum Problem: String, Sendable { case stochastic, online }
     public var name: String
-    public var problem: Problem
     /// Whether the metric is evaluated at each iterate view (avg, suffix_avg, ema) too.
     public var perView: Bool
     public var doc: String
-    public init(_ name: String, _ problem: Problem, perView: Bool, _ doc: String) {
-        self.name = name; self.problem = problem; self.perView = perView; self.doc = doc
+    public init(_ name: String, perView: Bool, _ doc: String) {
+        self.name = name; self.perView = perView; self.doc = doc
+    }
+}
+
+public extension OptimizerEntry {
+    /// Builds a method of this kind that takes the gradient (every kind but a target-space
+    /// one); throws for a kind that calls another oracle.
+    func makeOptimizer(_ params: Params, _ context: OptimizerContext) throws -> any Optimizer {
+        guard let o = try make(params, context) as? any Optimizer else {
+            throw ComponentError("optimizer kind \(decl.kind) does not take the gradient")
+        }
+        return o
     }
 }

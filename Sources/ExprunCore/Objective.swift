@@ -64,16 +64,24 @@ public struct ScheduleContext: Sendable {
     }
 }
 
-/// A first-order optimizer over a flat parameter vector (with its block layout).
-/// One call per step: implementations dispatch once here, then loop over whole buffers.
-public protocol Optimizer: AnyObject {
-    /// One update of x in place from the gradient g at x (g may be overwritten as scratch).
-    /// `t` is the 0-based step index (schedules read it; bias corrections use t + 1).
-    func step(_ x: UnsafeMutableBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>, t: Int)
+/// A method of the optimizer family, whatever oracle it calls: what every such method
+/// exposes to the run (its step is in the protocol of its oracle: `Optimizer` for the
+/// gradient, `TargetSpaceOptimizer` for the model's target space). Which oracle a kind calls
+/// is declared on its catalogue entry (`needs`), and the Spec checks the model provides it.
+public protocol Method: AnyObject {
     /// The learning rate in effect at the last step (the `lr` metric).
     var currentLR: Double { get }
     /// Floats of optimizer state held (momentum buffers, moments...), for memory claims.
     var stateSize: Int { get }
+}
+
+/// A first-order optimizer over a flat parameter vector (with its block layout): it calls
+/// the gradient oracle. One call per step: implementations dispatch once here, then loop
+/// over whole buffers.
+public protocol Optimizer: Method {
+    /// One update of x in place from the gradient g at x (g may be overwritten as scratch).
+    /// `t` is the 0-based step index (schedules read it; bias corrections use t + 1).
+    func step(_ x: UnsafeMutableBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>, t: Int)
 }
 
 /// Context an optimizer is built in.

@@ -104,12 +104,14 @@ public struct RunSettings: Sendable, Equatable {
     }
 }
 
-/// What a run drives: a stochastic finite-sum problem or an online game.
-public enum Problem: Sendable {
-    case stochastic(dataset: ComponentInstance, model: ComponentInstance,
-                    optimizer: ComponentInstance, schedule: ComponentInstance)
-    /// `dataset` is set when the environment replays a data set (data-stream environment).
-    case online(environment: ComponentInstance, learner: ComponentInstance, dataset: ComponentInstance?)
+/// The component filling one role of a run.
+public struct RoleInstance: Sendable {
+    public var role: String
+    public var family: Family
+    public var instance: ComponentInstance
+    public init(role: String, family: Family, instance: ComponentInstance) {
+        self.role = role; self.family = family; self.instance = instance
+    }
 }
 
 /// One fully resolved run of the grid.
@@ -121,15 +123,30 @@ public struct RunSpec: Sendable {
     public var parameters: [(String, Value)]
     /// The values of the swept axes for this run (the index table's columns), by dotted path.
     public var swept: [(String, Value)]
-    public var problem: Problem
+    /// The registered problem kind that runs it (`ProblemDecl.name`).
+    public var problem: String
+    /// The components of its roles, in the kind's role order (empty roles left out).
+    public var components: [RoleInstance]
     public var run: RunSettings
     /// Folder of the config (relative data paths) and of exported bundled data sets.
     public var baseDirectory: String
     public var dataDirectory: String
 
     public init(runId: String, seed: Int, parameters: [(String, Value)], swept: [(String, Value)],
-                problem: Problem, run: RunSettings, baseDirectory: String, dataDirectory: String) {
+                problem: String, components: [RoleInstance], run: RunSettings, baseDirectory: String,
+                dataDirectory: String) {
         self.runId = runId; self.seed = seed; self.parameters = parameters; self.swept = swept
-        self.problem = problem; self.run = run; self.baseDirectory = baseDirectory; self.dataDirectory = dataDirectory
+        self.problem = problem; self.components = components; self.run = run
+        self.baseDirectory = baseDirectory; self.dataDirectory = dataDirectory
+    }
+
+    /// The component of a role, nil when the role is empty in this run.
+    public func component(_ role: String) -> ComponentInstance? {
+        components.first { $0.role == role }?.instance
+    }
+    /// The component of a role the problem kind always fills (a developer error otherwise).
+    public func required(_ role: String) throws -> ComponentInstance {
+        guard let c = component(role) else { throw ComponentError("run \(runId): no \(role) (problem \(problem))") }
+        return c
     }
 }

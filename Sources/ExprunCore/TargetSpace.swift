@@ -58,11 +58,11 @@ public struct TargetStepReport: Sendable, Equatable {
     }
 }
 
-/// An optimizer that needs the model's target space rather than a gradient: the driver
-/// hands it the objective and the batch, and it makes its own expensive call. The runner
-/// decides once, when the run is built, which path a run takes; a target-space optimizer
-/// with a model that has no target space is refused then (`ComponentError`).
-public protocol TargetSpaceOptimizer: Optimizer {
+/// An optimizer that needs the model's target space rather than a gradient (its entry
+/// declares `needs: [.targetSpace]`): the driver hands it the objective and the batch, and it
+/// makes its own expensive call. It has no gradient step. The driver decides once, when the
+/// run is built, which path a run takes.
+public protocol TargetSpaceOptimizer: Method {
     /// One outer step from x_t (updated in place to x_{t+1}) on the batch `rows`.
     func step(_ x: UnsafeMutableBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
               model: any TargetModel, t: Int) -> TargetStepReport

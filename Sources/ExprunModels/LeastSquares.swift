@@ -113,6 +113,6 @@ public final class LeastSquaresObjective: MarginObjective {
 }
 
 /// Catalogue entry for `least_squares`.
-public let leastSquaresEntry = ModelEntry(LeastSquaresObjective.decl) { params, dataset in
+public let leastSquaresEntry = ModelEntry(LeastSquaresObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
     try LeastSquaresObjective(params: params, dataset: dataset)
 }

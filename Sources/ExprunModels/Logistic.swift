@@ -81,6 +81,6 @@ public final class LogisticObjective: MarginObjective {
 }
 
 /// Catalogue entry for `logistic`.
-public let logisticEntry = ModelEntry(LogisticObjective.decl) { params, dataset in
+public let logisticEntry = ModelEntry(LogisticObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
     try LogisticObjective(params: params, dataset: dataset)
 }

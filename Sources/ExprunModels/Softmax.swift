@@ -202,6 +202,6 @@ public final class SoftmaxObjective: Objective {
 }
 
 /// Catalogue entry for `softmax`.
-public let softmaxEntry = ModelEntry(SoftmaxObjective.decl) { params, dataset in
+public let softmaxEntry = ModelEntry(SoftmaxObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
     try SoftmaxObjective(params: params, dataset: dataset)
 }

@@ -6,9 +6,9 @@ import ExprunCore
 /// same row kernels the minibatch oracle uses. Hinge has no target space here: its loss is
 /// not smooth in the margin, which the surrogate's majorization needs.
 
-/// Model kinds that conform to `TargetModel` (the Spec refuses a target-space optimizer on any
-/// other model before anything runs; the runner re-checks the built object).
-public let targetModelKinds: Set<String> = [LeastSquaresObjective.kind, LogisticObjective.kind, SoftmaxObjective.kind]
+// The three conformers declare `provides: [.gradient, .targetSpace]` on their catalogue
+// entries, so the Spec refuses a target-space optimizer on any other model before anything
+// runs (the driver re-checks the built object).
 
 extension MarginCore {
     func targets(_ x: UnsafePointer<Double>, _ rows: UnsafeBufferPointer<Int>, _ f: UnsafeMutablePointer<Double>) {

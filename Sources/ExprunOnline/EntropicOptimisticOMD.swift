@@ -61,7 +61,7 @@ public final class EntropicOptimisticOMD: OnlineLearner {
                           .double("lr", 1, .positive, "multiplier on the step-size rule"),
                           .double("delta", 1e-2, .positive, "δ of the adaptive rule"),
                       ]),
-        requirement: { _, _ in .simplex },
+        needs: { _ in [.simplexDomain] },
         make: { p, ctx in
             guard ctx.domain.shape == .simplex else { throw ComponentError("oomd_entropic needs domain: simplex") }
             let rule = StepRule(kind: StepRule.Kind(rawValue: p.string("step"))!, lr: p.double("lr"),

@@ -233,7 +233,8 @@ public final class ExpConcaveOptimisticOMD: OnlineLearner {
                                   "β of U_t = δI + (β/2)Σ(g−M)(g−M)ᵀ; default ½·min{1/(4GD), α} from the environment"),
                           .double("delta", 1, .positive, "δ of U_1 = δI (the first step is 1/δ)"),
                       ]),
-        requirement: { _, _ in .expConcaveOnBall },
+        // It projects in the U_t-norm onto a ball only.
+        needs: { _ in [.ballDomain, .expConcave] },
         make: { p, ctx in
             guard ctx.domain.shape == .ball else {
                 throw ComponentError("oomd_expconcave needs domain: ball, got \(ctx.domain.shape.rawValue)")

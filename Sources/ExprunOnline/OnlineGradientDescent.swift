@@ -41,9 +41,7 @@ public final class OnlineGradientDescent: OnlineLearner {
                           .double("lr", 1, .positive, "multiplier on the step-size rule"),
                           .double("delta", 1e-2, .positive, "δ of the adaptive rule"),
                       ]),
-        requirement: { env, learner in
-            learner.string("step") == "strongly_convex" ? .stronglyConvex : .none
-        },
+        needs: { learner in learner.string("step") == "strongly_convex" ? [.stronglyConvex] : [] },
         make: { p, ctx in
             let rule = StepRule(kind: StepRule.Kind(rawValue: p.string("step"))!, lr: p.double("lr"),
                                 D: ctx.constants.D, G: ctx.constants.G, lambda: ctx.constants.lambda,

@@ -18,10 +18,13 @@ let seaEnvironmentEntry = EnvironmentEntry(
                       .double("offset", 0.3, .any, "fixed component of the mean along e_2"),
                       .double("l2", 0.1, .positive, "λ of the strongly_convex loss"),
                   ]),
-    traits: { p in
+    provides: { p in
         let loss = p.string("loss")
-        return EnvironmentTraits(domain: DomainShape(rawValue: p.string("domain"))!,
-                                 stronglyConvex: loss == "squared" || loss == "strongly_convex")
+        var out: Set<Capability> = [domainCapability(DomainShape(rawValue: p.string("domain"))!)]
+        if loss == "squared" || loss == "strongly_convex" { out.insert(.stronglyConvex) }
+        // The absolute loss is not exp-concave (the environment reports α = 0 for it).
+        if loss != "absolute" { out.insert(.expConcave) }
+        return out
     },
     make: { p, build in
         SEAEnvironment(loss: SEALoss(rawValue: p.string("loss"))!, dimension: p.int("dim"),
@@ -43,7 +46,12 @@ let streamEnvironmentEntry = EnvironmentEntry(
                       .choice("domain", DomainShape.allCases.map(\.rawValue), "ball", "decision set X"),
                       .double("radius", 10, .positive, "ball radius or box half-width (ignored on the simplex)"),
                   ]),
-    traits: { p in EnvironmentTraits(domain: DomainShape(rawValue: p.string("domain"))!, stronglyConvex: false) },
+    provides: { p in
+        var out: Set<Capability> = [domainCapability(DomainShape(rawValue: p.string("domain"))!)]
+        // The hinge loss is not exp-concave (the environment reports α = 0 for it).
+        if p.string("loss") != "hinge" { out.insert(.expConcave) }
+        return out
+    },
     make: { p, build in
         guard let data = build.dataset else { throw ComponentError("stream: no data set was built for it") }
         return try StreamEnvironment(dataset: data, loss: StreamLoss(rawValue: p.string("loss"))!,

@@ -1,4 +1,5 @@
 import Dispatch
+import ExprunCatalogue
 import ExprunCore
 import Foundation
 import Synchronization
@@ -49,6 +50,8 @@ public final class SweepRunner: Sendable {
     public let failFast: Bool
     public let quiet: Bool
     public let factory: ComponentFactory
+    /// The registered problem kinds runs are looked up in.
+    public let problems: [ProblemEntry]
     public let caches: SharedCaches
     /// Cancelling it stops the sweep like a signal does.
     public let control: RunControl
@@ -66,12 +69,13 @@ public final class SweepRunner: Sendable {
     ///   - sink: stores a finished run (called from the worker that ran it); throwing marks
     ///     the sweep failed.
     public init(specs: [RunSpec], jobs: Int = ProcessInfo.processInfo.activeProcessorCount, failFast: Bool = false,
-                quiet: Bool = false, factory: ComponentFactory = .catalogue, caches: SharedCaches = SharedCaches(),
+                quiet: Bool = false, factory: ComponentFactory = .catalogue,
+                problems: [ProblemEntry] = Catalogue.problems, caches: SharedCaches = SharedCaches(),
                 control: RunControl = RunControl(), handlesSignals: Bool = true,
                 onEvent: (@Sendable (SweepEvent) -> Void)? = nil,
                 sink: @escaping @Sendable (RunRecord) throws -> Void) {
         self.specs = specs; self.jobs = max(1, jobs); self.failFast = failFast; self.quiet = quiet
-        self.factory = factory; self.caches = caches; self.control = control
+        self.factory = factory; self.problems = problems; self.caches = caches; self.control = control
         self.handlesSignals = handlesSignals; self.onEvent = onEvent; self.sink = sink
     }
 
@@ -140,7 +144,7 @@ public final class SweepRunner: Sendable {
     private func work(on spec: RunSpec, sweepControl: RunControl, tally: borrowing Mutex<Tally>,
                       progress: SweepProgress) {
         let runControl = RunControl(sharing: sweepControl, timeLimit: spec.run.timeLimit)
-        let outcome = Self.execute(spec, control: runControl, factory: factory, caches: caches)
+        let outcome = Self.execute(spec, control: runControl, factory: factory, caches: caches, problems: problems)
         if let key = DatasetCache.key(of: spec) { caches.datasets.release(key) }
         guard let record = outcome else { return }   // cancelled: discarded
 
@@ -165,27 +169,17 @@ public final class SweepRunner: Sendable {
     }
 
     /// Runs one spec; nil when the sweep was cancelled during it. Any other error becomes a
-    /// `.failed` record carrying the message.
+    /// `.failed` record carrying the message. The spec's problem kind is looked up in
+    /// `problems` (the catalogue's by default).
     public static func execute(_ spec: RunSpec, control: RunControl, factory: ComponentFactory = .catalogue,
-                               caches: SharedCaches = SharedCaches()) -> RunRecord? {
+                               caches: SharedCaches = SharedCaches(),
+                               problems: [ProblemEntry] = Catalogue.problems) -> RunRecord? {
         let started = RunControl.now()
         do {
-            switch spec.problem {
-            case .stochastic:
-                return try StochasticDriver.run(spec, control: control, factory: factory, caches: caches)
-            case .online(_, _, let datasetInstance):
-                var data: Dataset?
-                if let datasetInstance {
-                    data = try caches.datasets.dataset(
-                        for: datasetInstance, runSeed: spec.seed, baseDirectory: spec.baseDirectory,
-                        dataDirectory: spec.dataDirectory, factory: factory).dataset
-                }
-                var record = try factory.runOnline(spec, data, control)
-                record.runId = spec.runId
-                record.attributes = baseAttributes(spec) + record.attributes
-                if record.wallSeconds <= 0 { record.wallSeconds = RunControl.now() - started }
-                return record
+            guard let kind = problems.first(where: { $0.decl.name == spec.problem }) else {
+                throw ComponentError("run \(spec.runId): unknown problem kind \(spec.problem)")
             }
+            return try kind.run(spec, RunContext(control: control, factory: factory, caches: caches))
         } catch is RunCancelled {
             return nil
         } catch {

@@ -45,8 +45,8 @@ public enum CatalogueText {
         if filter == nil || filter == "metrics" {
             matched = true
             out += "metrics:\n"
-            for m in Catalogue.metrics {
-                out += "  \(m.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(m.problem.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(m.perView ? "per view " : "         ") \(m.doc)\n"
+            for (problem, m) in Catalogue.metrics {
+                out += "  \(m.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(problem.padding(toLength: 10, withPad: " ", startingAt: 0)) \(m.perView ? "per view " : "         ") \(m.doc)\n"
             }
         }
         return matched ? out : nil
@@ -85,8 +85,8 @@ public enum CatalogueText {
             out += "| `\(t.name)` | \(t.doc.replacingOccurrences(of: "|", with: "\\|")) | \(params.isEmpty ? "-" : params) |\n"
         }
         out += "\n### metrics\n\n| metric | problem | per view | meaning |\n|---|---|---|---|\n"
-        for m in Catalogue.metrics {
-            out += "| `\(m.name)` | \(m.problem.rawValue) | \(m.perView ? "yes" : "no") | \(m.doc) |\n"
+        for (problem, m) in Catalogue.metrics {
+            out += "| `\(m.name)` | \(problem) | \(m.perView ? "yes" : "no") | \(m.doc) |\n"
         }
         out += "\n### run\n\n| setting | type | default | meaning |\n|---|---|---|---|\n"
         for p in RunSection.params {

@@ -108,7 +108,7 @@ public enum ConfigSchema {
                 props[p.name] = ["description": p.doc, "type": "array", "items": ["enum": ViewKind.allCases.map(\.rawValue)]]
             case "metrics":
                 props[p.name] = ["description": p.doc, "type": "array", "minItems": 1,
-                                 "items": ["enum": Catalogue.metrics.map(\.name)]]
+                                 "items": ["enum": Catalogue.metrics.map(\.metric.name)]]
             case "stop":
                 props[p.name] = ["description": p.doc, "type": "object", "required": ["metric"], "additionalProperties": false,
                                  "properties": ["metric": ["type": "string"], "below": ["type": "number"], "above": ["type": "number"]]]

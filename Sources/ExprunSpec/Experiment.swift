@@ -2,9 +2,6 @@ import Foundation
 import ExprunCore
 import ExprunConfig
 import ExprunCatalogue
-import ExprunOnline
-import ExprunModels
-import ExprunOptim
 
 /// A validated experiment: every run of the grid, fully resolved, in grid order.
 public struct Experiment: Sendable {
@@ -18,7 +15,8 @@ public struct Experiment: Sendable {
     public var indexColumns: [String] { ["seed"] + swept }
     /// The config as it runs (after --set overrides), as YAML text.
     public var resolvedConfig: String
-    public var online: Bool
+    /// The registered problem kind every run of the config belongs to.
+    public var problem: String
     /// Default metric for summaries (`summary: {metric: ...}` or the first recorded metric).
     public var summaryMetric: String
 }
@@ -26,8 +24,12 @@ public struct Experiment: Sendable {
 /// Config tree -> Experiment: validates everything against the catalogue's declarations,
 /// expands the sweep, resolves every reference, and reports all problems at once.
 public enum ExperimentBuilder {
-    /// The roles a sweep axis can start with.
-    public static let roles = ["dataset", "model", "schedule", "optimizer", "environment", "learner", "run"]
+    /// The roles a sweep axis can start with: every problem kind's roles, and `run`.
+    public static let roles: [String] = {
+        var out: [String] = []
+        for p in Catalogue.problems { for r in p.decl.roles where !out.contains(r.name) { out.append(r.name) } }
+        return out + ["run"]
+    }()
     static let topLevelKeys = ["name", "description", "seeds", "run", "sweep", "summary"] + Family.allCases.map(\.section)
 
     /// Loads a config file, applies `--set` overrides and builds the experiment.
@@ -58,6 +60,8 @@ struct Builder {
     var components: [Family: [(name: String, loc: SourceLocation, body: ConfigNode)]] = [:]
     var validator: ParamValidator
     var paramCache: [String: Params?] = [:]
+    /// The problem kind of the config (set once the sections are read).
+    var problem: ProblemDecl = Catalogue.problems[0].decl
     var runCache: [String: (RunSettings, [(String, Value)])?] = [:]
 
     init(tree: ConfigNode, configPath: String, dataDirectory: String) {
@@ -108,21 +112,28 @@ struct Builder {
         for (f, list) in components { names[f] = list.map(\.name) }
         validator.names = names
 
-        let stochastic = components[.model] != nil || components[.optimizer] != nil
-        let online = components[.environment] != nil || components[.learner] != nil
-        if stochastic && online {
-            report(Diagnostic(tree.location, "a config runs either stochastic problems (models + optimizers) or online games (environments + learners), not both"))
+        // The problem kind: the one whose root roles' families the config defines.
+        let kinds = Catalogue.problems.map(\.decl)
+        func described(_ p: ProblemDecl) -> String {
+            "\(p.name) (\(p.rootFamilies.map(\.section).joined(separator: " + ")))"
         }
-        if !stochastic && !online {
-            report(Diagnostic(tree.location, "nothing to run: define models and optimizers (stochastic) or environments and learners (online)"))
+        let matching = kinds.filter { p in p.rootFamilies.contains { components[$0] != nil } }
+        if matching.count > 1 {
+            report(Diagnostic(tree.location, "a config runs one problem kind, but this one defines components of "
+                              + matching.map(described).joined(separator: " and ")))
+        }
+        guard let problem = matching.first else {
+            report(Diagnostic(tree.location, "nothing to run: define the components of a problem kind: "
+                              + kinds.map(described).joined(separator: ", or ")))
             return nil
         }
+        self.problem = problem
         // Every component is validated on its own once (errors in unused ones count too).
         for family in Family.allCases {
             for c in components[family] ?? [] { _ = params(family, c.name, overrides: []) }
         }
         let seeds = SeedAxis.parse(tree["seeds"], problems: &problems)
-        let axes = parseSweep(online: online)
+        let axes = parseSweep()
         let name = tree["name"]?.string ?? ((configPath as NSString).lastPathComponent as NSString).deletingPathExtension
         if let n = tree["name"], n.string == nil || n.string!.isEmpty || n.string!.contains("/") {
             report(Diagnostic(n.location, "name must be a plain word (it names the output folder runs/<name>)"))
@@ -140,7 +151,7 @@ struct Builder {
         let swept = axes.flatMap(\.paths)
         var ids = Set<String>()
         for combo in combos {
-            guard let resolved = resolve(combo, online: online) else { continue }
+            guard let resolved = resolve(combo) else { continue }
             for seed in seeds {
                 var parameters: [(String, Value)] = [("seed", .int(seed))] + resolved.parameters
                 let id = runId(parameters)
@@ -148,7 +159,7 @@ struct Builder {
                 if !ids.insert(id).inserted { continue }  // identical cells (e.g. a param swept to its default twice)
                 let sweptValues = swept.map { path in (path, resolved.parameters.first { $0.0 == path }?.1 ?? .string("")) }
                 runs.append(RunSpec(runId: id, seed: seed, parameters: parameters, swept: sweptValues,
-                                    problem: resolved.problem, run: resolved.run,
+                                    problem: problem.name, components: resolved.components, run: resolved.run,
                                     baseDirectory: baseDirectory, dataDirectory: dataDirectory))
             }
         }
@@ -167,7 +178,7 @@ struct Builder {
         }
         guard problems.isEmpty else { return nil }
         return Experiment(name: name, description: tree["description"]?.string ?? "", runs: runs, swept: swept,
-                          resolvedConfig: tree.yamlText(), online: online, summaryMetric: summaryMetric)
+                          resolvedConfig: tree.yamlText(), problem: problem.name, summaryMetric: summaryMetric)
     }
 
     /// run id: a hash of the canonical resolved parameters (seed included).
@@ -179,7 +190,7 @@ struct Builder {
 
     // MARK: - sweep
 
-    mutating func parseSweep(online: Bool) -> [Axis] {
+    mutating func parseSweep() -> [Axis] {
         guard let sweep = tree["sweep"] else { return [] }
         guard let entries = sweep.entries else {
             report(Diagnostic(sweep.location, "sweep must map axes (model, optimizer.lr, ...) to values"))
@@ -197,7 +208,7 @@ struct Builder {
                     }
                     var paths: [String] = [], locs: [SourceLocation] = [], cols: [[ConfigNode]] = []
                     for z in ge {
-                        guard checkAxisPath(z.key, z.keyLocation, online: online, used: &used) else { continue }
+                        guard checkAxisPath(z.key, z.keyLocation, used: &used) else { continue }
                         guard let vals = SweepValues.expand(z.value, path: z.key, problems: &problems) else { continue }
                         paths.append(z.key); locs.append(z.keyLocation); cols.append(vals)
                     }
@@ -211,11 +222,11 @@ struct Builder {
                 }
                 continue
             }
-            guard checkAxisPath(e.key, e.keyLocation, online: online, used: &used) else { continue }
+            guard checkAxisPath(e.key, e.keyLocation, used: &used) else { continue }
             guard let vals = SweepValues.expand(e.value, path: e.key, problems: &problems) else { continue }
             if !e.key.contains(".") {
                 // A selection axis: values are names of components of that family.
-                let family = Family(rawValue: e.key)!
+                let family = problem.role(e.key)!.family
                 let defined = validator.names[family] ?? []
                 for v in vals {
                     guard let s = v.string, defined.contains(s) else {
@@ -231,9 +242,9 @@ struct Builder {
         return axes
     }
 
-    mutating func checkAxisPath(_ path: String, _ loc: SourceLocation, online: Bool, used: inout Set<String>) -> Bool {
+    mutating func checkAxisPath(_ path: String, _ loc: SourceLocation, used: inout Set<String>) -> Bool {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        let allowed = online ? ["environment", "learner", "dataset", "run"] : ["model", "optimizer", "dataset", "schedule", "run"]
+        let allowed = problem.roles.map(\.name) + ["run"]
         if path == "seed" || path == "seeds" {
             report(Diagnostic(loc, "seeds are their own axis: set `seeds:` at the top level, not in sweep"))
             return false
@@ -333,41 +344,81 @@ struct Builder {
 
     struct Resolved {
         var parameters: [(String, Value)]
-        var problem: Problem
+        var components: [RoleInstance]
         var run: RunSettings
     }
 
-    /// Picks the component of a role: the axis value, else the only one defined.
-    mutating func select(_ family: Family, combo: [(String, ConfigNode)]) -> String? {
-        if let v = combo.first(where: { $0.0 == family.rawValue })?.1.string { return v }
+    /// Picks the component of a root role: the axis value, else the only one defined.
+    mutating func select(_ role: RoleDecl, combo: [(String, ConfigNode)]) -> String? {
+        let family = role.family
+        if let v = combo.first(where: { $0.0 == role.name })?.1.string { return v }
         let defined = components[family] ?? []
         if defined.count == 1 { return defined[0].name }
         if defined.isEmpty {
             report(Diagnostic(tree.location, "no \(family.section) are defined; a run needs one"))
         } else {
             let loc = tree.entry(family.section)?.keyLocation ?? tree.location
-            report(Diagnostic(loc, "several \(family.section) are defined (\(defined.map(\.name).joined(separator: ", "))): sweep over them with `sweep: {\(family.rawValue): [...]}` or keep one"))
+            report(Diagnostic(loc, "several \(family.section) are defined (\(defined.map(\.name).joined(separator: ", "))): sweep over them with `sweep: {\(role.name): [...]}` or keep one"))
         }
         return nil
     }
 
+    /// Sweep overrides of a role's parameters: its `role.param` axes, then the selection
+    /// axes of the roles it names through a reference (`schedule` sets `optimizer.schedule`).
     func overrides(_ role: String, _ combo: [(String, ConfigNode)]) -> [(String, ConfigNode)] {
-        combo.compactMap { path, node in
+        var out: [(String, ConfigNode)] = combo.compactMap { path, node in
             let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
             return parts.count == 2 && parts[0] == role ? (parts[1], node) : nil
         }
+        for r in problem.roles {
+            guard let via = r.via, via.role == role, let node = combo.first(where: { $0.0 == r.name })?.1 else { continue }
+            out.append((via.param, node))
+        }
+        return out
     }
 
-    mutating func instance(_ family: Family, _ name: String, _ combo: [(String, ConfigNode)],
+    mutating func instance(_ role: String, _ family: Family, _ name: String, _ combo: [(String, ConfigNode)],
                            into parameters: inout [(String, Value)]) -> ComponentInstance? {
-        guard let p = params(family, name, overrides: overrides(family.rawValue, combo)) else { return nil }
-        parameters.append((family.rawValue, .string(name)))
-        parameters.append((family.rawValue + ".kind", .string(p.kind)))
-        for key in p.values.keys.sorted() { parameters.append((family.rawValue + "." + key, p.values[key]!)) }
+        guard let p = params(family, name, overrides: overrides(role, combo)) else { return nil }
+        parameters.append((role, .string(name)))
+        parameters.append((role + ".kind", .string(p.kind)))
+        for key in p.values.keys.sorted() { parameters.append((role + "." + key, p.values[key]!)) }
         return ComponentInstance(name: name, params: p)
     }
 
-    mutating func resolve(_ combo: [(String, ConfigNode)], online: Bool) -> Resolved? {
+    /// Components a component names through list references (a sequential schedule's
+    /// parts), transitively, recorded as `<role>.parts.<name>.<param>`.
+    mutating func relate(_ instance: inout ComponentInstance, role: String, family: Family,
+                         into parameters: inout [(String, Value)]) -> Bool {
+        let decl = Catalogue.decl(family, kind: instance.params.kind)
+        let listFamilies = decl?.params.compactMap { p -> Family? in
+            if case .referenceList(let f) = p.type { return f } else { return nil }
+        } ?? []
+        guard let partFamily = listFamilies.first else { return true }
+        let names = validator.names[partFamily] ?? []
+        var pending = instance.params.values.values.flatMap { v -> [String] in
+            if case .list(let l) = v { return l.compactMap(\.asString).filter { names.contains($0) } }
+            return []
+        }
+        while let next = pending.popLast() {
+            if instance.related[next] != nil { continue }
+            guard let p = params(partFamily, next, overrides: []) else { return false }
+            instance.related[next] = p
+            for key in p.values.keys.sorted() { parameters.append(("\(role).parts.\(next).\(key)", p.values[key]!)) }
+            parameters.append(("\(role).parts.\(next).kind", .string(p.kind)))
+            for v in p.values.values { if case .list(let l) = v { pending += l.compactMap(\.asString) } }
+            if instance.related.count > 64 {
+                report(Diagnostic(tree.location, "\(partFamily.section) refer to each other in a cycle"))
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Resolves one cell from the problem kind's roles: root roles are selected, the others
+    /// follow the reference edges; then the needs of every component are checked against
+    /// what the others provide.
+    mutating func resolve(_ combo: [(String, ConfigNode)]) -> Resolved? {
         var parameters: [(String, Value)] = []
         let runOverrides = overrides("run", combo)
         var runNode = tree["run"]
@@ -376,75 +427,56 @@ struct Builder {
         if runCache[runKey] == nil {
             let before = problems.count
             var local: [Diagnostic] = []
-            let r = RunSection.parse(runNode, online: online, validator: validator, problems: &local)
+            let r = RunSection.parse(runNode, problem: problem, validator: validator, problems: &local)
             report(local)
             runCache[runKey] = problems.count == before ? r : nil
         }
         guard let (run, runParams) = runCache[runKey] ?? nil else { return nil }
 
-        if online {
-            guard let envName = select(.environment, combo: combo), let learnerName = select(.learner, combo: combo),
-                  let env = instance(.environment, envName, combo, into: &parameters),
-                  let learner = instance(.learner, learnerName, combo, into: &parameters) else { return nil }
-            var dataset: ComponentInstance?
-            let dsName = combo.first { $0.0 == "dataset" }?.1.string ?? env.params["dataset"]?.asString
-            if let dsName {
-                guard let ds = instance(.dataset, dsName, combo, into: &parameters) else { return nil }
-                dataset = ds
+        // Root roles first (their selection can fail on its own), then the referenced ones.
+        var names: [String: String] = [:]
+        for role in problem.roles where role.via == nil {
+            guard let name = select(role, combo: combo) else { return nil }
+            names[role.name] = name
+        }
+        var resolved: [RoleInstance] = []
+        for role in problem.roles {
+            var instance: ComponentInstance
+            if let name = names[role.name] {
+                guard let i = self.instance(role.name, role.family, name, combo, into: &parameters) else { return nil }
+                instance = i
+            } else if let via = role.via {
+                guard resolved.contains(where: { $0.role == via.role }) else { return nil }
+                let owner = resolved.first { $0.role == via.role }!.instance
+                if let name = owner.params[via.param]?.asString {
+                    guard let i = self.instance(role.name, role.family, name, combo, into: &parameters) else { return nil }
+                    instance = i
+                } else if let kind = role.fallbackKind {
+                    instance = ComponentInstance(name: kind, params: Params(kind: kind, values: [:]))
+                    parameters.append((role.name, .string(kind)))
+                    parameters.append((role.name + ".kind", .string(kind)))
+                } else {
+                    continue
+                }
+            } else {
+                continue
             }
-            if let why = onlineIncompatibility(environment: env.params, learner: learner.params) {
-                let loc = components[.learner]?.first { $0.name == learnerName }?.loc ?? tree.location
-                report(Diagnostic(loc, "learner '\(learnerName)' cannot play environment '\(envName)': \(why)"))
-                return nil
+            guard relate(&instance, role: role.name, family: role.family, into: &parameters) else { return nil }
+            resolved.append(RoleInstance(role: role.name, family: role.family, instance: instance))
+        }
+        // Capabilities: every need of a component is provided by another of the cell.
+        let cell = resolved.compactMap { r -> CellComponent? in
+            Catalogue.decl(r.family, kind: r.instance.params.kind).map {
+                CellComponent(role: r.role, name: r.instance.name, decl: $0, params: r.instance.params)
             }
-            return Resolved(parameters: parameters + runParams,
-                            problem: .online(environment: env, learner: learner, dataset: dataset), run: run)
         }
-
-        guard let modelName = select(.model, combo: combo), let optName = select(.optimizer, combo: combo) else { return nil }
-        // A `schedule` selection axis sets the optimizer's schedule parameter.
-        var combo = combo
-        if let s = combo.first(where: { $0.0 == "schedule" })?.1 { combo.append(("optimizer.schedule", s)) }
-        if let d = combo.first(where: { $0.0 == "dataset" })?.1 { combo.append(("model.dataset", d)) }
-        guard let model = instance(.model, modelName, combo, into: &parameters),
-              let optimizer = instance(.optimizer, optName, combo, into: &parameters) else { return nil }
-        guard let dsName = model.params["dataset"]?.asString,
-              let dataset = instance(.dataset, dsName, combo, into: &parameters) else { return nil }
-        var schedule: ComponentInstance
-        if let sName = optimizer.params["schedule"]?.asString {
-            guard let s = instance(.schedule, sName, combo, into: &parameters) else { return nil }
-            schedule = s
-        } else {
-            let p = Params(kind: "constant", values: [:])
-            schedule = ComponentInstance(name: "constant", params: p)
-            parameters.append(("schedule", .string("constant")))
-            parameters.append(("schedule.kind", .string("constant")))
+        let unmet = unmetNeeds(in: cell)
+        for u in unmet {
+            let family = problem.role(u.component.role)?.family
+            let loc = family.flatMap { f in components[f]?.first { $0.name == u.component.name }?.loc } ?? tree.location
+            report(Diagnostic(loc, u.message))
         }
-        // Schedules named by this one (a sequential schedule's parts), transitively.
-        var pending = schedule.params.values.values.flatMap { v -> [String] in
-            if case .list(let l) = v { return l.compactMap(\.asString).filter { validator.names[.schedule]?.contains($0) ?? false } }
-            return []
-        }
-        let isSequential = Catalogue.decl(.schedule, kind: schedule.params.kind)?.params.contains { if case .referenceList = $0.type { return true } else { return false } } ?? false
-        while isSequential, let next = pending.popLast() {
-            if schedule.related[next] != nil { continue }
-            guard let p = params(.schedule, next, overrides: []) else { return nil }
-            schedule.related[next] = p
-            for key in p.values.keys.sorted() { parameters.append(("schedule.parts.\(next).\(key)", p.values[key]!)) }
-            parameters.append(("schedule.parts.\(next).kind", .string(p.kind)))
-            for v in p.values.values { if case .list(let l) = v { pending += l.compactMap(\.asString) } }
-            if schedule.related.count > 64 { report(Diagnostic(tree.location, "schedules refer to each other in a cycle")); return nil }
-        }
-        // A target-space optimizer (SSO) needs a model with a target space.
-        if targetSpaceOptimizerKinds.contains(optimizer.params.kind), !targetModelKinds.contains(model.params.kind) {
-            let loc = components[.optimizer]?.first { $0.name == optName }?.loc ?? tree.location
-            report(Diagnostic(loc, "optimizer '\(optName)' (\(optimizer.params.kind)) needs a model with a target space "
-                              + "(\(targetModelKinds.sorted().joined(separator: ", "))); model '\(modelName)' is "
-                              + "\(model.params.kind)"))
-            return nil
-        }
-        return Resolved(parameters: parameters + runParams,
-                        problem: .stochastic(dataset: dataset, model: model, optimizer: optimizer, schedule: schedule),
-                        run: run)
+        guard unmet.isEmpty else { return nil }
+        return Resolved(parameters: parameters + runParams, components: resolved, run: run)
     }
 }

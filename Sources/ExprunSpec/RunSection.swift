@@ -28,7 +28,7 @@ public enum RunSection {
     static func param(_ name: String) -> ParamDecl { params.first { $0.name == name }! }
 
     /// Parses the run section (with any `run.*` sweep overrides already applied).
-    static func parse(_ node: ConfigNode?, online: Bool, validator: ParamValidator,
+    static func parse(_ node: ConfigNode?, problem: ProblemDecl, validator: ParamValidator,
                       problems: inout [Diagnostic]) -> (RunSettings, [(String, Value)])? {
         let before = problems.count
         let entries = node?.entries ?? []
@@ -70,13 +70,13 @@ public enum RunSection {
                 }
                 if !views.contains(v) { views.append(v) }
             }
-            if online && views != [.last] && !views.isEmpty {
-                problems.append(Diagnostic(vn.location, "run: iterate views apply to stochastic runs only"))
+            if !problem.views && views != [.last] && !views.isEmpty {
+                problems.append(Diagnostic(vn.location, "run: iterate views do not apply to \(problem.name) runs"))
             }
             if !views.contains(.last) { views.insert(.last, at: 0) }
         }
-        let allowed = Catalogue_metrics(online: online)
-        var metrics: [String] = online ? ["regret"] : ["train_loss"]
+        let allowed = problem.metrics.map(\.name)
+        var metrics: [String] = problem.defaultMetrics
         if let mn = node?["metrics"] {
             let items = mn.items ?? [mn]
             metrics = []
@@ -84,7 +84,7 @@ public enum RunSection {
             for item in items {
                 guard case .string(let s)? = item.scalar, allowed.contains(s) else {
                     let s = item.scalar?.text ?? item.kindName
-                    problems.append(Diagnostic(item.location, "run: unknown \(online ? "online" : "stochastic") metric '\(s)'",
+                    problems.append(Diagnostic(item.location, "run: unknown \(problem.name) metric '\(s)'",
                                                suggestion: closestMatch(s, in: allowed)))
                     continue
                 }
@@ -175,10 +175,4 @@ public enum RunSection {
         }
         return .points(n, logScale: logScale)
     }
-}
-
-import ExprunCatalogue
-
-func Catalogue_metrics(online: Bool) -> [String] {
-    Catalogue.metrics.filter { $0.problem == (online ? .online : .stochastic) }.map(\.name)
 }

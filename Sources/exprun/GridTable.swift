@@ -12,7 +12,7 @@ enum GridTable {
             r.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ")
         }
-        let kind = e.online ? "online" : "stochastic"
+        let kind = e.problem
         return "\(e.name): \(runs.count) \(kind) runs (\(Set(runs.map(\.seed)).count) seeds x \(runs.count / max(1, Set(runs.map(\.seed)).count)) cells)\n"
             + line(head) + "\n" + rows.map(line).joined(separator: "\n")
     }

@@ -39,7 +39,9 @@ func targetSpaceConformance(kind: String) throws {
     let data = TestData.dataset(task: task(for: kind), sparse: false)
     let model = try makeModel(kind, data, l2: 0.1)
     #expect((model is any TargetModel) == (kind != "hinge"))
-    #expect(targetModelKinds.contains(kind) == (kind != "hinge"))
+    // The declaration says so too (the Spec pairs target-space optimizers from it).
+    let entry = try #require(modelCatalogue.first { $0.decl.kind == kind })
+    #expect(entry.decl.provides(Params(kind: kind, values: [:])).contains(.targetSpace) == (kind != "hinge"))
 }
 
 @Test("target-space loss gradient matches finite differences of the per-example loss", arguments: targetKinds, [false, true])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ExprunCore
 @testable import ExprunOnline
+@testable import ProblemOnline
 
 /// Projections checked against their optimality (KKT) conditions on random points.
 struct DomainTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ExprunCore
 @testable import ExprunOnline
+@testable import ProblemOnline
 
 struct EnvironmentTests {
     /// Realised σ²_{1:T} and Σ²_{1:T} of the squared SEA loss against their closed forms:

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ExprunCore
 @testable import ExprunOnline
+@testable import ProblemOnline
 
 /// The α-exp-concave OOMD (U_t-norm, specs-a §2) and its zero-hint ONS baseline.
 struct ExpConcaveTests {

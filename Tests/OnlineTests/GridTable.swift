@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ExprunCore
 @testable import ExprunOnline
+@testable import ProblemOnline
 
 /// Measures the mean final regret per cell of configs/sea_omd.yaml by calling runOnline over the
 /// grid (the table in docs/online.md). Off by default: EXPRUN_ONLINE_GRID=<output file> runs it.

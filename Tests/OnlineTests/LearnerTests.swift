@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ExprunCore
 @testable import ExprunOnline
+@testable import ProblemOnline
 
 struct LearnerTests {
     /// f_t(x) = ½||x - c_t||² on the unit disc with η = 0.5: the two-step OOMD iterates worked

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ExprunCore
 @testable import ExprunOnline
+@testable import ProblemOnline
 
 struct RegretTests {
     /// Regret of a played game against a brute-force comparator: d = 1 on [-1, 1], the best
@@ -101,7 +102,7 @@ struct DriverTests {
     let env = params(.environment, "sea")
 
     @Test func recordsEveryLogPointAndRequestedMetric() throws {
-        let metrics = onlineMetricCatalogue.map(\.name)
+        let metrics = onlineMetrics.map(\.name)
         let spec = onlineSpec(env: env, learner: params(.learner, "oomd"), steps: 1000, metrics: metrics, log: .every(100))
         let record = try runOnline(spec, dataset: nil, control: RunControl())
         #expect(record.status == .completed)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ExprunCore
 @testable import ExprunOnline
+@testable import ProblemOnline
 
 struct StreamTests {
     let rows: [[Double]] = [[1, 0.5, -1], [0.2, -1.5, 0.3], [-0.7, 0.1, 2], [1.2, 1.1, 0], [0, -0.4, -0.9], [0.6, 0.6, 0.6], [-1, 2, 0.5]]

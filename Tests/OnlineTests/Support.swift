@@ -1,5 +1,6 @@
 import ExprunCore
 @testable import ExprunOnline
+@testable import ProblemOnline
 
 /// Params of a catalogue component with its declared defaults filled in, as the Spec would.
 func params(_ family: Family, _ kind: String, _ given: [String: Value] = [:]) -> Params {
@@ -19,9 +20,22 @@ func onlineSpec(env: Params, learner: Params, steps: Int, seed: Int = 0, metrics
                                emaDecay: 0.99, metrics: metrics, timeLimit: nil, stop: stop,
                                divergenceThreshold: threshold)
     return RunSpec(runId: "test", seed: seed, parameters: [], swept: [],
-                   problem: .online(environment: ComponentInstance(name: "env", params: env),
-                                    learner: ComponentInstance(name: "learner", params: learner), dataset: nil),
+                   problem: "online",
+                   components: [RoleInstance(role: "environment", family: .environment,
+                                             instance: ComponentInstance(name: "env", params: env)),
+                                RoleInstance(role: "learner", family: .learner,
+                                             instance: ComponentInstance(name: "learner", params: learner))],
                    run: settings, baseDirectory: "", dataDirectory: "")
+}
+
+/// Why this learner cannot play this environment, from the declarations' needs and provides
+/// (the check the Spec makes), or nil when they fit.
+func onlineIncompatibility(environment: Params, learner: Params) -> String? {
+    let env = environmentCatalogue.first { $0.decl.kind == environment.kind }!.decl
+    let l = learnerCatalogue.first { $0.decl.kind == learner.kind }!.decl
+    let unmet = unmetNeeds(in: [CellComponent(role: "environment", name: "env", decl: env, params: environment),
+                                CellComponent(role: "learner", name: "learner", decl: l, params: learner)])
+    return unmet.isEmpty ? nil : unmet.map(\.message).joined(separator: "; ")
 }
 
 func series(_ record: RunRecord, _ name: String) -> [Double] { record.metrics.first { $0.name == name }!.values }

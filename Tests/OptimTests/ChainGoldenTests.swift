@@ -8,7 +8,7 @@ func chainOptimizer(_ transforms: String, lr: Double, dimension n: Int,
                     layout: [ParamBlock] = []) throws -> any Optimizer {
     let params = try resolve(ChainOptimizer.entry.decl, ["transforms": transforms, "lr": lr])
     let layout = layout.isEmpty ? [ParamBlock(name: "p", offset: 0, rows: n, cols: 1)] : layout
-    return try ChainOptimizer.entry.make(params, OptimizerContext(dimension: n, layout: layout,
+    return try ChainOptimizer.entry.makeOptimizer(params, OptimizerContext(dimension: n, layout: layout,
                                                                   schedule: ConstantSchedule(base: lr), seed: 0))
 }
 
@@ -49,7 +49,7 @@ extension Optimizer {
         let entry = try optimizerEntry(kind)
         let params = try resolve(entry.decl, ourNames(c.json["hyperparameters"] as? [String: Any] ?? [:]))
         let n = try #require(numbers(c.json["initial"])).count
-        return try entry.make(params, OptimizerContext(dimension: n, layout: [ParamBlock(name: "p", offset: 0, rows: n, cols: 1)],
+        return try entry.makeOptimizer(params, OptimizerContext(dimension: n, layout: [ParamBlock(name: "p", offset: 0, rows: n, cols: 1)],
                                                        schedule: ConstantSchedule(base: params.double("lr")), seed: 0))
     }
 }

@@ -16,7 +16,7 @@ func matrixOptimizer(_ kind: String, _ given: [String: Any] = [:], layout: [Para
     let entry = try optimizerEntry(kind)
     let p = try resolve(entry.decl, given)
     let dimension = layout.map { $0.offset + $0.count }.max() ?? 0
-    return try entry.make(p, OptimizerContext(dimension: dimension, layout: layout, schedule: ConstantSchedule(base: 0),
+    return try entry.makeOptimizer(p, OptimizerContext(dimension: dimension, layout: layout, schedule: ConstantSchedule(base: 0),
                                               seed: seed))
 }
 

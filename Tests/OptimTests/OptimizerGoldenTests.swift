@@ -54,7 +54,7 @@ func replay(_ c: GoldenCase) throws -> (error: Double, optimizer: any Optimizer,
     #expect(trajectory.count == gradients.count + 1)
     let n = initial.count
     let layout = [ParamBlock(name: "p", offset: 0, rows: n, cols: 1)]
-    let optimizer = try entry.make(params, OptimizerContext(dimension: n, layout: layout,
+    let optimizer = try entry.makeOptimizer(params, OptimizerContext(dimension: n, layout: layout,
                                                             schedule: ConstantSchedule(base: params.double("lr")),
                                                             seed: 0))
     var x = initial

@@ -6,7 +6,7 @@ import Testing
 private func sgd(_ given: [String: Any], dimension: Int = 3) throws -> any Optimizer {
     let entry = try optimizerEntry("sgd")
     let p = try resolve(entry.decl, given)
-    return try entry.make(p, OptimizerContext(dimension: dimension, layout: [], schedule: ConstantSchedule(base: 0),
+    return try entry.makeOptimizer(p, OptimizerContext(dimension: dimension, layout: [], schedule: ConstantSchedule(base: 0),
                                               seed: 0))
 }
 
@@ -28,7 +28,7 @@ private func sgd(_ given: [String: Any], dimension: Int = 3) throws -> any Optim
 @Test func sgdUsesTheNamedSchedule() throws {
     let entry = try optimizerEntry("sgd")
     let p = try resolve(entry.decl, ["lr": 1.0, "schedule": "inv"])
-    let opt = try entry.make(p, OptimizerContext(dimension: 1, layout: [], schedule: InverseSqrtSchedule(base: 1.0),
+    let opt = try entry.makeOptimizer(p, OptimizerContext(dimension: 1, layout: [], schedule: InverseSqrtSchedule(base: 1.0),
                                                  seed: 0))
     var x = [0.0]
     for t in 0..<4 {

@@ -1,6 +1,7 @@
 import ExprunCatalogue
 import ExprunCore
 @testable import ExprunRunner
+@testable import ProblemStochastic
 import Testing
 
 /// Loss of the test least-squares objective at x over `rows`, computed here independently.

@@ -1,5 +1,6 @@
 import ExprunCore
 import ExprunRunner
+@testable import ProblemStochastic
 import Foundation
 import Testing
 

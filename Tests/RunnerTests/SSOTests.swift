@@ -4,6 +4,7 @@ import ExprunCore
 import ExprunModels
 import ExprunOptim
 import ExprunRunner
+import ProblemStochastic
 import ExprunSpec
 import Foundation
 import Testing
@@ -18,7 +19,7 @@ private func ssoRuns(_ yaml: String) throws -> [RunSpec] {
 }
 
 private func runOne(_ spec: RunSpec) throws -> RunRecord {
-    try StochasticDriver.run(spec, control: RunControl())
+    try StochasticDriver.run(spec, control: RunControl(), factory: .catalogue)
 }
 
 private func ssoConfig(model: String, optimizers: String, batch: String = "16", steps: Int = 60,
@@ -289,9 +290,8 @@ private func denseRows(_ data: Dataset) -> [[Double]] {
         }
         // The runner's own check: a spec built for logistic, switched to hinge.
         var spec = try ssoRuns(ssoConfig(model: "logistic", optimizers: "  sso: {kind: sso}"))[0]
-        guard case .stochastic(let ds, var model, let opt, let sch) = spec.problem else { Issue.record("not stochastic"); return }
-        model.params.kind = "hinge"
-        spec.problem = .stochastic(dataset: ds, model: model, optimizer: opt, schedule: sch)
+        let m = try #require(spec.components.firstIndex { $0.role == "model" })
+        spec.components[m].instance.params.kind = "hinge"
         #expect(throws: ComponentError.self) { try runOne(spec) }
     }
 

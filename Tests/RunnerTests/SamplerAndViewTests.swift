@@ -1,4 +1,5 @@
-import ExprunCore
+@testable import ExprunCore
+@testable import ProblemStochastic
 @testable import ExprunRunner
 import Testing
 

@@ -101,19 +101,30 @@ func bits(_ v: [Double]) -> [UInt64] { v.map(\.bitPattern) }
         #expect(summary.finished == collected.all.count && summary.finished < 6)
     }
 
-    @Test func onlineRunsGetIdAndAttributes() {
-        let spec = RunSpec(runId: "online1", seed: 3, parameters: [("learner.kind", .string("ogd"))], swept: [],
-                           problem: .online(environment: ComponentInstance(name: "e", params: params("env", [:])),
-                                            learner: ComponentInstance(name: "l", params: params("ogd", [:])),
-                                            dataset: nil),
-                           run: makeSpec().run, baseDirectory: "", dataDirectory: "")
-        let collected = Collected()
-        let summary = SweepRunner(specs: [spec], jobs: 1, quiet: true, factory: testFactory(), handlesSignals: false,
-                                  sink: { collected.add($0) }).run()
-        #expect(summary.counts[.completed] == 1)
-        let r = collected.all[0]
-        #expect(r.runId == "online1")
-        #expect(r.attributes.map(\.0) == ["learner.kind", "seed", "regret_final"])
-        #expect(r.wallSeconds > 0)
+    /// The runner looks a run's problem kind up among the registered ones: a test-only kind
+    /// runs through it, and a run of an unknown kind fails (a record, not a crash).
+    @Test func runsAreDispatchedToTheirProblemKind() {
+        let seen = Collected()
+        let toy = ProblemEntry(
+            ProblemDecl("toy", doc: "test only", roles: [], metrics: [MetricDecl("m", perView: false, "test")],
+                        defaultMetrics: ["m"], views: false),
+            run: { spec, _ in
+                RunRecord(runId: spec.runId, status: .completed, wallSeconds: 1,
+                          attributes: spec.parameters + [("toy_result", .double(Double(spec.seed)))],
+                          steps: [0], metrics: [Series(name: "m", values: [Double(spec.seed)])], views: [])
+            })
+        func spec(_ id: String, _ problem: String) -> RunSpec {
+            RunSpec(runId: id, seed: 3, parameters: [("x", .int(1))], swept: [], problem: problem, components: [],
+                    run: makeSpec().run, baseDirectory: "", dataDirectory: "")
+        }
+        let summary = SweepRunner(specs: [spec("a", "toy"), spec("b", "missing")], jobs: 1, quiet: true,
+                                  factory: testFactory(), problems: [toy], handlesSignals: false,
+                                  sink: { seen.add($0) }).run()
+        #expect(summary.counts[.completed] == 1 && summary.counts[.failed] == 1)
+        let a = seen.all.first { $0.runId == "a" }!, b = seen.all.first { $0.runId == "b" }!
+        #expect(a.attributes.map(\.0) == ["x", "toy_result"])
+        #expect(a.metrics == [Series(name: "m", values: [3])])
+        #expect(b.status == .failed && b.message.contains("unknown problem kind missing"))
+        #expect(b.attributes.map(\.0) == ["x", "seed"])
     }
 }

@@ -1,5 +1,6 @@
 import ExprunCore
 import ExprunRunner
+import ProblemStochastic
 import Foundation
 import Synchronization
 
@@ -176,10 +177,6 @@ func testFactory(_ probe: Probe = Probe()) -> ComponentFactory {
             default:
                 throw ComponentError("optimizer \(instance.name): kind \(p.kind) is broken on purpose")
             }
-        },
-        runOnline: { spec, _, _ in
-            RunRecord(runId: "", status: .completed, wallSeconds: 0, attributes: [("regret_final", .double(1))],
-                      steps: [0], metrics: [Series(name: "regret", values: [1])], views: [])
         })
 }
 
@@ -198,16 +195,19 @@ func makeSpec(id: String = "run", seed: Int = 0, n: Int = 40, d: Int = 5, noise:
     dataValues.merge(extra) { $1 }
     var optValues: [String: Value] = ["lr": .double(lr)]
     optValues.merge(optimizerParams) { $1 }
-    let problem = Problem.stochastic(
-        dataset: ComponentInstance(name: "data", params: params("test_regression", dataValues)),
-        model: ComponentInstance(name: "ls", params: params("least_squares", model)),
-        optimizer: ComponentInstance(name: optimizer, params: params(optimizer, optValues)),
-        schedule: ComponentInstance(name: "const", params: params("constant", [:])))
+    let components = [
+        RoleInstance(role: "model", family: .model, instance: ComponentInstance(name: "ls", params: params("least_squares", model))),
+        RoleInstance(role: "optimizer", family: .optimizer,
+                     instance: ComponentInstance(name: optimizer, params: params(optimizer, optValues))),
+        RoleInstance(role: "dataset", family: .dataset,
+                     instance: ComponentInstance(name: "data", params: params("test_regression", dataValues))),
+        RoleInstance(role: "schedule", family: .schedule, instance: ComponentInstance(name: "const", params: params("constant", [:]))),
+    ]
     let settings = RunSettings(steps: steps, batchSize: batchSize, sampling: sampling, log: log, views: views,
                                suffixFraction: suffixFraction, emaDecay: emaDecay, metrics: metrics,
                                timeLimit: timeLimit, stop: stop, divergenceThreshold: divergenceThreshold)
     return RunSpec(runId: id, seed: seed, parameters: [("optimizer.kind", .string(optimizer)), ("optimizer.lr", .double(lr))],
-                   swept: [("optimizer.lr", .double(lr))], problem: problem, run: settings,
+                   swept: [("optimizer.lr", .double(lr))], problem: "stochastic", components: components, run: settings,
                    baseDirectory: "", dataDirectory: "")
 }
 

@@ -1,9 +1,6 @@
 import ExprunCore
 import Foundation
 
-/// Optimizer kinds that work in target space (the Spec pairs them only with target models).
-public let targetSpaceOptimizerKinds: Set<String> = ["sso"]
-
 /// SSO, the target-based surrogate method of Lavington, Vaswani, Babanezhad, Schmidt and
 /// Le Roux, "Target-based Surrogates for Stochastic Optimization" (ICML 2023).
 ///
@@ -52,7 +49,8 @@ public final class SSO: TargetSpaceOptimizer {
                           .double("armijo_decay", 0.9, ValueRange(min: 0, max: 1, minOpen: true, maxOpen: true), "Backtracking factor."),
                           .double("armijo_init", 10, .positive, "Initial inner step at every outer step (the next inner step starts from the last one times 2^(b/n))."),
                           .int("armijo_max_backtracks", 100, .atLeastOne, "Backtracking tries per inner step."),
-                      ])
+                      ]),
+        needs: [.targetSpace]
     ) { p, ctx in
         try SSO(params: p, context: ctx)
     }
@@ -119,13 +117,6 @@ public final class SSO: TargetSpaceOptimizer {
 
     /// Floats held: three parameter-space vectors and five target-space batch buffers.
     public var stateSize: Int { 3 * dimension + 5 * targetCapacity }
-
-    /// Without a target space SSO has no surrogate; the runner never calls this (it refuses
-    /// to build the run). It is what SSO reduces to with m = 1 and inner gd: an SGD step.
-    public func step(_ x: UnsafeMutableBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>, t: Int) {
-        currentLR = schedule.lr(at: t)
-        for j in 0..<x.count { x[j] -= innerLR * g[j] }
-    }
 
     private func reserveTargets(_ count: Int) {
         guard count > targetCapacity else { return }

@@ -1,8 +1,8 @@
 import ExprunCore
-import ExprunCatalogue
 
-/// The metrics a stochastic run records (declared for users in ExprunCatalogue's
-/// StochasticMetrics.swift; this is the driver's own switch over them).
+
+/// The metrics a stochastic run records (declared in StochasticProblem.swift; this is the
+/// driver's own switch over them).
 public enum StochasticMetric: String, CaseIterable, Sendable {
     case trainLoss = "train_loss"
     case suboptimality
@@ -23,7 +23,7 @@ public enum StochasticMetric: String, CaseIterable, Sendable {
 
     /// Evaluated at every iterate view (the others describe the step, not a point), as the
     /// metric's declaration in the catalogue says.
-    public var perView: Bool { stochasticMetrics.first { $0.name == rawValue }?.perView ?? false }
+    public var perView: Bool { stochasticProblem.decl.metric(rawValue)?.perView ?? false }
 
     /// What evaluating this metric at a point costs.
     var needs: PointNeeds {

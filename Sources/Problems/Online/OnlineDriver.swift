@@ -1,5 +1,6 @@
 import Foundation
 import ExprunCore
+import ExprunOnline
 
 /// Runs one online game (environment x learner) for `spec.run.steps` rounds and returns its
 /// record (runId and attributes are completed by the runner). `dataset` is the built data set
@@ -9,9 +10,7 @@ import ExprunCore
 /// learner updates. Cumulative loss, σ², Σ² and the comparator's sufficient statistics are kept
 /// incrementally; metrics are evaluated only at the log points of `spec.run.log`.
 public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) throws -> RunRecord {
-    guard case .online(let envInstance, let learnerInstance, _) = spec.problem else {
-        throw ComponentError("runOnline needs an online problem")
-    }
+    let envInstance = try spec.required("environment"), learnerInstance = try spec.required("learner")
     let envParams = envInstance.params, learnerParams = learnerInstance.params
     guard let envEntry = environmentCatalogue.first(where: { $0.decl.kind == envParams.kind }) else {
         throw ComponentError("unknown environment kind \(envParams.kind)")
@@ -19,12 +18,12 @@ public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) t
     guard let learnerEntry = learnerCatalogue.first(where: { $0.decl.kind == learnerParams.kind }) else {
         throw ComponentError("unknown learner kind \(learnerParams.kind)")
     }
-    if let problem = onlineIncompatibility(environment: envParams, learner: learnerParams) {
-        throw ComponentError(problem)
-    }
+    let cell = [CellComponent(role: "environment", name: envInstance.name, decl: envEntry.decl, params: envParams),
+                CellComponent(role: "learner", name: learnerInstance.name, decl: learnerEntry.decl, params: learnerParams)]
+    if let unmet = unmetNeeds(in: cell).first { throw ComponentError(unmet.message) }
     let T = spec.run.steps
     guard T >= 1 else { throw ComponentError("online runs need steps >= 1") }
-    let known = Set(onlineMetricCatalogue.map(\.name))
+    let known = Set(onlineMetrics.map(\.name))
     for m in spec.run.metrics where !known.contains(m) {
         throw ComponentError("metric \(m) is not an online metric")
     }
@@ -34,7 +33,7 @@ public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) t
         throw ComponentError("expected_regret needs expected losses in closed form (environment sea with loss: squared)")
     }
     let learner = try learnerEntry.make(learnerParams, LearnerContext(domain: env.domain, constants: env.constants, horizon: T))
-    let stronglyConvexBound = learnerEntry.requirement(envParams, learnerParams) == .stronglyConvex
+    let stronglyConvexBound = learnerEntry.decl.needs(learnerParams).contains(.stronglyConvex)
     var game = OnlineGame(env: env, learner: learner, dimension: env.domain.dimension,
                           stronglyConvexBound: stronglyConvexBound)
     defer { game.release() }

@@ -10,14 +10,12 @@ import ExprunCore
 /// deadline passed). The curve recorded so far is kept in every case. Cancellation of the
 /// sweep throws `RunCancelled`; a component that cannot be built throws its error.
 public enum StochasticDriver {
-    /// Runs `spec` (which must be a `.stochastic` problem) and returns its record.
-    public static func run(_ spec: RunSpec, control: RunControl, factory: ComponentFactory = .catalogue,
+    /// Runs `spec` (a run of the stochastic problem kind) and returns its record.
+    public static func run(_ spec: RunSpec, control: RunControl, factory: ComponentFactory,
                            caches: SharedCaches = SharedCaches()) throws -> RunRecord {
         let started = RunControl.now()
-        guard case .stochastic(let datasetInstance, let modelInstance, let optimizerInstance,
-                               let scheduleInstance) = spec.problem else {
-            throw ComponentError("run \(spec.runId): not a stochastic problem")
-        }
+        let datasetInstance = try spec.required("dataset"), modelInstance = try spec.required("model")
+        let optimizerInstance = try spec.required("optimizer"), scheduleInstance = try spec.required("schedule")
         let settings = spec.run
         guard settings.steps >= 0 else { throw ComponentError("run: steps must be >= 0") }
 
@@ -67,12 +65,18 @@ public enum StochasticDriver {
         let optimizer = try factory.makeOptimizer(
             optimizerInstance, OptimizerContext(dimension: d, layout: objective.layout, schedule: schedule,
                                                 seed: UInt64(bitPattern: Int64(spec.seed))))
-        // Which path the loop takes is decided here, once: a target-space optimizer (SSO)
-        // makes its own expensive call through the model's target space.
+        // Which path the loop takes is decided here, once, from the oracle the method calls:
+        // a target-space optimizer (SSO) makes its own expensive call through the model's
+        // target space; an `Optimizer` takes the gradient. The Spec has checked the pair from
+        // the declarations; this re-checks the built objects (embedders' factories).
         if optimizer is any TargetSpaceOptimizer, !(objective is any TargetModel) {
             throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) needs a model "
-                                 + "with a target space (least_squares, logistic, softmax); model \(modelInstance.name) "
+                                 + "with a target space; model \(modelInstance.name) "
                                  + "(\(modelInstance.params.kind)) has none")
+        }
+        if !(optimizer is any TargetSpaceOptimizer), !(optimizer is any Optimizer) {
+            throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) calls no oracle "
+                                 + "a stochastic run provides")
         }
 
         let state = StochasticRunState(settings: settings, metrics: metrics, stopMetric: stopMetric, fStar: fStar,
@@ -134,7 +138,9 @@ final class StochasticRunState {
     let stopMetric: StochasticMetric?
     let fStar: Double?
     let objective: any Objective
-    let optimizer: any Optimizer
+    let optimizer: any Method
+    /// Set when the method takes the gradient (every optimizer but a target-space one).
+    let gradientOptimizer: (any Optimizer)?
     let trueWeights: [Double]?
     let logSteps: [Int]
     let dimension: Int
@@ -163,9 +169,10 @@ final class StochasticRunState {
     let requestedViews: [ViewKind]
 
     init(settings: RunSettings, metrics: [StochasticMetric], stopMetric: StochasticMetric?, fStar: Double?,
-         objective: any Objective, optimizer: any Optimizer, data: Dataset) {
+         objective: any Objective, optimizer: any Method, data: Dataset) {
         self.settings = settings; self.metrics = metrics; self.stopMetric = stopMetric; self.fStar = fStar
         self.objective = objective; self.optimizer = optimizer
+        gradientOptimizer = optimizer as? any Optimizer
         if let o = optimizer as? any TargetSpaceOptimizer, let m = objective as? any TargetModel {
             targetOptimizer = o; targetModel = m
         } else {
@@ -278,6 +285,7 @@ final class StochasticRunState {
         let recordGradEvals = gradEvalsOut.count > 0
         let recordExtras = !extraMetrics.isEmpty
         let targetOptimizer = self.targetOptimizer, targetModel = self.targetModel
+        let gradientOptimizer = self.gradientOptimizer
         if targetOptimizer != nil && fullBatch && allRows.count != sampleCount { allRows = Array(0..<sampleCount) }
         var extras = StepExtras()
         if targetOptimizer != nil { extras.innerSteps = 0; extras.mmViolations = 0 }
@@ -352,7 +360,7 @@ final class StochasticRunState {
                     outcome.message = "minibatch loss \(batchLoss) at step \(t)"
                     break
                 }
-                optimizer.step(x, gradient: g, t: t)
+                gradientOptimizer.unsafelyUnwrapped.step(x, gradient: g, t: t)
                 gradEvals &+= evalsPerStep
             }
             extras.expensiveGradEvals += Double(evalsPerStep)

@@ -1,4 +1,3 @@
-import ExprunCore
 import Synchronization
 
 /// Data sets shared by the runs of a sweep: each is built once per process, however many
@@ -70,11 +69,8 @@ public final class DatasetCache: Sendable {
 }
 
 extension RunSpec {
-    /// The dataset instance a run builds, if any.
+    /// The dataset instance a run builds, if any: the component of its dataset-family role.
     var datasetInstance: ComponentInstance? {
-        switch problem {
-        case .stochastic(let dataset, _, _, _): return dataset
-        case .online(_, _, let dataset): return dataset
-        }
+        components.first { $0.family == .dataset }?.instance
     }
 }

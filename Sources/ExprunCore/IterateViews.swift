@@ -1,4 +1,3 @@
-import ExprunCore
 
 /// The averaged views of one trajectory, each updated in O(d) per step, only when asked for.
 ///

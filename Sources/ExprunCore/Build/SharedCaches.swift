@@ -1,4 +1,3 @@
-import ExprunCore
 
 /// What the runs of one process share: built data sets and certified optimal values f*.
 public final class SharedCaches: Sendable {

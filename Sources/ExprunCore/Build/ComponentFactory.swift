@@ -1,0 +1,17 @@
+/// How a problem kind builds the components of its roles from validated instances. The
+/// catalogue's factory (`ComponentFactory.catalogue`, in ExprunCatalogue) looks kinds up in
+/// the registry; tests (and embedders) inject their own closures.
+public struct ComponentFactory: Sendable {
+    public var makeDataset: @Sendable (ComponentInstance, DatasetContext) throws -> Dataset
+    public var makeObjective: @Sendable (ComponentInstance, Dataset) throws -> any Objective
+    public var makeSchedule: @Sendable (ComponentInstance, ScheduleContext) throws -> any Schedule
+    public var makeOptimizer: @Sendable (ComponentInstance, OptimizerContext) throws -> any Method
+
+    public init(makeDataset: @escaping @Sendable (ComponentInstance, DatasetContext) throws -> Dataset,
+                makeObjective: @escaping @Sendable (ComponentInstance, Dataset) throws -> any Objective,
+                makeSchedule: @escaping @Sendable (ComponentInstance, ScheduleContext) throws -> any Schedule,
+                makeOptimizer: @escaping @Sendable (ComponentInstance, OptimizerContext) throws -> any Method) {
+        self.makeDataset = makeDataset; self.makeObjective = makeObjective
+        self.makeSchedule = makeSchedule; self.makeOptimizer = makeOptimizer
+    }
+}
