@@ -61,8 +61,9 @@ public struct UnmetNeed: Sendable {
     }
 }
 
-/// The needs of each component of a cell that the others do not provide, in role order.
-public func unmetNeeds(in cell: [CellComponent]) -> [UnmetNeed] {
+/// The needs of each component of a cell that the others (or the problem kind itself,
+/// `alsoProvided`) do not provide, in role order.
+public func unmetNeeds(in cell: [CellComponent], alsoProvided: Set<Capability> = []) -> [UnmetNeed] {
     var out: [UnmetNeed] = []
     for (i, c) in cell.enumerated() {
         let needs = c.decl.needs(c.params)
@@ -72,7 +73,7 @@ public func unmetNeeds(in cell: [CellComponent]) -> [UnmetNeed] {
             (role: o.role, name: o.name, kind: o.params.kind,
              provides: o.decl.provides(o.params).sorted { $0.name < $1.name })
         }
-        let all = Set(offered.flatMap(\.provides))
+        let all = Set(offered.flatMap(\.provides)).union(alsoProvided)
         for need in needs where !all.contains(need) {
             out.append(UnmetNeed(component: c, need: need, provided: offered.filter { !$0.provides.isEmpty }))
         }

@@ -31,10 +31,13 @@ public struct ProblemDecl: Sendable {
     public var defaultMetrics: [String]
     /// Whether iterate views (avg, suffix_avg, ema) apply.
     public var views: Bool
+    /// Oracles the kind itself supplies to its methods (a kind whose objective is built in,
+    /// not a model of the catalogue), besides what its components provide.
+    public var provides: Set<Capability>
     public init(_ name: String, doc: String, roles: [RoleDecl], metrics: [MetricDecl], defaultMetrics: [String],
-                views: Bool) {
+                views: Bool, provides: Set<Capability> = []) {
         self.name = name; self.doc = doc; self.roles = roles; self.metrics = metrics
-        self.defaultMetrics = defaultMetrics; self.views = views
+        self.defaultMetrics = defaultMetrics; self.views = views; self.provides = provides
     }
     /// Families of the root roles: a config that defines components of these is of this kind.
     public var rootFamilies: [Family] { roles.filter { $0.via == nil }.map(\.family) }

@@ -39,8 +39,11 @@ public enum ExperimentBuilder {
         return try build(tree: overridden, configPath: path, dataDirectory: dataDirectory)
     }
 
-    public static func build(tree: ConfigNode, configPath: String, dataDirectory: String) throws -> Experiment {
-        var b = Builder(tree: tree, configPath: configPath, dataDirectory: dataDirectory)
+    /// - Parameter problems: the problem kinds a config may be of (the catalogue's; tests pass
+    ///   their own).
+    public static func build(tree: ConfigNode, configPath: String, dataDirectory: String,
+                             problems: [ProblemDecl] = Catalogue.problems.map(\.decl)) throws -> Experiment {
+        var b = Builder(tree: tree, configPath: configPath, dataDirectory: dataDirectory, kinds: problems)
         let experiment = b.build()
         if !b.problems.isEmpty { throw DiagnosticList(b.sortedProblems) }
         return experiment!
@@ -61,11 +64,14 @@ struct Builder {
     var validator: ParamValidator
     var paramCache: [String: Params?] = [:]
     /// The problem kind of the config (set once the sections are read).
-    var problem: ProblemDecl = Catalogue.problems[0].decl
+    var problem = ProblemDecl("", doc: "", roles: [], metrics: [], defaultMetrics: [], views: false)
     var runCache: [String: (RunSettings, [(String, Value)])?] = [:]
 
-    init(tree: ConfigNode, configPath: String, dataDirectory: String) {
-        self.tree = tree; self.configPath = configPath; self.dataDirectory = dataDirectory
+    /// The problem kinds the config may be of.
+    let kinds: [ProblemDecl]
+
+    init(tree: ConfigNode, configPath: String, dataDirectory: String, kinds: [ProblemDecl]) {
+        self.tree = tree; self.configPath = configPath; self.dataDirectory = dataDirectory; self.kinds = kinds
         let dir = (configPath as NSString).deletingLastPathComponent
         baseDirectory = dir
         validator = ParamValidator(baseDirectory: dir, names: [:])
@@ -113,7 +119,6 @@ struct Builder {
         validator.names = names
 
         // The problem kind: the one whose root roles' families the config defines.
-        let kinds = Catalogue.problems.map(\.decl)
         func described(_ p: ProblemDecl) -> String {
             "\(p.name) (\(p.rootFamilies.map(\.section).joined(separator: " + ")))"
         }
@@ -470,7 +475,7 @@ struct Builder {
                 CellComponent(role: r.role, name: r.instance.name, decl: $0, params: r.instance.params)
             }
         }
-        let unmet = unmetNeeds(in: cell)
+        let unmet = unmetNeeds(in: cell, alsoProvided: problem.provides)
         for u in unmet {
             let family = problem.role(u.component.role)?.family
             let loc = family.flatMap { f in components[f]?.first { $0.name == u.component.name }?.loc } ?? tree.location
