@@ -1,4 +1,4 @@
-@testable import ExprunCore
+import ExprunCore
 @testable import ProblemStochastic
 @testable import ExprunRunner
 import Testing

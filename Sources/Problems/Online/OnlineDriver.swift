@@ -23,9 +23,13 @@ public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) t
     if let unmet = unmetNeeds(in: cell).first { throw ComponentError(unmet.message) }
     let T = spec.run.steps
     guard T >= 1 else { throw ComponentError("online runs need steps >= 1") }
-    let known = Set(onlineMetrics.map(\.name))
-    for m in spec.run.metrics where !known.contains(m) {
-        throw ComponentError("metric \(m) is not an online metric")
+    // Each metric's evaluator, looked up once in the declarations.
+    var evaluators: [OnlineMetric.Evaluator] = []
+    for m in spec.run.metrics {
+        guard let metric = onlineMetricDeclarations.first(where: { $0.decl.name == m }) else {
+            throw ComponentError("metric \(m) is not an online metric")
+        }
+        evaluators.append(metric.value)
     }
     let start = RunControl.now()
     let env = try envEntry.make(envParams, EnvironmentBuild(seed: UInt64(spec.seed), horizon: T, dataset: dataset))
@@ -50,7 +54,7 @@ public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) t
 
     func record(_ t: Int) {
         steps.append(t)
-        let values = game.metrics(metrics, rounds: t)
+        let values = game.metrics(evaluators, rounds: t)
         for k in 0..<metrics.count { series[k].append(values[k]) }
     }
     /// Records a log point and applies the stop rule; true when the run should end.
@@ -163,29 +167,16 @@ struct OnlineGame {
         return c.D * (max(sigma2, 0).squareRoot() + max(variation2, 0).squareRoot()) + c.L * c.D * c.D
     }
 
-    func metrics(_ names: [String], rounds t: Int) -> [Double] {
+    /// The metrics after t rounds; the best fixed loss (an offline solve) is computed at
+    /// most once per log point, whichever metrics read it.
+    func metrics(_ evaluators: [OnlineMetric.Evaluator], rounds t: Int) -> [Double] {
         var best: Double?
-        func bestFixed() -> Double {
+        let bestFixed = { () -> Double in
             if let b = best { return b }
             let b = t == 0 ? 0 : env.bestFixedLoss().value
             best = b
             return b
         }
-        return names.map { name in
-            switch name {
-            case "loss": return t == 0 ? .nan : lastLoss
-            case "cumulative_loss": return cumulativeLoss
-            case "regret": return cumulativeLoss - bestFixed()
-            case "best_fixed_loss": return bestFixed()
-            case "expected_regret":
-                return t == 0 ? 0 : cumulativeExpected - (env.bestFixedExpectedLoss() ?? .nan)
-            case "sigma2": return sigma2
-            case "variation2": return variation2
-            case "bound": return bound(rounds: t)
-            case "lr": return t == 0 ? .nan : learner.stepSize
-            case "hint_error": return learner.hintError
-            default: return .nan
-            }
-        }
+        return evaluators.map { $0(self, t, bestFixed) }
     }
 }

@@ -1,3 +1,4 @@
+import ExprunCore
 
 /// The averaged views of one trajectory, each updated in O(d) per step, only when asked for.
 ///
