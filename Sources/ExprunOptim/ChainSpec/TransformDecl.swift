@@ -116,13 +116,9 @@ public let transformCatalogue: [TransformDecl] = [
                   params: [.double("rho", 0.9, .unitOpen, "Decay of both running averages."), eps(1e-6)]) { p, ctx in
         ScaleByAdadelta(count: ctx.dimension, rho: p.double("rho"), eps: p.double("eps"))
     },
-    TransformDecl("scale_by_belief", "AdaBelief (pytorch_optimizer): second moment of (u - m); rectify and ams_bound options. State 2d (3d ams_bound).",
-                  params: betas(0.9, 0.999) + [eps(1e-16),
-                                               .bool("rectify", false, "RAdam-style rectification (rho_t >= 5)."),
-                                               .bool("degenerated_to_sgd", true, "With rectify, momentum steps below the threshold."),
-                                               .bool("ams_bound", false, "Use the running max of s.")]) { p, ctx in
-        ScaleByBelief(count: ctx.dimension, beta1: p.double("beta1"), beta2: p.double("beta2"), eps: p.double("eps"),
-                      rectify: p.bool("rectify"), degeneratedToSGD: p.bool("degenerated_to_sgd"), amsBound: p.bool("ams_bound"))
+    TransformDecl("scale_by_belief", "AdaBelief (official adabelief-pytorch 0.2.0 by default): second moment of (u - m); rectify, ams_bound, convention options. State 2d (3d ams_bound).",
+                  params: betas(0.9, 0.999) + [eps(1e-16)] + ScaleByBelief.options) { p, ctx in
+        ScaleByBelief.make(p, count: ctx.dimension)
     },
     TransformDecl("scale_by_lion", "Lion: u = sign(beta1 m + (1-beta1) u), then m = beta2 m + (1-beta2) u. State d.",
                   params: betas(0.9, 0.99)) { p, ctx in
