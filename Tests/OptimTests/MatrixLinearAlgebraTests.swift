@@ -46,10 +46,13 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double {
 func pythonNumbers(_ script: String) throws -> [Double] {
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("exprun-matrix-\(UUID().uuidString).txt")
     FileManager.default.createFile(atPath: out.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: out) }
+    // The script goes through a file too: a matrix literal can exceed the argument size limit.
+    let source = out.appendingPathExtension("py")
+    try ("import numpy as np, scipy, scipy.fft, json\n" + script).write(to: source, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: source) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import numpy as np, scipy, scipy.fft, json\n" + script]
+    process.arguments = ["python3", source.path]
     process.standardOutput = try FileHandle(forWritingTo: out)
     try process.run()
     process.waitUntilExit()

@@ -126,12 +126,13 @@ public let transformCatalogue: [TransformDecl] = [
     },
     TransformDecl("scale_by_sign", "u = sign(u), sign(0) = 0 (signSGD).") { _, _ in ScaleBySign() },
     TransformDecl("scale_by_swan", "SWAN on matrix blocks (GradNorm + Newton-Schulz whitening, unit RMS), Adam on vector blocks. State 2 x vector coordinates.",
-                  params: [.int("ns_steps", 10, .atLeastOne, "Coupled Newton-Schulz iterations."),
+                  params: [.int("ns_steps", 100, .atLeastOne, "Most coupled Newton-Schulz iterations (exactly this many when ns_tolerance = 0)."),
+                           .double("ns_tolerance", 1e-10, .nonNegative, "Stop when the relative change of Y is below this."),
                            .double("eps", 1e-8, .nonNegative, "GradNorm stabilizer."),
                            .bool("grad_norm", true, "Apply GradNorm."), .bool("whitening", true, "Apply GradWhitening."),
                            .double("scale", 1, .positive, "Factor on the unit-RMS matrix update.")]
                       + betas(0.9, 0.999) + [.double("adam_eps", 1e-8, .nonNegative, "Adam's eps on the vector blocks.")]) { p, ctx in
-        ScaleBySwan(layout: MatrixPreset.layout(ctx), nsSteps: p.int("ns_steps"), eps: p.double("eps"),
+        ScaleBySwan(layout: MatrixPreset.layout(ctx), nsSteps: p.int("ns_steps"), nsTolerance: p.double("ns_tolerance"), eps: p.double("eps"),
                     gradNorm: p.bool("grad_norm"), whitening: p.bool("whitening"), scale: p.double("scale"),
                     beta1: p.double("beta1"), beta2: p.double("beta2"), adamEps: p.double("adam_eps"))
     },
