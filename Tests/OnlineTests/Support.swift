@@ -63,7 +63,14 @@ func python(_ script: String) throws -> String {
     process.standardOutput = try FileHandle(forWritingTo: out)
     try process.run()
     process.waitUntilExit()
+    // A failing script (a missing scipy, an exception) is a test failure, not empty output.
+    guard process.terminationStatus == 0 else { throw PythonFailed(status: process.terminationStatus) }
     return try String(contentsOf: out, encoding: .utf8)
 }
 
 import Foundation
+
+struct PythonFailed: Error, CustomStringConvertible {
+    var status: Int32
+    var description: String { "python3 exited with status \(status)" }
+}
