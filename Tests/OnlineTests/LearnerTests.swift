@@ -33,6 +33,27 @@ struct LearnerTests {
         #expect(abs(learner.xHat[0] - hat[0]) < 1e-15 && abs(learner.xHat[1] - hat[1]) < 1e-15)
     }
 
+    /// `step: constant` uses lr itself: x_{t+1} = x_t - 0.01 g_t for OGD (the iterates stay well
+    /// inside the domain, so the projection is inactive), whatever D and G the data give.
+    @Test func constantStepIsTheGivenLearningRate() throws {
+        let env = try makeEnv(params(.environment, "sea", ["sigma": .double(0.3)]), seed: 2)
+        let learner = try makeLearner(params(.learner, "ogd", ["step": .string("constant"), "lr": .double(0.01)]), env,
+                                      horizon: 50)
+        let d = env.domain.dimension
+        var g = [Double](repeating: 0, count: d)
+        var previous: [Double]? = nil, previousGradient: [Double] = []
+        for t in 1...20 {
+            let x = Array(UnsafeBufferPointer(start: learner.play(round: t), count: d))
+            if let p = previous {
+                for i in 0..<d { #expect(abs(x[i] - (p[i] - 0.01 * previousGradient[i])) < 1e-15, "round \(t)") }
+            }
+            _ = g.withUnsafeMutableBufferPointer { env.reveal(round: t, at: x, gradient: $0.baseAddress!) }
+            g.withUnsafeBufferPointer { learner.update(round: t, gradient: $0.baseAddress!) }
+            previous = x; previousGradient = g
+        }
+        #expect(previous!.map { $0 * $0 }.reduce(0, +).squareRoot() < 0.9 * env.domain.radius)
+    }
+
     /// OOMD with M ≡ 0 is plain OMD (= projected OGD) with the same η_t, step for step.
     @Test(arguments: ["adaptive", "fixed", "strongly_convex"])
     func zeroHintOOMDEqualsOGD(step: String) throws {
