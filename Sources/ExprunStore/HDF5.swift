@@ -218,6 +218,7 @@ enum HDF5 {
         defer { H5Pclose(gcpl) }
         try ok(H5Pset_link_creation_order(gcpl, creationOrder), "cannot track link order")
         try ok(H5Pset_attr_creation_order(gcpl, creationOrder), "cannot track attribute order")
+        try ok(H5Pset_attr_phase_change(gcpl, 128, 100), "cannot keep attributes compact")
         // No timestamps in object headers: the same run always gives the same objects.
         try ok(H5Pset_obj_track_times(gcpl, false), "cannot turn off time tracking")
         return try id(H5Gcreate2(location, name, defaultList, gcpl, defaultList), "cannot create group '\(name)'")
