@@ -1,4 +1,5 @@
 import CBLASCore
+import CKernels
 import COpenBLAS
 import ExprunCore
 import XCTest
@@ -111,5 +112,32 @@ private struct SplitMix {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
         return Double(z >> 11) / Double(1 << 52) - 1
+    }
+}
+
+/// The AVX dot and axpy (CKernels) against the baseline Swift loops, bit for bit: results must
+/// not depend on the CPU the run happens on.
+final class AVXKernelTests: XCTestCase {
+    func testAVXKernelsAreBitIdenticalToTheBaselineLoops() throws {
+        guard exprun_kernels_avx() != 0 else { throw XCTSkip("this CPU has no AVX") }
+        var rng = SplitMix(seed: 11)
+        for n in [1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 100, 101, 257, 784] {
+            // Magnitudes over many orders so that rounding differences would show.
+            let a = (0..<n).map { _ in rng.next() * pow(10, 8 * rng.next()) }
+            let b = (0..<n).map { _ in rng.next() * pow(10, 8 * rng.next()) }
+            let fast = exprun_dot_avx(a, b, n), slow = VectorKernels.dotBaseline(a, b, n)
+            XCTAssertEqual(fast.bitPattern, slow.bitPattern, "dot n=\(n)")
+            var y1 = b, y2 = b
+            let alpha = rng.next() * 1e3
+            exprun_axpy_avx(alpha, a, &y1, n)
+            VectorKernels.axpyBaseline(alpha, a, &y2, n)
+            XCTAssertEqual(y1.map(\.bitPattern), y2.map(\.bitPattern), "axpy n=\(n)")
+            // And the plain definition, summed as four strided partial sums.
+            var s = [0.0, 0.0, 0.0, 0.0]
+            var j = 0
+            while j + 4 <= n { for k in 0..<4 { s[k] += a[j + k] * b[j + k] }; j += 4 }
+            while j < n { s[0] += a[j] * b[j]; j += 1 }
+            XCTAssertEqual(((s[0] + s[1]) + (s[2] + s[3])).bitPattern, fast.bitPattern, "definition n=\(n)")
+        }
     }
 }
