@@ -13,7 +13,7 @@ APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config librsvg2-bin c
 PY_MODULES := h5py pandas sklearn:scikit-learn jsonschema xarray pytest numpy scipy
 CONFIG ?= configs/sea_omd.yaml
 
-.PHONY: run test build deps system-deps python-deps data bench schema readme-catalogue clean
+.PHONY: run test build deps system-deps python-deps python-package data bench schema readme-catalogue clean
 
 run: build data
 	$(EXPRUN) $(CONFIG)
@@ -25,7 +25,7 @@ test: build data
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 
-deps: system-deps python-deps
+deps: system-deps python-deps python-package
 
 # System libraries: installed only when missing (root on the CI machine).
 system-deps:
@@ -40,6 +40,11 @@ python-deps:
 	@missing=""; for m in $(PY_MODULES); do mod=$${m%%:*}; pkg=$${m#*:}; \
 	  python3 -c "import $$mod" 2>/dev/null || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then echo "pip install$$missing"; python3 -m pip install -q $$missing; fi
+
+# The Python reader of results files (python/exprun), installed editable from this checkout.
+python-package: python-deps
+	@python3 -c "import exprun, sys; sys.exit(not exprun.__file__.startswith('$(CURDIR)/python/'))" 2>/dev/null \
+	  || python3 -m pip install -q -e python/exprun
 
 # The bundled scikit-learn data sets, exported once into data/ (git ignores it).
 data: python-deps

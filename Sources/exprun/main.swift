@@ -21,7 +21,7 @@ struct Exprun: ParsableCommand {
         commandName: "exprun",
         abstract: "Declarative experiment runner for stochastic-optimization research.",
         version: exprunVersion,
-        subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self,
+        subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self, Export.self, Compare.self,
                       Merge.self],
         defaultSubcommand: Run.self)
 }
