@@ -56,14 +56,37 @@ extension MethodComparison {
             } } }
             return TableText.csv(["problem", "method", "n", "diverged", "mean", "std", "best"], csvRows)
         case .json:
-            return TableText.json(["metric": metric, "view": view, "minimize": minimize, "pivot": problems.map { p in
+            return TableText.json(jsonDocument(pivot: true, pairs: false))
+        }
+    }
+
+    /// The pivot and/or the paired comparisons as one JSON document.
+    public func renderJSON(pivot: Bool, pairs: Bool, baseline: String? = nil) -> String {
+        TableText.json(jsonDocument(pivot: pivot, pairs: pairs, baseline: baseline))
+    }
+
+    func jsonDocument(pivot: Bool, pairs: Bool, baseline: String? = nil) -> [String: Any] {
+        var root: [String: Any] = ["metric": metric, "view": view, "minimize": minimize]
+        if pivot {
+            root["pivot"] = problems.map { p in
                 ["problem": p, "best": bestMethod(p) ?? NSNull(), "methods": methods.compactMap { m -> [String: Any]? in
                     guard let (s, d) = statistics(p, m) else { return nil }
                     return ["method": m, "n": s.count, "diverged": d, "mean": TableText.jsonNumber(s.mean),
                             "std": TableText.jsonNumber(s.std)]
                 }] as [String: Any]
-            }])
+            }
         }
+        if pairs {
+            root["pairs"] = self.pairs(baseline: baseline).map { q -> [String: Any] in
+                let s = q.paired
+                return ["problem": q.problem, "a": q.a, "b": q.b, "seeds": q.seeds, "n": s.n,
+                        "mean_difference": TableText.jsonNumber(s.meanDifference),
+                        "ci": [TableText.jsonNumber(s.bootstrapLow), TableText.jsonNumber(s.bootstrapHigh)],
+                        "sign_p": TableText.jsonNumber(s.signTestP), "wilcoxon_p": TableText.jsonNumber(s.wilcoxonP),
+                        "a_better": q.aBetter, "b_better": q.bBetter]
+            }
+        }
+        return root
     }
 
     public func renderPairs(_ format: Format, baseline: String? = nil) -> String {
@@ -97,14 +120,7 @@ extension MethodComparison {
                                              String(q.aBetter), String(q.bBetter)]
                                  })
         case .json:
-            return TableText.json(["metric": metric, "view": view, "minimize": minimize, "pairs": pairs.map { q -> [String: Any] in
-                let s = q.paired
-                return ["problem": q.problem, "a": q.a, "b": q.b, "seeds": q.seeds, "n": s.n,
-                        "mean_difference": TableText.jsonNumber(s.meanDifference),
-                        "ci": [TableText.jsonNumber(s.bootstrapLow), TableText.jsonNumber(s.bootstrapHigh)],
-                        "sign_p": TableText.jsonNumber(s.signTestP), "wilcoxon_p": TableText.jsonNumber(s.wilcoxonP),
-                        "a_better": q.aBetter, "b_better": q.bBetter]
-            }])
+            return TableText.json(jsonDocument(pivot: false, pairs: true, baseline: baseline))
         }
     }
 }

@@ -66,6 +66,10 @@ struct Compare: ParsableCommand {
             failWith("--baseline \(b): no such method (methods: \(comparison.methods.joined(separator: ", ")))",
                      suggestion: closestMatch(b, in: comparison.methods))
         }
+        if fmt == .json {
+            print(comparison.renderJSON(pivot: !paired, pairs: !pivot, baseline: baseline), terminator: "")
+            return
+        }
         var parts: [String] = []
         if !paired { parts.append(comparison.renderPivot(fmt)) }
         if !pivot { parts.append(comparison.renderPairs(fmt, baseline: baseline)) }
