@@ -77,7 +77,7 @@ struct Run: ParsableCommand {
             print(GridTable.render(experiment, runs: runs))
             return
         }
-        let outDir = out ?? "runs/\(experiment.name)"
+        let outDir = OutputFolder.choose(experiment: experiment, requested: out, fresh: fresh)
         let shardDir = outDir + "/shards"
         let fm = FileManager.default
         if fresh {

@@ -9,7 +9,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # The tests read results with this checkout's Python package, whatever else is installed.
 sys.path.insert(0, str(ROOT / "python" / "exprun"))
-EXPRUN = os.environ.get("EXPRUN", str(ROOT / ".build" / "release" / "exprun"))
+EXPRUN = str(ROOT / os.environ.get("EXPRUN", ".build/release/exprun"))  # relative to the repository
 
 
 @pytest.fixture(scope="session")
