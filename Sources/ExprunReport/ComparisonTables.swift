@@ -99,7 +99,7 @@ extension MethodComparison {
                     s.bootstrapLow.isNaN ? "-" : "[\(formatNumber(s.bootstrapLow)), \(formatNumber(s.bootstrapHigh))]",
                     p(s.signTestP), p(s.wilcoxonP), "\(q.aBetter) of \(q.seeds) seeds"]
         }
-        let note = "paired over seeds (same data and minibatches per seed); differences over the seeds where both are finite"
+        let note = "paired by seed (common random numbers: the same data, minibatches or sequence per seed); A-B over the seeds where both are finite"
         switch format {
         case .text:
             return "\(title)\n\(note)\n" + TextTable(header: header, rows: rows, numericFrom: 3).lines().joined(separator: "\n") + "\n"

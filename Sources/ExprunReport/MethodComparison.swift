@@ -36,8 +36,10 @@ public struct MethodComparison: Sendable {
         let worst = minimize ? Double.infinity : -Double.infinity
         for source in sources {
             let (file, index) = (source.file, source.index)
-            let problemParameters = index.problemParameters
-            let methodParameters = index.swept.filter { !problemParameters.contains($0) && !tuned.contains($0) }
+            // Parameters that take one value over the cells say nothing about a row or column.
+            let varying = index.swept.filter { index.values(of: $0).count > 1 }
+            let problemParameters = index.problemParameters.filter(varying.contains)
+            let methodParameters = varying.filter { !index.problemParameters.contains($0) && !tuned.contains($0) }
             var cells: [(cell: Cell, tunedLabel: String)] = index.cells.map { ($0, "") }
             if !tuned.isEmpty {
                 let comparison = try TunedComparison.make(file: file, cells: index, metric: metric, tuned: tuned,
@@ -48,7 +50,8 @@ public struct MethodComparison: Sendable {
             }
             let seeds = seedsByRun(file)
             for (cell, tunedLabel) in cells {
-                let problem = cell.subkey(problemParameters).map(\.1).joined(separator: " ")
+                let problem = cell.subkey(problemParameters).map { "\($0.0.split(separator: ".").last!)=\($0.1)" }
+                    .joined(separator: " ")
                 var method = cell.subkey(methodParameters).map(\.1).joined(separator: " ")
                 if sources.count > 1 || method.isEmpty {
                     method = method.isEmpty ? file.experiment : "\(file.experiment): \(method)"

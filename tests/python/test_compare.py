@@ -33,7 +33,7 @@ def test_paired_statistics_match_scipy(eight_seeds):
     checked = 0
     for pair in out["pairs"]:
         (sa, la), (sb, lb) = (p.split(" ") for p in (pair["a"], pair["b"]))
-        cell = lambda s, lr: runs[(runs.model == pair["problem"]) & (runs["optimizer.schedule"] == s)
+        cell = lambda s, lr: runs[(runs.model == pair["problem"].removeprefix("model=")) & (runs["optimizer.schedule"] == s)
                                   & (runs["optimizer.lr"] == float(lr))].set_index("seed").final
         a, b = cell(sa, la), cell(sb, lb)
         assert pair["seeds"] == len(a) == 8
@@ -64,7 +64,7 @@ def test_pivot_is_mean_and_std_with_the_best_in_bold(eight_seeds):
         means = {}
         for m in row["methods"]:
             s, lr = m["method"].split(" ")
-            v = runs[(runs.model == row["problem"]) & (runs["optimizer.schedule"] == s) & (runs["optimizer.lr"] == float(lr))].final
+            v = runs[(runs.model == row["problem"].removeprefix("model=")) & (runs["optimizer.schedule"] == s) & (runs["optimizer.lr"] == float(lr))].final
             finite = v[np.isfinite(v)]
             assert m["n"] == len(finite) and m["diverged"] == len(v) - len(finite)
             if len(finite) > 1:
