@@ -9,7 +9,7 @@ SWIFT ?= swift
 # test targets link against release modules).
 BUILD_FLAGS := -c release -Xswiftc -enable-testing
 EXPRUN := .build/release/exprun
-APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config librsvg2-bin chromium fonts-dejavu-core
+APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config librsvg2-bin chromium fonts-dejavu-core tmux
 PY_MODULES := h5py pandas sklearn:scikit-learn jsonschema xarray pytest numpy scipy
 CONFIG ?= configs/sea_omd.yaml
 
@@ -30,7 +30,7 @@ deps: system-deps python-deps python-package
 # System libraries: installed only when missing (root on the CI machine).
 system-deps:
 	@if ! pkg-config --exists hdf5 openblas || ! command -v h5dump >/dev/null || ! command -v rsvg-convert >/dev/null \
-	     || ! command -v chromium >/dev/null || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+	     || ! command -v chromium >/dev/null || ! command -v tmux >/dev/null || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 	  echo "installing $(APT_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi

@@ -105,7 +105,12 @@ public struct SummaryTable: Sendable {
         }
         let indexed = Array(rows.enumerated())
         if let f = numeric {
+            // A statistic of the surviving seeds flatters a cell where others diverged: such
+            // cells rank after every cell whose seeds all finished, fewest lost seeds first.
+            let lost = { (r: CellStatistics) in r.diverged + r.failed }
+            let byStatistic = column != "n" && column != "diverged"
             rows = indexed.sorted { a, b in
+                if byStatistic && lost(a.element) != lost(b.element) { return lost(a.element) < lost(b.element) }
                 let x = f(a.element), y = f(b.element)
                 if x.isNaN != y.isNaN { return !x.isNaN }
                 if x != y && !x.isNaN { return descending ? x > y : x < y }

@@ -104,12 +104,16 @@ struct Run: ParsableCommand {
                 let text = table.render(.text)
                 try? text.write(toFile: outDir + "/summary.txt", atomically: true, encoding: .utf8)
                 if !quiet {
-                    print(text, terminator: "")
+                    print(SweepEnd.shortTable(file: file, metric: experiment.summaryMetric, fullTable: outDir + "/summary.txt"),
+                          terminator: "")
                     print("results: \(outDir)/results.h5")
                 }
             }
         }
-        if outcome.interrupted { Foundation.exit(Exit.interrupted) }
+        if outcome.interrupted {
+            stderr(SweepEnd.resumeHint(finished: runs.count - todo.count + outcome.finished, total: runs.count))
+            Foundation.exit(Exit.interrupted)
+        }
         if outcome.hasFailures { Foundation.exit(Exit.runFailed) }
     }
 }
