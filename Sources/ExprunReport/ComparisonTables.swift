@@ -97,7 +97,7 @@ extension MethodComparison {
             let s = q.paired
             return [q.problem.isEmpty ? "-" : q.problem, q.a, q.b, String(s.n), formatNumber(s.meanDifference),
                     s.bootstrapLow.isNaN ? "-" : "[\(formatNumber(s.bootstrapLow)), \(formatNumber(s.bootstrapHigh))]",
-                    p(s.signTestP), p(s.wilcoxonP), "\(q.aBetter) of \(q.seeds) seeds"]
+                    p(s.signTestP), p(s.wilcoxonP), "\(q.aBetter) of \(plural(q.seeds, "seed"))"]
         }
         let note = "paired by seed (common random numbers: the same data, minibatches or sequence per seed); A-B over the seeds where both are finite"
         switch format {
@@ -124,6 +124,9 @@ extension MethodComparison {
         }
     }
 }
+
+/// "1 seed", "3 seeds".
+public func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
 /// LaTeX-escapes text (_, %, &, #) but keeps $...$ and \textbf{...} written by the renderer.
 func latexEscapeKeepingMath(_ s: String) -> String {

@@ -127,7 +127,13 @@ struct Summary: ParsableCommand {
         let (file, m, index, minimizing) = selection.open()
         let views = resolveViews(view, index)
         var reduction = Reduction.final
-        if let s = step { reduction = .atStep(s) }
+        if let s = step {
+            reduction = .atStep(s)
+            if let id = index.cells.first?.runIds.first, case let steps = file.steps(id), !steps.contains(s),
+               let used = steps.last(where: { $0 <= s }) {
+                stderr("note: step \(s) is not a log point; each run gives its value at the last log point before it (\(used) here)")
+            }
+        }
         if let b = best {
             guard b == "min" || b == "max" else { failWith("--best takes min or max, got '\(b)'") }
             reduction = .best(minimize: b == "min")

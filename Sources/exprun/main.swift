@@ -28,7 +28,8 @@ struct Exprun: ParsableCommand {
 
 /// Prints diagnostics (all of them) and exits 2.
 func fail(_ error: Error) -> Never {
-    if let list = error as? DiagnosticList {
+    if var list = error as? DiagnosticList {
+        list = CLIDefects.deduplicated(list)
         FileHandle.standardError.write((list.description + "\n").data(using: .utf8)!)
         let n = list.items.count
         FileHandle.standardError.write("\(n) problem\(n == 1 ? "" : "s") found; nothing was run or written.\n".data(using: .utf8)!)
@@ -174,12 +175,13 @@ struct Merge: ParsableCommand {
         do { experiment = try ExperimentBuilder.load(path: dir + "/config.yaml", dataDirectory: dataDirectory()) }
         catch { fail(error) }
         try mergeResults(experiment: experiment, outDir: dir)
-        let n = Store.completedShardIds(directory: dir + "/shards").count
+        let n = Store.completedShardIds(directory: dir + "/shards").intersection(experiment.runs.map(\.runId)).count
         print("merged \(n) of \(experiment.runs.count) runs into \(dir)/results.h5")
     }
 }
 
 // Argument errors exit 2 (the contract), not ArgumentParser's 64.
+CLIDefects.rejectUnknownHelpTopic(Exprun.configuration.subcommands.map { $0._commandName })
 do {
     var command = try Exprun.parseAsRoot()
     try command.run()
