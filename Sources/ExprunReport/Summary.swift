@@ -232,8 +232,10 @@ public func compareLabels(_ a: String, _ b: String) -> Int {
     return a < b ? -1 : (a > b ? 1 : 0)
 }
 
-func csvEscape(_ s: String) -> String {
-    s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+/// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+public func csvEscape(_ s: String) -> String {
+    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }
 
 /// The renderings every report table shares.

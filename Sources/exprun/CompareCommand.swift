@@ -28,13 +28,13 @@ struct Compare: ParsableCommand {
         """)
     @Argument(help: "One or more results.h5 files.") var results: [String]
     @Option(help: "The metric (default: the first file's summary metric).") var metric: String?
-    @Option(help: "The iterate view: last, avg, suffix_avg or ema.") var view: String = "last"
+    @Option(help: "The iterate view: last, avg, suffix_avg or ema.", completion: .list(ViewKind.allCases.map(\.rawValue))) var view: String = "last"
     @Option(name: .customLong("best-over"), help: "Tune this swept parameter per method and problem (repeatable).")
     var bestOver: [String] = []
     @Option(name: .customLong("where"), help: "Keep only the cells where a swept parameter takes one of these values: path=v1,v2 (repeatable).")
     var whereFilters: [String] = []
     @Option(help: "Compare every method with this one (default: every pair).") var baseline: String?
-    @Option(help: "Output format: text, markdown, latex, csv, json.") var format: String = "text"
+    @Option(help: "Output format: text, markdown, latex, csv, json.", completion: .list(MethodComparison.Format.allCases.map(\.rawValue))) var format: String = "text"
     @Flag(help: "Only the pivot table.") var pivot = false
     @Flag(help: "Only the paired comparisons.") var paired = false
     @Flag(help: "Summarise the area under the curve / steps instead of the final value.") var auc = false

@@ -3,6 +3,7 @@ import ArgumentParser
 import ExprunCore
 import ExprunConfig
 import ExprunStore
+import ExprunReport
 
 /// `exprun export`: the tidy table of every curve (the same columns as the Python package's
 /// `exprun.load`), one row per run, view, metric and log point, as CSV or JSON lines.
@@ -20,9 +21,9 @@ struct Export: ParsableCommand {
           exprun export runs/last_iterate/results.h5 --format jsonl --metric suboptimality --view last
         """)
     @Argument(help: "A results.h5 file.") var results: String
-    @Option(help: "Output format: csv or jsonl.") var format: String = "csv"
+    @Option(help: "Output format: csv or jsonl.", completion: .list(Format.allCases.map(\.rawValue))) var format: String = "csv"
     @Option(help: "Only these metrics (comma list).") var metric: String?
-    @Option(help: "Only these iterate views (comma list of last, avg, suffix_avg, ema).") var view: String?
+    @Option(help: "Only these iterate views (comma list of last, avg, suffix_avg, ema).", completion: .list(ViewKind.allCases.map(\.rawValue) + ["all"])) var view: String?
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 
     enum Format: String, CaseIterable { case csv, jsonl }
@@ -47,19 +48,19 @@ struct Export: ParsableCommand {
         func flush(force: Bool = false) {
             if force || buffer.utf8.count > 1 << 20 { out.write(buffer.data(using: .utf8)!); buffer = "" }
         }
-        if fmt == .csv { buffer += columns.map(csvField).joined(separator: ",") + "\n" }
+        if fmt == .csv { buffer += columns.map(csvEscape).joined(separator: ",") + "\n" }
         for (runId, attrs) in zip(file.runIds, attributes) {
             let byName = Dictionary(attrs, uniquingKeysWith: { a, _ in a })
             let steps = file.steps(runId)
             let fixed: [(String, Value?)] = [("run_id", .string(runId))] + names.map { ($0, byName[$0]) }
-            let csvPrefix = fixed.map { $0.1.map(csvText).map(csvField) ?? "" }.joined(separator: ",")
+            let csvPrefix = fixed.map { $0.1.map(csvText).map(csvEscape) ?? "" }.joined(separator: ",")
             let jsonPrefix = fixed.map { "\(jsonString($0.0)):\($0.1.map(jsonValue) ?? "null")" }.joined(separator: ",")
             for v in ["last"] + file.viewNames(runId) where views?.contains(v) ?? true {
                 for m in file.metricNames(runId, view: v == "last" ? nil : v) where metrics?.contains(m) ?? true {
                     guard let series = file.series(runId, metric: m, view: v == "last" ? nil : v) else { continue }
                     for (step, value) in zip(steps, series) {
                         switch fmt {
-                        case .csv: buffer += "\(csvPrefix),\(csvField(v)),\(csvField(m)),\(step),\(numberText(value))\n"
+                        case .csv: buffer += "\(csvPrefix),\(csvEscape(v)),\(csvEscape(m)),\(step),\(numberText(value))\n"
                         case .jsonl:
                             buffer += "{\(jsonPrefix),\"view\":\(jsonString(v)),\"metric\":\(jsonString(m)),\"step\":\(step),"
                                 + "\"value\":\(value.isFinite ? numberText(value) : "null")}\n"
@@ -83,11 +84,6 @@ private func csvText(_ v: Value) -> String {
     case .list(let l): return l.map(csvText).joined(separator: ",")
     default: return v.canonical
     }
-}
-
-private func csvField(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-        ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }
 
 private func jsonString(_ s: String) -> String {

@@ -85,3 +85,12 @@ def test_compare_accepts_several_files(eight_seeds, diverged_results):
     assert methods == {"small_sgd: isqrt", "small_sgd: const"} or len(methods) == 4
     bad = run_exprun("compare", eight_seeds, "--baseline", "nesterov", check=False)
     assert bad.returncode == 2 and "--baseline nesterov: no such method" in bad.stderr
+
+
+def test_summary_of_several_files(eight_seeds, diverged_results):
+    text = run_exprun("summary", eight_seeds, diverged_results, "--view", "last").stdout
+    assert text.startswith(f"== {eight_seeds}\n") and f"\n== {diverged_results}\n" in text
+    csv = run_exprun("summary", eight_seeds, diverged_results, "--view", "last", "--format", "csv").stdout.splitlines()
+    assert csv[0].startswith("file,") and sum(l.startswith(str(eight_seeds) + ",") for l in csv) == 8
+    assert sum(l.startswith(str(diverged_results) + ",") for l in csv) == 8
+    assert len(json.loads(run_exprun("summary", eight_seeds, diverged_results, "--format", "json").stdout)) == 2
