@@ -392,6 +392,7 @@ final class StochasticRunState {
             untilCheck -= 1
             if untilCheck == 0 {
                 untilCheck = checkInterval
+                control.publish(step: t)
                 if control.isCancelled { throw RunCancelled() }
                 if control.isPastDeadline {
                     outcome.status = .timeout

@@ -94,7 +94,7 @@ public final class SweepRunner: Sendable {
 
         // Cancelled by signals, the caller's control, or fail-fast.
         let sweepControl = RunControl(sharing: control, timeLimit: nil)
-        let progress = SweepProgress(total: specs.count, quiet: quiet)
+        let progress = SweepProgress(total: specs.count, totalSteps: specs.reduce(0) { $0 + $1.run.steps }, quiet: quiet)
         let trap = handlesSignals ? SignalTrap() : nil
         defer { trap?.remove() }
         var announcedInterrupt = false
@@ -140,9 +140,13 @@ public final class SweepRunner: Sendable {
     private func work(on spec: RunSpec, sweepControl: RunControl, tally: borrowing Mutex<Tally>,
                       progress: SweepProgress) {
         let runControl = RunControl(sharing: sweepControl, timeLimit: spec.run.timeLimit)
+        progress.runStarted(runControl)
         let outcome = Self.execute(spec, control: runControl, factory: factory, caches: caches)
         if let key = DatasetCache.key(of: spec) { caches.datasets.release(key) }
-        guard let record = outcome else { return }   // cancelled: discarded
+        guard let record = outcome else {   // cancelled: discarded
+            progress.runEnded(runControl, steps: 0, status: nil)
+            return
+        }
 
         var sinkError: String?
         do { try sink(record) } catch { sinkError = "\(error)" }
@@ -151,7 +155,7 @@ public final class SweepRunner: Sendable {
             if record.status == .failed { t.failures.append((record.runId, record.message)) }
             if let sinkError { t.sinkFailures.append((record.runId, sinkError)) }
         }
-        progress.runFinished(failed: record.status == .failed || sinkError != nil)
+        progress.runEnded(runControl, steps: spec.run.steps, status: record.status, storeFailed: sinkError != nil)
         if record.status == .failed {
             progress.printLine("run \(record.runId) failed: \(record.message)")
             onEvent?(.failed(runId: record.runId, message: record.message))

@@ -26,7 +26,7 @@ public enum ConfigSchema {
             properties[family.section] = [
                 "type": "object",
                 "description": "named \(family.rawValue) components",
-                "additionalProperties": ["oneOf": Catalogue.decls(family).map(componentSchema)],
+                "additionalProperties": kindSelectedComponent(family),
             ]
         }
         return [
@@ -37,6 +37,17 @@ public enum ConfigSchema {
             "properties": properties,
             "additionalProperties": false,
         ]
+    }
+
+    /// A component of `family`, its branch selected by `kind` (if/then per kind) rather than a
+    /// oneOf over every kind: an editor then reports the one error of the intended kind
+    /// ("'abc' is not of type 'number'") instead of every other kind's "additional properties".
+    static func kindSelectedComponent(_ family: Family) -> [String: Any] {
+        let decls = Catalogue.decls(family)
+        return ["type": "object", "required": ["kind"],
+                "properties": ["kind": ["enum": decls.map(\.kind), "description": "the \(family.rawValue) kind"]],
+                "allOf": decls.map { d in ["if": ["properties": ["kind": ["const": d.kind]], "required": ["kind"]],
+                                           "then": componentSchema(d)] as [String: Any] }]
     }
 
     static func componentSchema(_ decl: ComponentDecl) -> [String: Any] {

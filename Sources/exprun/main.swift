@@ -20,15 +20,28 @@ struct Exprun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exprun",
         abstract: "Declarative experiment runner for stochastic-optimization research.",
+        usage: """
+        exprun CONFIG [--jobs N] [--set path=value ...] [--out DIR] [--dry-run] [--fresh] [--shard I/N] [--quiet]
+          exprun <subcommand> [options]
+        """,
+        discussion: """
+        Examples:
+          exprun configs/sea_omd.yaml                      # run a sweep (resumes finished runs)
+          exprun configs/last_iterate.yaml --set seeds=2 --dry-run
+          exprun compare runs/sea_omd/results.h5 --baseline ogd_fixed
+          exprun help summary                              # a subcommand's options and examples
+        Shell completion: source <(exprun --generate-completion-script bash)   (or zsh, fish)
+        """,
         version: exprunVersion,
-        subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self,
+        subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self, Export.self, Compare.self,
                       Merge.self],
         defaultSubcommand: Run.self)
 }
 
 /// Prints diagnostics (all of them) and exits 2.
 func fail(_ error: Error) -> Never {
-    if let list = error as? DiagnosticList {
+    if var list = error as? DiagnosticList {
+        list = CLIDefects.deduplicated(list)
         FileHandle.standardError.write((list.description + "\n").data(using: .utf8)!)
         let n = list.items.count
         FileHandle.standardError.write("\(n) problem\(n == 1 ? "" : "s") found; nothing was run or written.\n".data(using: .utf8)!)
@@ -47,7 +60,15 @@ func dataDirectory() -> String {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run every combination of a config's sweep (resumes finished runs).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run every combination of a config's sweep (resumes finished runs).",
+        discussion: """
+        Examples:
+          exprun configs/sea_omd.yaml
+          exprun configs/last_iterate.yaml --set optimizer.lr=0.05 --set seeds=2 --jobs 2
+          exprun configs/last_iterate.yaml --set 'model.l2=[0.01, 0.1]' --dry-run
+          exprun configs/last_iterate.yaml --shard 0/4 --out runs/last_iterate   # one SLURM array task
+        """)
 
     @Argument(help: "The experiment config (YAML).") var config: String
     @Option(name: .shortAndLong, help: "Parallel runs (default: all cores).") var jobs: Int?
@@ -77,7 +98,7 @@ struct Run: ParsableCommand {
             print(GridTable.render(experiment, runs: runs))
             return
         }
-        let outDir = out ?? "runs/\(experiment.name)"
+        let outDir = OutputFolder.choose(experiment: experiment, requested: out, fresh: fresh)
         let shardDir = outDir + "/shards"
         let fm = FileManager.default
         if fresh {
@@ -104,12 +125,16 @@ struct Run: ParsableCommand {
                 let text = table.render(.text)
                 try? text.write(toFile: outDir + "/summary.txt", atomically: true, encoding: .utf8)
                 if !quiet {
-                    print(text, terminator: "")
+                    print(SweepEnd.shortTable(file: file, metric: experiment.summaryMetric, fullTable: outDir + "/summary.txt"),
+                          terminator: "")
                     print("results: \(outDir)/results.h5")
                 }
             }
         }
-        if outcome.interrupted { Foundation.exit(Exit.interrupted) }
+        if outcome.interrupted {
+            stderr(SweepEnd.resumeHint(finished: runs.count - todo.count + outcome.finished, total: runs.count))
+            Foundation.exit(Exit.interrupted)
+        }
         if outcome.hasFailures { Foundation.exit(Exit.runFailed) }
     }
 }
@@ -130,7 +155,9 @@ func mergeResults(experiment: Experiment, outDir: String) throws {
 }
 
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check a config; print every problem as file:line:col.")
+    static let configuration = CommandConfiguration(
+        abstract: "Check a config; print every problem as file:line:col.",
+        discussion: "Examples:\n  exprun validate configs/sea_omd.yaml\n  exprun validate configs/last_iterate.yaml --set seeds=2")
     @Argument(help: "The experiment config (YAML).") var config: String
     @Option(name: .customLong("set"), help: "Override a value: path=value. Repeatable.") var overrides: [String] = []
     func run() throws {
@@ -142,14 +169,26 @@ struct Validate: ParsableCommand {
 }
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The catalogue: every component and its parameters.")
-    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, metrics, run) or a kind.")
+    static let configuration = CommandConfiguration(
+        abstract: "The catalogue: every component and its parameters.",
+        discussion: "Examples:\n  exprun list\n  exprun list optimizers\n  exprun list sgd\n  exprun list optimizers --names\n  exprun list --markdown")
+    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, metrics, run) or a kind.",
+              completion: .list(catalogueNames))
     var kind: String?
     @Flag(help: "Markdown tables (the README catalogue).") var markdown = false
+    @Flag(help: "Only the names, one per line: the sections, or the kinds of a section (for scripts and completion).")
+    var names = false
+    static let catalogueNames = CatalogueText.sections + Family.allCases.flatMap { Catalogue.decls($0).map(\.kind) }
     func run() throws {
         if markdown { print(CatalogueText.markdown(), terminator: ""); return }
+        if names {
+            if let k = kind, let family = Family.allCases.first(where: { $0.section == k }) {
+                print(Catalogue.decls(family).map(\.kind).joined(separator: "\n")); return
+            }
+            if kind == nil { print(CatalogueText.sections.joined(separator: "\n")); return }
+        }
         guard let text = CatalogueText.text(filter: kind) else {
-            let all = CatalogueText.sections + Family.allCases.flatMap { Catalogue.decls($0).map(\.kind) }
+            let all = Self.catalogueNames
             fail(DiagnosticList([Diagnostic(nil, "nothing in the catalogue is called '\(kind ?? "")'",
                                             suggestion: closestMatch(kind ?? "", in: all))]))
         }
@@ -158,24 +197,29 @@ struct List: ParsableCommand {
 }
 
 struct Schema: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the JSON Schema of config files.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print the JSON Schema of config files.",
+        discussion: "Examples:\n  exprun schema > schemas/exprun-config.schema.json")
     func run() throws { print(ConfigSchema.json(), terminator: "") }
 }
 
 struct Merge: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Merge the shards of an output folder into results.h5 (after a SLURM array).")
+    static let configuration = CommandConfiguration(
+        abstract: "Merge the shards of an output folder into results.h5 (after a SLURM array).",
+        discussion: "Examples:\n  exprun merge runs/last_iterate")
     @Argument(help: "The output folder (runs/<name>), holding config.yaml and shards/.") var dir: String
     func run() throws {
         let experiment: Experiment
         do { experiment = try ExperimentBuilder.load(path: dir + "/config.yaml", dataDirectory: dataDirectory()) }
         catch { fail(error) }
         try mergeResults(experiment: experiment, outDir: dir)
-        let n = Store.completedShardIds(directory: dir + "/shards").count
+        let n = Store.completedShardIds(directory: dir + "/shards").intersection(experiment.runs.map(\.runId)).count
         print("merged \(n) of \(experiment.runs.count) runs into \(dir)/results.h5")
     }
 }
 
 // Argument errors exit 2 (the contract), not ArgumentParser's 64.
+CLIDefects.rejectUnknownHelpTopic(Exprun.configuration.subcommands.map { $0._commandName })
 do {
     var command = try Exprun.parseAsRoot()
     try command.run()
