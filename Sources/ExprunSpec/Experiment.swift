@@ -60,6 +60,7 @@ struct Builder {
     var paramCache: [String: Params?] = [:]
     var runCache: [String: (RunSettings, [(String, Value)])?] = [:]
     var limits = SweepLimits()
+    var dataHashes = DataFileHashes()
 
     init(tree: ConfigNode, configPath: String, dataDirectory: String) {
         self.tree = tree; self.configPath = configPath; self.dataDirectory = dataDirectory
@@ -340,6 +341,15 @@ struct Builder {
         return problems.count == before ? params : nil
     }
 
+    /// `dataset.<param>.content_hash` for each file a data set reads: part of the run id.
+    mutating func dataFileHashParameters(_ p: Params) -> [(String, Value)] {
+        guard let entry = Catalogue.dataset(p.kind) else { return [] }
+        let ctx = DatasetContext(seed: 0, baseDirectory: baseDirectory, dataDirectory: dataDirectory)
+        return entry.inputFiles(p, ctx).compactMap { file in
+            dataHashes.hash(file.path).map { ("dataset.\(file.param).content_hash", .string($0)) }
+        }
+    }
+
     // MARK: - one grid cell
 
     struct Resolved {
@@ -375,6 +385,7 @@ struct Builder {
         parameters.append((family.rawValue, .string(name)))
         parameters.append((family.rawValue + ".kind", .string(p.kind)))
         for key in p.values.keys.sorted() { parameters.append((family.rawValue + "." + key, p.values[key]!)) }
+        if family == .dataset { parameters += dataFileHashParameters(p) }
         return ComponentInstance(name: name, params: p)
     }
 

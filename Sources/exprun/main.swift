@@ -59,6 +59,7 @@ struct Run: ParsableCommand {
     @Option(help: "Run only shard I of N (I/N, 0-based), e.g. a SLURM array task; merge afterwards.") var shard: String?
     @Flag(help: "No progress output and no summary.") var quiet = false
     @Flag(help: "Stop the sweep at the first failed run.") var failFast = false
+    @Flag(help: "Keep failed runs of an earlier sweep instead of retrying them.") var noRetry = false
 
     func validate() throws {
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be >= 1") }
@@ -66,13 +67,12 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        EarlySignals.exitOnSignal()
         let experiment: Experiment
         do { experiment = try ExperimentBuilder.load(path: config, overrides: overrides, dataDirectory: dataDirectory()) }
         catch { fail(error) }
         var runs = experiment.runs
-        if let s = shard, let (i, n) = parseShard(s) {
-            runs = runs.enumerated().filter { $0.offset % n == i }.map(\.element)
-        }
+        if let s = shard, let (i, n) = parseShard(s) { runs = ShardSlice.runs(runs, shard: i, of: n) }
         if dryRun {
             print(GridTable.render(experiment, runs: runs))
             return
@@ -80,13 +80,14 @@ struct Run: ParsableCommand {
         let outDir = out ?? "runs/\(experiment.name)"
         let shardDir = outDir + "/shards"
         let fm = FileManager.default
+        let lock = RunGuards.open(outDir, shared: shard != nil, runs: runs, quiet: quiet)
         if fresh {
             try? fm.removeItem(atPath: shardDir)
             try? fm.removeItem(atPath: outDir + "/results.h5")
         }
         try fm.createDirectory(atPath: shardDir, withIntermediateDirectories: true)
         try experiment.resolvedConfig.write(toFile: outDir + "/config.yaml", atomically: true, encoding: .utf8)
-        let done = Store.completedShardIds(directory: shardDir)
+        let done = RunGuards.finished(shardDir, retryFailed: !noRetry, quiet: quiet)
         let todo = runs.filter { !done.contains($0.runId) }
         if !quiet && runs.count > todo.count {
             stderr("resuming: \(runs.count - todo.count) of \(runs.count) runs already finished (use --fresh to start over)")
@@ -109,8 +110,14 @@ struct Run: ParsableCommand {
                 }
             }
         }
+        lock.release()
         if outcome.interrupted { Foundation.exit(Exit.interrupted) }
-        if outcome.hasFailures { Foundation.exit(Exit.runFailed) }
+        if !outcome.sinkFailures.isEmpty {
+            stderr("exprun: stopped: a result could not be stored (\(outcome.sinkFailures[0].message)); finished shards are intact, free space and re-run to resume")
+            Foundation.exit(Exit.runFailed)
+        }
+        // The exit code reports the folder after the run: a failed run kept from before counts.
+        if outcome.hasFailures || RunGuards.anyFailed(runs, shardDir) { Foundation.exit(Exit.runFailed) }
     }
 }
 
