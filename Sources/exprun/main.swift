@@ -22,7 +22,7 @@ struct Exprun: ParsableCommand {
         abstract: "Declarative experiment runner for stochastic-optimization research.",
         version: exprunVersion,
         subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self,
-                      Merge.self],
+                      Merge.self, Submit.self, Status.self],
         defaultSubcommand: Run.self)
 }
 
