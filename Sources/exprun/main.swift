@@ -137,15 +137,11 @@ func mergeResults(experiment: Experiment, outDir: String) throws {
 }
 
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check a config; print every problem as file:line:col.")
-    @Argument(help: "The experiment config (YAML).") var config: String
+    static let configuration = CommandConfiguration(abstract: "Check configs; print every problem as file:line:col.")
+    @Argument(help: "Experiment configs (YAML); each is checked on its own.") var configs: [String]
     @Option(name: .customLong("set"), help: "Override a value: path=value. Repeatable.") var overrides: [String] = []
-    func run() throws {
-        do {
-            let e = try ExperimentBuilder.load(path: config, overrides: overrides, dataDirectory: dataDirectory())
-            print("\(config): ok (\(e.runs.count) runs)")
-        } catch { fail(error) }
-    }
+    @Flag(help: "Also read every data file and report content errors (as a run does before starting).") var data = false
+    func run() throws { ValidateConfigs.run(configs, overrides: overrides, data: data) }
 }
 
 struct List: ParsableCommand {
