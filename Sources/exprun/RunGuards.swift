@@ -33,6 +33,21 @@ enum RunGuards {
         Foundation.exit(Exit.badInput)
     }
 
+    /// A shard could not be written (a full disk, an I/O error): the sweep stopped. Exits 1
+    /// with `_exit`, skipping libhdf5's exit-time cleanup, which dereferences the state of the
+    /// file whose close failed and would turn a clean stop into SIGSEGV.
+    static func storageFailed(_ message: String, outDir: String) -> Never {
+        // libhdf5's message spans lines; its errno text is the part a user needs.
+        var reason = message.replacingOccurrences(of: "\n", with: " ")
+        if let r = reason.range(of: "error message = '"), let end = reason[r.upperBound...].firstIndex(of: "'") {
+            reason = String(reason[r.upperBound..<end])
+        }
+        stderr("exprun: stopped: a result could not be stored in \(outDir) (\(reason)); every finished shard is intact "
+               + "and results.h5 was not touched; free space and re-run to resume")
+        fflush(nil)
+        _exit(Exit.runFailed)
+    }
+
     /// Runs whose shard is complete, less the failed ones when they are to be retried.
     static func finished(_ shardDir: String, retryFailed: Bool, quiet: Bool) -> Set<String> {
         let complete = Store.completedShardIds(directory: shardDir)

@@ -98,7 +98,9 @@ struct Run: ParsableCommand {
         let outcome = runner.run()
         // Merge whatever finished (all of it on success; the finished part on Ctrl-C).
         // A shard of a SLURM array leaves merging to `exprun merge`.
-        if shard == nil {
+        // After a storage error (a full disk) results.h5 is left as it was: merging onto the
+        // same full disk cannot succeed, and the finished shards are the state to resume from.
+        if shard == nil && outcome.sinkFailures.isEmpty {
             try mergeResults(experiment: experiment, outDir: outDir)
             if let file = try? ResultsFile(path: outDir + "/results.h5") {
                 let table = SummaryTable.make(file: file, metric: experiment.summaryMetric)
@@ -112,10 +114,7 @@ struct Run: ParsableCommand {
         }
         lock.release()
         if outcome.interrupted { Foundation.exit(Exit.interrupted) }
-        if !outcome.sinkFailures.isEmpty {
-            stderr("exprun: stopped: a result could not be stored (\(outcome.sinkFailures[0].message)); finished shards are intact, free space and re-run to resume")
-            Foundation.exit(Exit.runFailed)
-        }
+        if !outcome.sinkFailures.isEmpty { RunGuards.storageFailed(outcome.sinkFailures[0].message, outDir: outDir) }
         // The exit code reports the folder after the run: a failed run kept from before counts.
         if outcome.hasFailures || RunGuards.anyFailed(runs, shardDir) { Foundation.exit(Exit.runFailed) }
     }
