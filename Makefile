@@ -13,14 +13,18 @@ APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config librsvg2-bin c
 PY_MODULES := h5py pandas sklearn:scikit-learn jsonschema xarray pytest numpy scipy
 CONFIG ?= configs/sea_omd.yaml
 
-.PHONY: run test build deps system-deps python-deps python-package data bench schema readme-catalogue clean
+.PHONY: run test fuzz build deps system-deps slurm-deps python-deps python-package data bench schema readme-catalogue clean
 
 run: build data
 	$(EXPRUN) $(CONFIG)
 
-test: build data
+test: build data slurm-deps
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 	EXPRUN=$(EXPRUN) python3 -m pytest -q tests/python
+
+# The config-loader fuzz test at full length (>= 100k mutated inputs; make test runs a few thousand).
+fuzz: build
+	EXPRUN=$(EXPRUN) EXPRUN_FUZZ_CASES=100000 python3 -m pytest -q tests/python/test_fuzz_config.py
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
@@ -33,6 +37,15 @@ system-deps:
 	     || ! command -v chromium >/dev/null || ! command -v tmux >/dev/null || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 	  echo "installing $(APT_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+# SLURM daemons and clients for the real-cluster test (tests/slurm/cluster.sh starts them by hand).
+SLURM_PACKAGES := slurmctld slurmd slurm-client
+slurm-deps:
+	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null; then \
+	  echo "installing $(SLURM_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SLURM_PACKAGES) >/dev/null \
+	    || echo "could not install SLURM: the SLURM test will be skipped"; \
 	fi
 
 # Python packages for the interop tests, the data export and the reference checks.

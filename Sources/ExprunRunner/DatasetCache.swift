@@ -71,7 +71,7 @@ public final class DatasetCache: Sendable {
 
 extension RunSpec {
     /// The dataset instance a run builds, if any.
-    var datasetInstance: ComponentInstance? {
+    public var datasetInstance: ComponentInstance? {
         switch problem {
         case .stochastic(let dataset, _, _, _): return dataset
         case .online(_, _, let dataset): return dataset

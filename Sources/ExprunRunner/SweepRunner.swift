@@ -165,7 +165,8 @@ public final class SweepRunner: Sendable {
             onEvent?(.sinkFailed(runId: record.runId, message: sinkError))
         }
         onEvent?(.finished(record))
-        if failFast && (record.status == .failed || sinkError != nil) { sweepControl.cancel() }
+        // A store that fails (a full disk, an I/O error) fails every later run too: stop at once.
+        if sinkError != nil || (failFast && record.status == .failed) { sweepControl.cancel() }
     }
 
     /// Runs one spec; nil when the sweep was cancelled during it. Any other error becomes a

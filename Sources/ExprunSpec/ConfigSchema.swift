@@ -21,6 +21,18 @@ public enum ConfigSchema {
             "run": runSchema(),
             "sweep": sweepSchema(),
             "summary": ["type": "object", "properties": ["metric": ["type": "string"]], "additionalProperties": false],
+            "limits": ["type": "object", "description": "bounds checked before anything is allocated (raise them for larger sweeps)",
+                       "properties": Dictionary(uniqueKeysWithValues: SweepLimits.keys.map { ($0, ["type": "integer", "minimum": 1] as [String: Any]) }),
+                       "additionalProperties": false],
+            "slurm": ["type": "object", "description": "resources of `exprun submit --slurm` (the command line wins)",
+                      "properties": Dictionary(uniqueKeysWithValues: SlurmSettings.keys.map { key -> (String, Any) in
+                          switch key {
+                          case "tasks", "cpus_per_task", "concurrency": return (key, ["type": "integer", "minimum": 1])
+                          case "extra": return (key, ["type": "array", "items": ["type": "string"]])
+                          default: return (key, ["type": ["string", "number"]])
+                          }
+                      }),
+                      "additionalProperties": false],
         ]
         for family in Family.allCases {
             properties[family.section] = [

@@ -1,47 +1,80 @@
 import Foundation
-import ExprunCore
-import ExprunStore
-import ExprunSpec
 
-/// Where a sweep writes, such that the results of another config are never replaced silently.
-///
-/// A folder belongs to the resolved config that first ran in it (its config.yaml, else the
-/// `config` attribute of its results.h5). Re-running the same resolved config resumes there.
-/// A different one (a `--set` variant, or an edited file) goes to runs/<name>-<hash>, a folder
-/// of its own named by the hash of its resolved config (so running the variant again resumes
-/// it), and says so. An explicit `--out` that belongs to another config is refused (exit 2)
-/// with both configs named. `--fresh` replaces the folder, as asked.
+/// The output folder's guards, all checked before any run starts: it must be writable (a
+/// one-line error and exit 2, not an NSError dump after the sweep), and one exprun process at a
+/// time may write it (a lock naming the holder's PID).
 enum OutputFolder {
-    static func choose(experiment: Experiment, requested: String?, fresh: Bool) -> String {
-        let standard = requested ?? "runs/\(experiment.name)"
-        guard !fresh, let existing = configOfFolder(standard), existing != experiment.resolvedConfig else { return standard }
-        let differences = describeDifferences(existing, experiment.resolvedConfig)
-        if let out = requested {
-            failWith("--out \(out) holds the results of another config (\(out)/config.yaml; \(differences)); "
-                     + "choose another --out, or add --fresh to replace them")
+    /// Creates `dir/shards` and proves the folder writable by creating and removing a file.
+    static func prepare(_ dir: String) -> String? {
+        if let why = makeDirectories(dir + "/shards") { return "cannot create the output folder \(dir): \(why)" }
+        let probe = dir + "/.exprun-write-test-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        if fd < 0 { return "the output folder \(dir) is not writable: \(String(cString: strerror(errno)))" }
+        close(fd)
+        unlink(probe)
+        return nil
+    }
+
+    /// mkdir -p with mkdir(2), so a failure names its errno (Foundation's message for /proc/x
+    /// is "The file doesn't exist").
+    static func makeDirectories(_ path: String) -> String? {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST { return "\(prefix): \(String(cString: strerror(errno)))" }
         }
-        let own = standard + "-" + String(format: "%08x", UInt32(truncatingIfNeeded: stableHash64(experiment.resolvedConfig)))
-        stderr("\(standard) holds the results of another config (\(differences)); "
-               + "this run writes to \(own) (its own folder; \(standard) is kept). Use --out to choose, --fresh to replace.")
-        return own
+        var info = stat()
+        if stat(path, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR { return "\(path) is not a folder" }
+        return nil
     }
 
-    /// The resolved config that made the folder, or nil for a new (or empty) folder.
-    static func configOfFolder(_ folder: String) -> String? {
-        if let text = try? String(contentsOfFile: folder + "/config.yaml", encoding: .utf8) { return text }
-        guard FileManager.default.fileExists(atPath: folder + "/results.h5"),
-              let file = try? ResultsFile(path: folder + "/results.h5") else { return nil }
-        return file.config.isEmpty ? nil : file.config
+    /// The lock on an output folder: `flock` on `dir/.exprun.lock`, which holds the PID and host
+    /// of its owner. The kernel drops the lock when its process dies (even by kill -9), so a
+    /// lock file left by a killed process is stale by construction and is taken over; the next
+    /// owner rewrites the PID. Shard tasks of one SLURM array share the lock; a whole local run
+    /// and a merge hold it alone.
+    final class Lock {
+        private let fd: Int32
+        let tookOverFrom: String?
+
+        private init(fd: Int32, tookOverFrom: String?) { self.fd = fd; self.tookOverFrom = tookOverFrom }
+
+        /// The lock, or the message naming the process that holds it.
+        static func acquire(_ dir: String, shared: Bool) -> Result<Lock, LockError> {
+            let path = dir + "/.exprun.lock"
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            if fd < 0 { return .failure(LockError(message: "cannot open \(path): \(String(cString: strerror(errno)))")) }
+            let previous = read(fd)
+            if flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
+                close(fd)
+                let who = previous.isEmpty ? "another exprun process" : "another exprun process (\(previous))"
+                return .failure(LockError(message: "\(dir) is in use by \(who); wait for it to finish or use another --out"))
+            }
+            // Only an exclusive owner rewrites the file; shared owners leave the first PID.
+            var stale: String?
+            if !shared || previous.isEmpty {
+                if !previous.isEmpty { stale = previous }
+                let me = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)"
+                ftruncate(fd, 0)
+                _ = me.withCString { pwrite(fd, $0, strlen($0), 0) }
+            }
+            return .success(Lock(fd: fd, tookOverFrom: stale))
+        }
+
+        private static func read(_ fd: Int32) -> String {
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let n = pread(fd, &buffer, 255, 0)
+            return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        }
+
+        /// Ends ownership cleanly: an empty lock file tells the next owner nobody died holding it.
+        func release() {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { ftruncate(fd, 0) }
+            flock(fd, LOCK_UN)
+        }
+
+        deinit { close(fd) }
     }
 
-    /// The first few lines that differ between two resolved configs, for the message.
-    static func describeDifferences(_ old: String, _ new: String) -> String {
-        let a = old.split(separator: "\n", omittingEmptySubsequences: false), b = new.split(separator: "\n", omittingEmptySubsequences: false)
-        let removed = a.filter { !b.contains($0) }.map { $0.trimmingCharacters(in: .whitespaces) }
-        let added = b.filter { !a.contains($0) }.map { $0.trimmingCharacters(in: .whitespaces) }
-        var parts: [String] = []
-        if !removed.isEmpty { parts.append("was: " + removed.prefix(3).joined(separator: "; ")) }
-        if !added.isEmpty { parts.append("now: " + added.prefix(3).joined(separator: "; ")) }
-        return parts.isEmpty ? "the configs differ" : parts.joined(separator: ", ")
-    }
+    struct LockError: Error { let message: String }
 }

@@ -34,7 +34,7 @@ struct Exprun: ParsableCommand {
         """,
         version: exprunVersion,
         subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self, Export.self, Compare.self,
-                      Merge.self],
+                      Merge.self, Submit.self, Status.self],
         defaultSubcommand: Run.self)
 }
 
@@ -80,6 +80,7 @@ struct Run: ParsableCommand {
     @Option(help: "Run only shard I of N (I/N, 0-based), e.g. a SLURM array task; merge afterwards.") var shard: String?
     @Flag(help: "No progress output and no summary.") var quiet = false
     @Flag(help: "Stop the sweep at the first failed run.") var failFast = false
+    @Flag(help: "Keep failed runs of an earlier sweep instead of retrying them.") var noRetry = false
 
     func validate() throws {
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be >= 1") }
@@ -87,27 +88,27 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        EarlySignals.exitOnSignal()
         let experiment: Experiment
         do { experiment = try ExperimentBuilder.load(path: config, overrides: overrides, dataDirectory: dataDirectory()) }
         catch { fail(error) }
         var runs = experiment.runs
-        if let s = shard, let (i, n) = parseShard(s) {
-            runs = runs.enumerated().filter { $0.offset % n == i }.map(\.element)
-        }
+        if let s = shard, let (i, n) = parseShard(s) { runs = ShardSlice.runs(runs, shard: i, of: n) }
         if dryRun {
             print(GridTable.render(experiment, runs: runs))
             return
         }
-        let outDir = OutputFolder.choose(experiment: experiment, requested: out, fresh: fresh)
+        let outDir = FolderOwnership.choose(experiment: experiment, requested: out, fresh: fresh)
         let shardDir = outDir + "/shards"
         let fm = FileManager.default
+        let lock = RunGuards.open(outDir, shared: shard != nil, runs: runs, quiet: quiet)
         if fresh {
             try? fm.removeItem(atPath: shardDir)
             try? fm.removeItem(atPath: outDir + "/results.h5")
         }
         try fm.createDirectory(atPath: shardDir, withIntermediateDirectories: true)
         try experiment.resolvedConfig.write(toFile: outDir + "/config.yaml", atomically: true, encoding: .utf8)
-        let done = Store.completedShardIds(directory: shardDir)
+        let done = RunGuards.finished(shardDir, retryFailed: !noRetry, quiet: quiet)
         let todo = runs.filter { !done.contains($0.runId) }
         if !quiet && runs.count > todo.count {
             stderr("resuming: \(runs.count - todo.count) of \(runs.count) runs already finished (use --fresh to start over)")
@@ -118,7 +119,9 @@ struct Run: ParsableCommand {
         let outcome = runner.run()
         // Merge whatever finished (all of it on success; the finished part on Ctrl-C).
         // A shard of a SLURM array leaves merging to `exprun merge`.
-        if shard == nil {
+        // After a storage error (a full disk) results.h5 is left as it was: merging onto the
+        // same full disk cannot succeed, and the finished shards are the state to resume from.
+        if shard == nil && outcome.sinkFailures.isEmpty {
             try mergeResults(experiment: experiment, outDir: outDir)
             if let file = try? ResultsFile(path: outDir + "/results.h5") {
                 let table = SummaryTable.make(file: file, metric: experiment.summaryMetric)
@@ -131,11 +134,14 @@ struct Run: ParsableCommand {
                 }
             }
         }
+        lock.release()
         if outcome.interrupted {
             stderr(SweepEnd.resumeHint(finished: runs.count - todo.count + outcome.finished, total: runs.count))
             Foundation.exit(Exit.interrupted)
         }
-        if outcome.hasFailures { Foundation.exit(Exit.runFailed) }
+        if !outcome.sinkFailures.isEmpty { RunGuards.storageFailed(outcome.sinkFailures[0].message, outDir: outDir) }
+        // The exit code reports the folder after the run: a failed run kept from before counts.
+        if outcome.hasFailures || RunGuards.anyFailed(runs, shardDir) { Foundation.exit(Exit.runFailed) }
     }
 }
 
@@ -156,16 +162,12 @@ func mergeResults(experiment: Experiment, outDir: String) throws {
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a config; print every problem as file:line:col.",
-        discussion: "Examples:\n  exprun validate configs/sea_omd.yaml\n  exprun validate configs/last_iterate.yaml --set seeds=2")
-    @Argument(help: "The experiment config (YAML).") var config: String
+        abstract: "Check configs; print every problem as file:line:col.",
+        discussion: "Examples:\n  exprun validate configs/sea_omd.yaml\n  exprun validate configs/last_iterate.yaml --set seeds=2\n  exprun validate --data configs/*.yaml")
+    @Argument(help: "Experiment configs (YAML); each is checked on its own.") var configs: [String]
     @Option(name: .customLong("set"), help: "Override a value: path=value. Repeatable.") var overrides: [String] = []
-    func run() throws {
-        do {
-            let e = try ExperimentBuilder.load(path: config, overrides: overrides, dataDirectory: dataDirectory())
-            print("\(config): ok (\(e.runs.count) runs)")
-        } catch { fail(error) }
-    }
+    @Flag(help: "Also read every data file and report content errors (as a run does before starting).") var data = false
+    func run() throws { ValidateConfigs.run(configs, overrides: overrides, data: data) }
 }
 
 struct List: ParsableCommand {
