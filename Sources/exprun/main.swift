@@ -143,7 +143,7 @@ struct Validate: ParsableCommand {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The catalogue: every component and its parameters.")
-    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, metrics, run) or a kind.")
+    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, transforms, metrics, run) or a kind.")
     var kind: String?
     @Flag(help: "Markdown tables (the README catalogue).") var markdown = false
     func run() throws {

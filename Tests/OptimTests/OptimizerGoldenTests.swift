@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -93,7 +94,7 @@ func replay(_ c: GoldenCase) throws -> (error: Double, optimizer: any Optimizer,
                 Issue.record("\(kind) does not declare reference option '\(name)' (\(c.file))")
                 continue
             }
-            let want = try value(raw, as: param.type)
+            let want = value(raw, as: param.type)
             let given = (c.json["hyperparameters"] as? [String: Any]).map(ourNames)?[name] != nil
             if !given { #expect(ours[name] == want, "\(kind).\(name): default \(String(describing: ours[name])) vs \(want)") }
         }
