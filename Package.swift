@@ -59,7 +59,7 @@ let package = Package(
                     path: "Tests/ContractTests"),
         .testTarget(name: "RunnerTests",
                     dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",
-                                   "ExprunConfig"],
+                                   "ExprunConfig", "ExprunTestSupport"],
                     path: "Tests/RunnerTests"),
     ]
 )
