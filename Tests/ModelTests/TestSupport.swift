@@ -114,29 +114,8 @@ enum Python {
             .appendingPathComponent("exprun-model-test-\(UUID().uuidString).json")
         try json(input).write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        // Output goes to files, not pipes: reading a pipe with FileHandle can trap on EINTR
-        // in swift-corelibs-foundation while other tests run concurrently.
-        let outFile = file.appendingPathExtension("out"), errFile = file.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outFile)
-            try? FileManager.default.removeItem(at: errFile)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let prelude = "import json, sys\nimport numpy as np\nD = json.load(open(sys.argv[1]))\n"
             + "def out(*v): print(*[repr(float(x)) for x in v])\n"
-        process.arguments = ["python3", "-c", prelude + script, file.path]
-        process.standardOutput = try FileHandle(forWritingTo: outFile)
-        process.standardError = try FileHandle(forWritingTo: errFile)
-        try process.run()
-        process.waitUntilExit()
-        let data = try Data(contentsOf: outFile)
-        guard process.terminationStatus == 0 else {
-            throw ComponentError("python failed: " + ((try? String(contentsOf: errFile, encoding: .utf8)) ?? ""))
-        }
-        return String(data: data, encoding: .utf8)!
-            .split(whereSeparator: { $0 == " " || $0 == "\n" }).map { Double($0)! }
+        return try pythonNumbers(prelude + script, [file.path])
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 public struct PythonFailure: Error, CustomStringConvertible {
     public var status: Int32
     public var stderr: String
-    public var description: String { "python3 exited with status \(status):\n\(stderr)" }
+    public var description: String { status == 0 ? stderr : "python3 exited with status \(status):\n\(stderr)" }
 }
 
 /// Runs `python3 -c script args...` and returns its standard output. A non-zero exit status
@@ -36,7 +36,12 @@ public func python(_ script: String, _ arguments: [String] = [], environment: [S
     return out
 }
 
-/// The numbers a script prints (separated by spaces or newlines).
+/// The numbers a script prints (separated by whitespace); anything else printed throws.
 public func pythonNumbers(_ script: String, _ arguments: [String] = []) throws -> [Double] {
-    try python(script, arguments).split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
+    let tokens = try python(script, arguments).split(whereSeparator: \.isWhitespace)
+    let numbers = tokens.compactMap { Double($0) }
+    guard numbers.count == tokens.count else {
+        throw PythonFailure(status: 0, stderr: "python printed something that is not a number: \(tokens.prefix(8))")
+    }
+    return numbers
 }
