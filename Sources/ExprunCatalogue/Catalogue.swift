@@ -13,6 +13,7 @@ public enum Catalogue {
     public static let optimizers: [OptimizerEntry] = optimizerCatalogue
     public static let environments: [EnvironmentEntry] = environmentCatalogue
     public static let learners: [LearnerEntry] = learnerCatalogue
+    public static let transforms: [TransformEntry] = transformCatalogue
     public static let metrics: [MetricDecl] = stochasticMetrics + onlineMetricCatalogue
 
     /// Declarations of one family, in catalogue order.
@@ -24,6 +25,7 @@ public enum Catalogue {
         case .optimizer: return optimizers.map(\.decl)
         case .environment: return environments.map(\.decl)
         case .learner: return learners.map(\.decl)
+        case .transform: return transforms.map(\.decl)
         }
     }
     public static func decl(_ family: Family, kind: String) -> ComponentDecl? {

@@ -1,6 +1,7 @@
-/// The families of components a config can name. Each has its own section in a config file.
+/// The families of components. Each named family has its own section in a config file; the
+/// `transform` family is written inline, as the entries of a `chain` optimizer's `transforms`.
 public enum Family: String, CaseIterable, Sendable {
-    case dataset, model, schedule, optimizer, environment, learner
+    case dataset, model, schedule, optimizer, environment, learner, transform
 
     /// The config section that holds named components of this family.
     public var section: String {
@@ -11,8 +12,15 @@ public enum Family: String, CaseIterable, Sendable {
         case .optimizer: return "optimizers"
         case .environment: return "environments"
         case .learner: return "learners"
+        case .transform: return "transforms"
         }
     }
+
+    /// Whether a config names components of this family in its own section
+    /// (`optimizers: {fast: {kind: adam}}`); transforms are written inside a chain instead.
+    public var isNamedInConfig: Bool { self != .transform }
+    /// The families that have a section in a config file, in order.
+    public static let configSections: [Family] = allCases.filter(\.isNamedInConfig)
 }
 
 /// The type of a declared parameter. It drives parsing, validation and the JSON Schema.
@@ -34,6 +42,11 @@ public enum ParamType: Sendable, Equatable {
     case stringList
     /// A path to a file, resolved against the config's folder; validation checks it is readable.
     case path
+    /// An ordered list of components of a family written inline, each `kind`, `kind(key=value,
+    /// ...)` or a one-key mapping `{kind: {key: value}}` (a chain's transforms). Validated
+    /// entry by entry against the family's declarations; the value is the list of the entries'
+    /// canonical texts (`InlineComponentSyntax.text`), every parameter included.
+    case componentList(Family)
 
     public var name: String {
         switch self {
@@ -48,6 +61,7 @@ public enum ParamType: Sendable, Equatable {
         case .intList: return "list of integers"
         case .stringList: return "list of strings"
         case .path: return "file path"
+        case .componentList(let f): return "list of \(f.rawValue)s"
         }
     }
 }

@@ -28,7 +28,7 @@ public struct Experiment: Sendable {
 public enum ExperimentBuilder {
     /// The roles a sweep axis can start with.
     public static let roles = ["dataset", "model", "schedule", "optimizer", "environment", "learner", "run"]
-    static let topLevelKeys = ["name", "description", "seeds", "run", "sweep", "summary", "limits", "slurm"] + Family.allCases.map(\.section)
+    static let topLevelKeys = ["name", "description", "seeds", "run", "sweep", "summary", "limits", "slurm"] + Family.configSections.map(\.section)
 
     /// Loads a config file, applies `--set` overrides and builds the experiment.
     public static func load(path: String, overrides: [String] = [], dataDirectory: String) throws -> Experiment {
@@ -92,7 +92,7 @@ struct Builder {
                               suggestion: closestMatch(e.key, in: ExperimentBuilder.topLevelKeys)))
         }
         // Components, by family.
-        for family in Family.allCases {
+        for family in Family.configSections {
             guard let section = tree.entry(family.section) else { continue }
             guard let entries = section.value.entries else {
                 report(Diagnostic(section.value.location, "\(family.section) must map names to components ({kind: ..., ...})"))

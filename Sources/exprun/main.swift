@@ -174,7 +174,7 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The catalogue: every component and its parameters.",
         discussion: "Examples:\n  exprun list\n  exprun list optimizers\n  exprun list sgd\n  exprun list optimizers --names\n  exprun list --markdown")
-    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, metrics, run) or a kind.",
+    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, transforms, metrics, run) or a kind.",
               completion: .list(catalogueNames))
     var kind: String?
     @Flag(help: "Markdown tables (the README catalogue).") var markdown = false

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -38,7 +39,7 @@ private func canonicalFirstGradients(_ layout: [ParamBlock], steps: Int) -> [[Do
     let x = (0..<52).map { cos(Double($0)) }
     let path = trajectory(try matrixOptimizer("galore", ["lr": 0.02, "rank": 2, "update_gap": 3, "scale": 0.25,
                                                          "weight_decay": 0.1], layout: layout), x0: x, gradients: grads)
-    let ref = try pythonNumbers("""
+    let ref = try matrixPython("""
         G = \(npMatrix(grads.flatMap { $0 }, rows: 7, cols: 52))
         x = np.array(\(x)); lr, wd, b1, b2, eps = 0.02, 0.1, 0.9, 0.999, 1e-8
         def adam(st, g, t):
@@ -92,7 +93,7 @@ private func canonicalFirstGradients(_ layout: [ParamBlock], steps: Int) -> [[Do
     for (rotate, basis) in [(false, "dct"), (true, "dct"), (false, "dct_atoms")] {
         let path = trajectory(try matrixOptimizer("dct_adamw", ["lr": 0.02, "rank": 2, "update_gap": 2, "rotate_subspace": rotate,
                                                                 "basis": basis], layout: layout), x0: x, gradients: grads)
-        let ref = try pythonNumbers("""
+        let ref = try matrixPython("""
             G = \(npMatrix(grads.flatMap { $0 }, rows: 6, cols: 52))
             x = np.array(\(x)); lr, b1, b2, eps, r, rotate = 0.02, 0.9, 0.999, 1e-8, 2, \(rotate ? "True" : "False")
             def adam(st, g, t):

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -30,7 +31,7 @@ private func swanDirection(_ g: [Double], rows: Int, cols: Int, steps: Int = 30)
         let u = swanDirection(g, rows: m, cols: n)
         // Independent reference: GradNorm, exact polar factor by SVD (the partial isometry on the
         // range: NS leaves null directions at zero), unit-RMS rescale.
-        let ref = try pythonNumbers("""
+        let ref = try matrixPython("""
             G = \(npMatrix(g, rows: m, cols: n))
             Gt = (G - G.mean(1, keepdims=True)) / (G.std(1, keepdims=True) + 1e-8)
             U, s, Vt = np.linalg.svd(Gt, full_matrices=False)
@@ -63,7 +64,7 @@ private func swanDirection(_ g: [Double], rows: Int, cols: Int, steps: Int = 30)
 /// numpy's exact SWAN direction of each m x n gradient: GradNorm, the polar factor by SVD (the
 /// partial isometry on the range), unit-RMS rescale. Returns the concatenated directions.
 private func exactSwanDirections(_ gs: [[Double]], rows m: Int, cols n: Int) throws -> [Double] {
-    try pythonNumbers("""
+    try matrixPython("""
         out = []
         for g in [\(gs.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ","))]:
             G = np.array(g).reshape(\(m), \(n))

@@ -16,7 +16,7 @@ private func compare(_ kind: String, _ given: [String: Any], numpy function: Str
     let x0 = [0.5, -1.0, 2.0, 0.0, 0.25, -0.75]
     let ours = trajectory(try matrixOptimizer(kind, given, layout: layout), x0: x0, gradients: grads)
     let flat = grads.flatMap { $0 }.map { "\($0)" }.joined(separator: ",")
-    let reference = try pythonNumbers("""
+    let reference = try matrixPython("""
         \(function)
         G = np.array([\(flat)]).reshape(\(steps), 6)
         x = np.array([\(x0.map { "\($0)" }.joined(separator: ","))])

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -137,7 +138,7 @@ func presetOptimizer(_ c: GoldenCase) throws -> any Optimizer {
                 Issue.record("\(kind) does not declare reference option '\(name)' (\(c.file))")
                 continue
             }
-            let want = try value(raw, as: param.type)
+            let want = value(raw, as: param.type)
             let given = (c.json["hyperparameters"] as? [String: Any]).map(ourNames)?[name] != nil
             if !given { #expect(ours[name] == want, "\(kind).\(name): default \(String(describing: ours[name])) vs \(want)") }
         }

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -145,16 +146,10 @@ private func run(_ opt: any Optimizer, from x0: [Double], steps: Int,
     #expect(abs(plain[1][0] - (5 - 0.1 * (0.1 / (1e-3.squareRoot() + 1e-6)) / 0.1)) < 1e-12)
 }
 
-@Test func optimizerDeclarationsAreWellFormed() {
-    var kinds = Set<String>()
+/// Kinds, docs and default ranges are the catalogue contract's (Tests/ContractTests); what is
+/// particular to optimizers: every one takes an lr and may name a schedule.
+@Test func everyOptimizerTakesAnLrAndASchedule() {
     for entry in optimizerCatalogue {
-        #expect(entry.decl.family == .optimizer)
-        #expect(kinds.insert(entry.decl.kind).inserted, "duplicate kind \(entry.decl.kind)")
-        #expect(!entry.decl.doc.isEmpty)
-        #expect(entry.decl.param("lr") != nil && entry.decl.param("schedule")?.type == .reference(.schedule))
-        for p in entry.decl.params {
-            #expect(!p.doc.isEmpty)
-            if let d = p.defaultValue?.asDouble { #expect(p.range.contains(d), "\(entry.decl.kind).\(p.name) default") }
-        }
+        #expect(entry.decl.param("lr") != nil && entry.decl.param("schedule")?.type == .reference(.schedule), "\(entry.decl.kind)")
     }
 }
