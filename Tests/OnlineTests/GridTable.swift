@@ -1,4 +1,3 @@
-import ExprunTestSupport
 import Foundation
 import Testing
 import ExprunCore

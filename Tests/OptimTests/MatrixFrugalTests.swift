@@ -1,4 +1,3 @@
-import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation

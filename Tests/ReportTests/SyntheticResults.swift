@@ -1,4 +1,3 @@
-import ExprunTestSupport
 import Foundation
 import ExprunCore
 import ExprunStore
