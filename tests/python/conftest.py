@@ -6,7 +6,8 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-EXPRUN = os.environ.get("EXPRUN", str(ROOT / ".build" / "release" / "exprun"))
+# Relative to the repository (make passes .build/release/exprun), so tests may run elsewhere.
+EXPRUN = os.path.join(ROOT, os.environ.get("EXPRUN", str(ROOT / ".build" / "release" / "exprun")))
 
 
 @pytest.fixture(scope="session")
