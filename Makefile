@@ -10,30 +10,43 @@ SWIFT ?= swift
 # test targets link against release modules).
 BUILD_FLAGS := -c release -Xswiftc -enable-testing
 EXPRUN := .build/release/exprun
-APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config librsvg2-bin chromium fonts-dejavu-core
+APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config librsvg2-bin chromium fonts-dejavu-core tmux
 PY_MODULES := h5py pandas sklearn:scikit-learn jsonschema xarray pytest numpy scipy
 CONFIG ?= configs/sea_omd.yaml
 
-.PHONY: run test build deps system-deps python-deps data bench schema readme-catalogue clean compare
+.PHONY: run test fuzz build deps system-deps slurm-deps python-deps python-package data bench schema readme-catalogue clean compare
 
 run: build data
 	$(EXPRUN) $(CONFIG)
 
-test: build data
+test: build data slurm-deps
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 	EXPRUN=$(EXPRUN) python3 -m pytest -q tests/python
+
+# The config-loader fuzz test at full length (>= 100k mutated inputs; make test runs a few thousand).
+fuzz: build
+	EXPRUN=$(EXPRUN) EXPRUN_FUZZ_CASES=100000 python3 -m pytest -q tests/python/test_fuzz_config.py
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 
-deps: system-deps python-deps
+deps: system-deps python-deps python-package
 
 # System libraries: installed only when missing (root on the CI machine).
 system-deps:
 	@if ! pkg-config --exists hdf5 openblas || ! command -v h5dump >/dev/null || ! command -v rsvg-convert >/dev/null \
-	     || ! command -v chromium >/dev/null || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+	     || ! command -v chromium >/dev/null || ! command -v tmux >/dev/null || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 	  echo "installing $(APT_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+# SLURM daemons and clients for the real-cluster test (tests/slurm/cluster.sh starts them by hand).
+SLURM_PACKAGES := slurmctld slurmd slurm-client
+slurm-deps:
+	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null; then \
+	  echo "installing $(SLURM_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SLURM_PACKAGES) >/dev/null \
+	    || echo "could not install SLURM: the SLURM test will be skipped"; \
 	fi
 
 # Python packages for the interop tests, the data export and the reference checks.
@@ -41,6 +54,11 @@ python-deps:
 	@missing=""; for m in $(PY_MODULES); do mod=$${m%%:*}; pkg=$${m#*:}; \
 	  python3 -c "import $$mod" 2>/dev/null || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then echo "pip install$$missing"; python3 -m pip install -q $$missing; fi
+
+# The Python reader of results files (python/exprun), installed editable from this checkout.
+python-package: python-deps
+	@python3 -c "import exprun, sys; sys.exit(not exprun.__file__.startswith('$(CURDIR)/python/'))" 2>/dev/null \
+	  || python3 -m pip install -q -e python/exprun
 
 # The bundled scikit-learn data sets, exported once into data/ (git ignores it).
 data: python-deps

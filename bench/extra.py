@@ -48,7 +48,7 @@ def main():
     ours = statistics.median(exprun_rate() for _ in range(REPEATS))
     theirs = statistics.median(numpy_rate() for _ in range(REPEATS))
     name = "MLP 784-256-256-10 step, batch 128 (exprun / numpy, 1 BLAS thread)"
-    print(f"  {name}  {ours:,.0f} steps/s  vs  {theirs:,.0f} steps/s numpy  = {ours / theirs:.2f}x (target >= 1x)")
+    print(f"  {name}  {ours:,.0f} steps/s  vs  {theirs:,.0f} steps/s numpy  = {ours / theirs:.2f}x (target >= 1.5x)")
 
 
 if __name__ == "__main__":

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
-gcc -O3 -o bench/out/sgd_loop bench/sgd_loop.c -lm
+gcc -O3 -march=native -o bench/out/sgd_loop bench/sgd_loop.c -lm
 python3 bench/bench.py "$@"

@@ -5,6 +5,7 @@
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 char* openblas_get_config(void);
+char* openblas_get_corename(void);
 /* LAPACK's thin SVD (Debian's OpenBLAS bundles LAPACK). Fortran convention: every argument by
    reference, column-major, hidden character lengths appended at the end (gfortran ABI). */
 #include <stddef.h>

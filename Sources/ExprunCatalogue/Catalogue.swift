@@ -15,6 +15,7 @@ public enum Catalogue {
     public static let optimizers: [OptimizerEntry] = optimizerCatalogue
     public static let environments: [EnvironmentEntry] = environmentCatalogue
     public static let learners: [LearnerEntry] = learnerCatalogue
+    public static let transforms: [TransformEntry] = transformCatalogue
     /// Every problem kind (the runner looks a run's kind up here; the Spec resolves cells
     /// from their roles). A new kind is one folder under Sources/Problems and one line here.
     public static let problems: [ProblemEntry] = [stochasticProblem, onlineProblem]
@@ -28,6 +29,7 @@ public enum Catalogue {
         case .optimizer: return optimizers.map(\.decl)
         case .environment: return environments.map(\.decl)
         case .learner: return learners.map(\.decl)
+        case .transform: return transforms.map(\.decl)
         }
     }
     public static func decl(_ family: Family, kind: String) -> ComponentDecl? {

@@ -15,6 +15,12 @@ public enum ConfigLoader {
         guard let node else {
             throw DiagnosticList([Diagnostic(SourceLocation(file: file, line: 1, column: 1), "the config is empty")])
         }
+        if let (key, mark) = AliasBudget.overflow(node) {
+            let at = SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+            let under = key.map { " under '\($0)'" } ?? ""
+            throw DiagnosticList([Diagnostic(at, "YAML aliases\(under) expand to more than \(AliasBudget.defaultMaxNodes) values "
+                                             + "(an alias bomb?); a config that large is rejected before it is expanded")])
+        }
         var problems: [Diagnostic] = []
         let tree = convert(node, file: file, problems: &problems)
         if !problems.isEmpty { throw DiagnosticList(problems) }

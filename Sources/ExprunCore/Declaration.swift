@@ -1,10 +1,17 @@
-/// The families of components a config can name: the one list of them. Each has its own
-/// section in a config file, named by the plural (`datasets:`, `models:`, ...).
+/// The families of components: the one list of them. Each named family has its own section
+/// in a config file, named by the plural (`datasets:`, `models:`, ...); the `transform` family
+/// is written inline, as the entries of a `chain` optimizer's `transforms`.
 public enum Family: String, CaseIterable, Sendable {
-    case dataset, model, schedule, optimizer, environment, learner
+    case dataset, model, schedule, optimizer, environment, learner, transform
 
     /// The config section that holds named components of this family.
     public var section: String { rawValue + "s" }
+
+    /// Whether a config names components of this family in its own section
+    /// (`optimizers: {fast: {kind: adam}}`); transforms are written inside a chain instead.
+    public var isNamedInConfig: Bool { self != .transform }
+    /// The families that have a section in a config file, in order.
+    public static let configSections: [Family] = allCases.filter(\.isNamedInConfig)
 }
 
 /// The type of a declared parameter. It drives parsing, validation and the JSON Schema.
@@ -26,6 +33,11 @@ public enum ParamType: Sendable, Equatable {
     case stringList
     /// A path to a file, resolved against the config's folder; validation checks it is readable.
     case path
+    /// An ordered list of components of a family written inline, each `kind`, `kind(key=value,
+    /// ...)` or a one-key mapping `{kind: {key: value}}` (a chain's transforms). Validated
+    /// entry by entry against the family's declarations; the value is the list of the entries'
+    /// canonical texts (`InlineComponentSyntax.text`), every parameter included.
+    case componentList(Family)
 
     public var name: String {
         switch self {
@@ -40,6 +52,7 @@ public enum ParamType: Sendable, Equatable {
         case .intList: return "list of integers"
         case .stringList: return "list of strings"
         case .path: return "file path"
+        case .componentList(let f): return "list of \(f.rawValue)s"
         }
     }
 }

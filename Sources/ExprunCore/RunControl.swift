@@ -24,6 +24,12 @@ public final class RunControl: Sendable {
     }
     private let parent: RunControl?
 
+    /// The run's current step, published by its driver at its checks (every `checkInterval`
+    /// steps, and log points): one relaxed atomic store, read by the progress line.
+    private let step = Atomic<Int>(0)
+    public func publish(step t: Int) { step.store(t, ordering: .relaxed) }
+    public var currentStep: Int { step.load(ordering: .relaxed) }
+
     public func cancel() { cancelled.store(true, ordering: .relaxed) }
     public var isCancelled: Bool { cancelled.load(ordering: .relaxed) || (parent?.isCancelled ?? false) }
     public var isPastDeadline: Bool { deadline.map { RunControl.now() >= $0 } ?? false }

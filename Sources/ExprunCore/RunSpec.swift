@@ -18,6 +18,9 @@ public enum Sampling: String, Sendable, CaseIterable {
     case withReplacement = "with_replacement"
     /// A fresh permutation each epoch, consumed in order.
     case shuffle
+    /// A fresh permutation each epoch cut into full batches; the last n mod b indices of the
+    /// epoch are dropped (torch DataLoader drop_last, as the SSO reference code samples).
+    case shuffleDropLast = "shuffle_drop_last"
     /// Fixed cyclic order 0, 1, ..., n-1, 0, 1, ...: replayable by any independent script.
     case cyclic
 }
@@ -63,6 +66,10 @@ public enum ViewKind: String, Sendable, CaseIterable {
     case suffixAvg = "suffix_avg"
     /// Exponential moving average with decay `ema_decay`, started at x_0.
     case ema
+    /// Weights t: sum t x_t / sum t (A3 of the last-iterate paper).
+    case weightedAvg = "weighted_avg"
+    /// Weights eta_t, the step size that produced x_t (A4).
+    case stepAvg = "step_avg"
 }
 
 /// A rule that ends a run early when a metric reaches a target.

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The inner loops shared by every module (models, optimizers, online learners, data
 /// generators), over raw pointers so that callers stay allocation-free.
 public enum VectorKernels {
@@ -5,6 +7,13 @@ public enum VectorKernels {
     /// summation order is fixed, so results are identical wherever it is used.
     @inlinable @inline(__always)
     public static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        if n >= avxLength && hasAVX { return exprun_dot_avx(a, b, n) }
+        return dotBaseline(a, b, n)
+    }
+
+    /// `dot` in baseline x86-64 code: the definition the AVX version reproduces bit for bit.
+    @inlinable @inline(__always)
+    public static func dotBaseline(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var j = 0
         while j + 4 <= n {
@@ -27,6 +36,20 @@ public enum VectorKernels {
     /// y += alpha * x
     @inlinable @inline(__always)
     public static func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+        if n >= avxLength && hasAVX { exprun_axpy_avx(alpha, x, y, n); return }
+        axpyBaseline(alpha, x, y, n)
+    }
+
+    /// `axpy` in baseline x86-64 code (what the AVX version reproduces bit for bit).
+    @inlinable @inline(__always)
+    public static func axpyBaseline(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
+                                    _ n: Int) {
         for j in 0..<n { y[j] += alpha * x[j] }
     }
+
+    /// Whether the AVX kernels run here (CKernels; fixed for the process). SwiftPM builds for
+    /// baseline x86-64, so the wider instructions are chosen at run time, not at build time.
+    @usableFromInline static let hasAVX = exprun_kernels_avx() != 0
+    /// Below this length the call into C costs more than the wider instructions save.
+    @usableFromInline static let avxLength = 16
 }

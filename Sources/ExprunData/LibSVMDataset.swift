@@ -34,6 +34,11 @@ public let libsvmDataset = DatasetEntry(
         if let test, let testPath, test.labels.isEmpty { throw ComponentError("\(testPath): no examples") }
         let dim = givenDim ?? (max(train.maxColumn, test?.maxColumn ?? -1) + 1)
         if dim == 0 { throw ComponentError("\(path): no feature appears in the file; give dim") }
+        let classes = Set(train.labels).count
+        if let why = MemoryBudget.vectorProblem(count: dim, copies: max(1, classes > 2 ? classes : 1),
+                                                what: "dim \(dim)\(givenDim == nil ? " (the largest feature index in the file, as no dim is given)" : "")") {
+            throw ComponentError("\(path): \(why); give the right dim, or check the file's feature indices")
+        }
 
         // One mapping over train and test labels, so both splits mean the same classes.
         let mapping: LabelMapping

@@ -54,8 +54,8 @@ public final class EntropicOptimisticOMD: OnlineLearner {
         ComponentDecl(.learner, "oomd_entropic",
                       doc: "optimistic OMD with negative entropy on the simplex (optimistic Hedge)",
                       params: [
-                          .choice("step", ["adaptive", "fixed", "inv_sqrt"], "adaptive",
-                                  "adaptive: min{√(log d)/√(δ+Σ||g-M||²_∞), 1/(4L)}; fixed: √(log d)/(G√T); inv_sqrt: √(log d)/(G√t)"),
+                          .choice("step", ["adaptive", "fixed", "constant", "inv_sqrt"], "adaptive",
+                                  "adaptive: min{√(log d)/√(δ+Σ||g-M||²_∞), 1/(4L)}; fixed: √(log d)/(G√T); constant: lr itself; inv_sqrt: √(log d)/(G√t)"),
                           .choice("hint", HintKind.allCases.map(\.rawValue), "last_gradient",
                                   "the optimistic hint M_t (zero gives exponentiated gradient)"),
                           .double("lr", 1, .positive, "multiplier on the step-size rule"),

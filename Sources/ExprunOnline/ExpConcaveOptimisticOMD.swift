@@ -18,7 +18,7 @@ import ExprunCore
 /// [0, ||Uy||/R], bisection fallback), with one Cholesky factorisation of U + νI (O(d³/6)) per
 /// iteration, typically 3–6 iterations. We chose Cholesky inside the iteration over keeping an
 /// eigendecomposition: for d ≤ 20 it is cheaper than re-diagonalising U every round, and it
-/// needs no rank-one eigen-update. Only the ball is supported (`onlineIncompatibility`).
+/// needs no rank-one eigen-update. Only the ball is supported (its entry needs `.ballDomain`).
 public final class ExpConcaveOptimisticOMD: OnlineLearner {
     let domain: Domain
     let d: Int

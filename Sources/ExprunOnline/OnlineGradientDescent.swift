@@ -37,7 +37,7 @@ public final class OnlineGradientDescent: OnlineLearner {
                       doc: "projected online gradient descent (baselines of Chen et al. 2023)",
                       params: [
                           .choice("step", steps, "adaptive",
-                                  "fixed: D/(G√T); inv_sqrt: D/(G√t); strongly_convex: 1/(λt); adaptive: min{D/√(δ+Σ||g||²), 1/(4L)}"),
+                                  "fixed: D/(G√T); constant: lr itself; inv_sqrt: D/(G√t); strongly_convex: 1/(λt); adaptive: min{D/√(δ+Σ||g||²), 1/(4L)}"),
                           .double("lr", 1, .positive, "multiplier on the step-size rule"),
                           .double("delta", 1e-2, .positive, "δ of the adaptive rule"),
                       ]),

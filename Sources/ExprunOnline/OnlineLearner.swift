@@ -18,7 +18,10 @@ public protocol OnlineLearner: AnyObject {
 /// every rule is multiplied by the learner's `lr`.
 public struct StepRule: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
+        /// η = lr·D/(G√T): the tuned constant step of the regret bounds (G from the data).
         case fixed
+        /// η = lr: a constant step given directly.
+        case constant
         case invSqrt = "inv_sqrt"
         case stronglyConvex = "strongly_convex"
         case adaptive
@@ -50,6 +53,7 @@ public struct StepRule: Sendable, Equatable {
     public func eta(round t: Int, accumulated V: Double) -> Double {
         switch kind {
         case .fixed: return lr * D / (G * Double(max(horizon, 1)).squareRoot())
+        case .constant: return lr
         case .invSqrt: return lr * D / (G * Double(t).squareRoot())
         case .stronglyConvex: return lr * min(strongNumerator / (lambda * Double(t)), cap)
         case .adaptive: return lr * min(D / (delta + V).squareRoot(), cap)

@@ -45,8 +45,8 @@ public final class OptimisticFTRL: OnlineLearner {
         ComponentDecl(.learner, "oftrl",
                       doc: "optimistic FTRL, Euclidean regulariser, last-gradient hint",
                       params: [
-                          .choice("step", ["adaptive", "fixed", "inv_sqrt"], "adaptive",
-                                  "adaptive: D/√(δ+Σ||g-M||²); fixed: D/(G√T); inv_sqrt: D/(G√t)"),
+                          .choice("step", ["adaptive", "fixed", "constant", "inv_sqrt"], "adaptive",
+                                  "adaptive: D/√(δ+Σ||g-M||²); fixed: D/(G√T); constant: lr itself; inv_sqrt: D/(G√t)"),
                           .choice("hint", HintKind.allCases.map(\.rawValue), "last_gradient",
                                   "the optimistic hint M_t (zero gives plain FTRL / dual averaging)"),
                           .double("lr", 1, .positive, "multiplier on the step-size rule"),

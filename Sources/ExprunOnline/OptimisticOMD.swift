@@ -52,7 +52,7 @@ public final class OptimisticOMD: OnlineLearner {
                       doc: "optimistic OMD, Euclidean regulariser, last-gradient hint (Chen et al. 2023)",
                       params: [
                           .choice("step", StepRule.Kind.allCases.map(\.rawValue), "adaptive",
-                                  "adaptive: min{D/√(δ+Σ||g-M||²), 1/(4L)}; strongly_convex: min{2/(λt), 1/(4L)}; fixed: D/(G√T); inv_sqrt: D/(G√t)"),
+                                  "adaptive: min{D/√(δ+Σ||g-M||²), 1/(4L)}; strongly_convex: min{2/(λt), 1/(4L)}; fixed: D/(G√T); constant: lr itself; inv_sqrt: D/(G√t)"),
                           .choice("hint", HintKind.allCases.map(\.rawValue), "last_gradient",
                                   "the optimistic hint M_t (zero gives plain OMD)"),
                           .double("lr", 1, .positive, "multiplier on the step-size rule"),

@@ -139,7 +139,7 @@ public enum Reduction: Sendable, Equatable {
         switch self {
         case .final: return "final value"
         case .best(let m): return m ? "best (min) value" : "best (max) value"
-        case .atStep(let t): return "value at step \(t)"
+        case .atStep(let t): return "value at the last log point at or before step \(t)"
         case .auc: return "area under the curve / steps"
         }
     }

@@ -99,6 +99,8 @@ public enum ConvergencePlot {
             return (ChartFigure.palette[k % 10], ChartFigure.dashes[(k / 10) % ChartFigure.dashes.count])
         }
 
+        // With one seed per cell there is no spread to draw (nor to announce in the title).
+        let band = (index.cells.map(\.runIds.count).max() ?? 0) > 1 ? o.band : .none
         var panelOrder: [String] = []
         var panels: [String: ChartPanel] = [:]
         var allDiverged: [String] = [], someDiverged: [String] = []
@@ -111,7 +113,7 @@ public enum ConvergencePlot {
             // A cell where most seeds diverged is left out: its survivors are not a mean over
             // seeds, and their blow-up would set the y range of the whole panel.
             guard let agg = Curves.aggregate(file: file, runIds: d.cell.runIds, status: index.status, metric: o.metric,
-                                             view: d.view, x: o.x, band: o.band), 2 * agg.excluded <= agg.runs + agg.excluded else {
+                                             view: d.view, x: o.x, band: band), 2 * agg.excluded <= agg.runs + agg.excluded else {
                 allDiverged.append(cellName)
                 continue
             }
@@ -119,8 +121,8 @@ public enum ConvergencePlot {
             var label = lineLabel
             if !d.note.isEmpty { label += " (\(d.note))" }
             if agg.excluded > 0 { someDiverged.append("\(cellName) (\(agg.excluded) of \(agg.runs + agg.excluded))") }
-            var series = ChartSeries(label: label, x: agg.x, y: agg.mean, lower: o.band == .none ? nil : agg.lower,
-                                     upper: o.band == .none ? nil : agg.upper, color: color, dash: dash)
+            var series = ChartSeries(label: label, x: agg.x, y: agg.mean, lower: band == .none ? nil : agg.lower,
+                                     upper: band == .none ? nil : agg.upper, color: color, dash: dash)
             series.order = lineKeys.firstIndex(of: lineDims.map { dimValue($0.name, d.cell, d.view) }.joined(separator: " / ")) ?? 0
             // Step 0 (x = 0) is left off log x axes; the rest must be positive for a log scale.
             for (xv, yv) in zip(agg.x, agg.mean) where xv > 0 && yv.isFinite {
@@ -141,7 +143,7 @@ public enum ConvergencePlot {
         let yScale = o.yScale ?? (positiveY && yMin > 0 && yMax / yMin >= 10 ? .log : .linear)
         let viewText = views.count == 1 && views[0] != "last" ? " (\(views[0]) iterate)" : ""
         let tunedText = o.bestOver.isEmpty ? "" : ", best \(o.bestOver.map { names[$0] ?? $0 }.joined(separator: ", ")) per line (* = grid edge)"
-        let bandText = o.band == .none ? "" : ", band: \(o.band == .std ? "±1 std" : o.band == .minmax ? "min–max" : "25–75%") over seeds"
+        let bandText = band == .none ? "" : ", band: \(band == .std ? "±1 std" : band == .minmax ? "min–max" : "25–75%") over seeds"
         let title = o.title ?? "\(file.experiment.isEmpty ? "" : file.experiment + ": ")\(o.metric)\(viewText) — seed mean\(bandText)\(tunedText)"
         var figure = ChartFigure(title: title, xLabel: o.x.label, yLabel: o.metric + viewText, xScale: xScale, yScale: yScale,
                                  panels: panelOrder.map { panels[$0]! },

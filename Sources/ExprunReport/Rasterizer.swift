@@ -18,12 +18,21 @@ public enum Rasterizer {
     /// Writes `png` from the SVG file `svg` at `zoom` times its size (2: crisp on paper and
     /// high-density screens).
     public static func png(svg: String, png: String, zoom: Double = 2) throws {
+        try convert(svg: svg, output: png, arguments: ["--zoom", String(zoom), "--background-color", "white"])
+    }
+
+    /// Writes `pdf` from the SVG file `svg`: vector output for papers (fonts embedded by cairo).
+    public static func pdf(svg: String, pdf: String) throws {
+        try convert(svg: svg, output: pdf, arguments: ["--format", "pdf"])
+    }
+
+    static func convert(svg: String, output: String, arguments: [String]) throws {
         guard let exe = executable() else {
-            throw Problem(description: "rsvg-convert not found: install librsvg2-bin (apt-get install librsvg2-bin) for PNG output")
+            throw Problem(description: "rsvg-convert not found: install librsvg2-bin (apt-get install librsvg2-bin) for PNG and PDF output")
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["--zoom", String(zoom), "--background-color", "white", "--output", png, svg]
+        p.arguments = arguments + ["--output", output, svg]
         let err = Pipe()
         p.standardError = err
         try p.run()

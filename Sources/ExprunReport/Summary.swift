@@ -105,7 +105,12 @@ public struct SummaryTable: Sendable {
         }
         let indexed = Array(rows.enumerated())
         if let f = numeric {
+            // A statistic of the surviving seeds flatters a cell where others diverged: such
+            // cells rank after every cell whose seeds all finished, fewest lost seeds first.
+            let lost = { (r: CellStatistics) in r.diverged + r.failed }
+            let byStatistic = column != "n" && column != "diverged"
             rows = indexed.sorted { a, b in
+                if byStatistic && lost(a.element) != lost(b.element) { return lost(a.element) < lost(b.element) }
                 let x = f(a.element), y = f(b.element)
                 if x.isNaN != y.isNaN { return !x.isNaN }
                 if x != y && !x.isNaN { return descending ? x > y : x < y }
@@ -227,8 +232,10 @@ public func compareLabels(_ a: String, _ b: String) -> Int {
     return a < b ? -1 : (a > b ? 1 : 0)
 }
 
-func csvEscape(_ s: String) -> String {
-    s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+/// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+public func csvEscape(_ s: String) -> String {
+    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }
 
 /// The renderings every report table shares.

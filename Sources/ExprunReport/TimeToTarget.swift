@@ -153,18 +153,21 @@ public struct PerformanceProfile: Sendable {
 
     /// Groups a time-to-target table into problems (values of `problemParameters`) and methods
     /// (the other swept values, and the view when several); nil with fewer than two problems.
-    public static func from(_ ttt: TimeToTarget, problemParameters: [String]) -> PerformanceProfile? {
+    /// With `tuned` parameters (e.g. optimizer.lr), a method is the swept values without them
+    /// and its cost on a problem is the least over their values: tuned methods are compared.
+    public static func from(_ ttt: TimeToTarget, problemParameters: [String], tuned: [String] = []) -> PerformanceProfile? {
         guard !problemParameters.isEmpty else { return nil }
         let showView = Set(ttt.rows.map(\.view)).count > 1
         var methods: [String] = [], problems: [String] = []
         var cost: [String: [String: Double]] = [:]
         for r in ttt.rows {
             let p = r.key.filter { problemParameters.contains($0.0) }.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
-            var m = r.key.filter { !problemParameters.contains($0.0) && ttt.swept.contains($0.0) }.map(\.1).joined(separator: " / ")
+            var m = r.key.filter { !problemParameters.contains($0.0) && !tuned.contains($0.0) && ttt.swept.contains($0.0) }
+                .map(\.1).joined(separator: " / ")
             if showView { m += (m.isEmpty ? "" : " / ") + r.view }
             if !methods.contains(m) { methods.append(m) }
             if !problems.contains(p) { problems.append(p) }
-            cost[m, default: [:]][p] = r.cost
+            cost[m, default: [:]][p] = min(cost[m]?[p] ?? .infinity, r.cost)
         }
         guard problems.count >= 2 else { return nil }
         return PerformanceProfile(methods: methods, problems: problems,

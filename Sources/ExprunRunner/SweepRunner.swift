@@ -98,7 +98,7 @@ public final class SweepRunner: Sendable {
 
         // Cancelled by signals, the caller's control, or fail-fast.
         let sweepControl = RunControl(sharing: control, timeLimit: nil)
-        let progress = SweepProgress(total: specs.count, quiet: quiet)
+        let progress = SweepProgress(total: specs.count, totalSteps: specs.reduce(0) { $0 + $1.run.steps }, quiet: quiet)
         let trap = handlesSignals ? SignalTrap() : nil
         defer { trap?.remove() }
         var announcedInterrupt = false
@@ -144,9 +144,13 @@ public final class SweepRunner: Sendable {
     private func work(on spec: RunSpec, sweepControl: RunControl, tally: borrowing Mutex<Tally>,
                       progress: SweepProgress) {
         let runControl = RunControl(sharing: sweepControl, timeLimit: spec.run.timeLimit)
+        progress.runStarted(runControl)
         let outcome = Self.execute(spec, control: runControl, factory: factory, caches: caches, problems: problems)
         if let key = DatasetCache.key(of: spec) { caches.datasets.release(key) }
-        guard let record = outcome else { return }   // cancelled: discarded
+        guard let record = outcome else {   // cancelled: discarded
+            progress.runEnded(runControl, steps: 0, status: nil)
+            return
+        }
 
         var sinkError: String?
         do { try sink(record) } catch { sinkError = "\(error)" }
@@ -155,7 +159,7 @@ public final class SweepRunner: Sendable {
             if record.status == .failed { t.failures.append((record.runId, record.message)) }
             if let sinkError { t.sinkFailures.append((record.runId, sinkError)) }
         }
-        progress.runFinished(failed: record.status == .failed || sinkError != nil)
+        progress.runEnded(runControl, steps: spec.run.steps, status: record.status, storeFailed: sinkError != nil)
         if record.status == .failed {
             progress.printLine("run \(record.runId) failed: \(record.message)")
             onEvent?(.failed(runId: record.runId, message: record.message))
@@ -165,7 +169,8 @@ public final class SweepRunner: Sendable {
             onEvent?(.sinkFailed(runId: record.runId, message: sinkError))
         }
         onEvent?(.finished(record))
-        if failFast && (record.status == .failed || sinkError != nil) { sweepControl.cancel() }
+        // A store that fails (a full disk, an I/O error) fails every later run too: stop at once.
+        if sinkError != nil || (failFast && record.status == .failed) { sweepControl.cancel() }
     }
 
     /// Runs one spec; nil when the sweep was cancelled during it. Any other error becomes a

@@ -1,11 +1,15 @@
 import ExprunCore
 import ExprunCatalogue
-import ExprunOptim
 
 /// `exprun list` and the README catalogue, both generated from the declarations.
 public enum CatalogueText {
     /// The families and pseudo-families `exprun list` understands.
-    public static let sections = Family.allCases.map(\.section) + ["transforms", "metrics", "run"]
+    public static let sections = Family.allCases.map(\.section) + ["metrics", "run"]
+
+    /// What a family's heading adds, for the families not named in a config section.
+    static func note(_ family: Family) -> String {
+        family.isNamedInConfig ? "" : " (entries of a `chain` optimizer's `transforms`)"
+    }
 
     static func defaultText(_ p: ParamDecl) -> String {
         if let d = p.defaultValue { return d.canonical }
@@ -23,18 +27,10 @@ public enum CatalogueText {
             let chosen = familyMatch ? decls : decls.filter { $0.kind == filter }
             if chosen.isEmpty { continue }
             matched = true
-            out += "\(family.section):\n"
+            out += "\(family.section):\(note(family).isEmpty ? "" : " " + note(family))\n"
             for d in chosen {
                 out += "  \(d.kind)  -  \(d.doc)\n"
                 out += paramLines(d.params, indent: "      ")
-            }
-            out += "\n"
-        }
-        if filter == nil || filter == "transforms" {
-            matched = true
-            out += "transforms:  (entries of a chain optimizer's `transforms`)\n"
-            for t in transformCatalogue {
-                out += "  \(t.name)  -  \(t.doc)\n" + paramLines(t.params, indent: "      ")
             }
             out += "\n"
         }
@@ -67,24 +63,17 @@ public enum CatalogueText {
         for family in Family.allCases {
             let decls = Catalogue.decls(family)
             if decls.isEmpty { continue }
-            out += "### \(family.section)\n\n| kind | what it is | parameters (default) |\n|---|---|---|\n"
+            out += "### \(family.section)\(note(family))\n\n| kind | what it is | parameters (default) |\n|---|---|---|\n"
             for d in decls {
                 let params = d.params.map { p in
                     let range = p.range == .any ? "" : " ∈ \(p.range.text)"
                     return "`\(p.name)`\(range) (\(defaultText(p)))"
                 }.joined(separator: ", ")
-                out += "| `\(d.kind)` | \(d.doc.replacingOccurrences(of: "|", with: "\\|")) | \(params.replacingOccurrences(of: "|", with: "\\|")) |\n"
+                out += "| `\(d.kind)` | \(d.doc.replacingOccurrences(of: "|", with: "\\|")) | \(params.isEmpty ? "-" : params.replacingOccurrences(of: "|", with: "\\|")) |\n"
             }
             out += "\n"
         }
-        out += "### transforms (entries of a `chain` optimizer)\n\n| transform | what it does | parameters (default) |\n|---|---|---|\n"
-        for t in transformCatalogue {
-            let params = t.params.map { p in
-                "`\(p.name)`" + (p.range == .any ? "" : " ∈ \(p.range.text)") + " (\(defaultText(p)))"
-            }.joined(separator: ", ")
-            out += "| `\(t.name)` | \(t.doc.replacingOccurrences(of: "|", with: "\\|")) | \(params.isEmpty ? "-" : params) |\n"
-        }
-        out += "\n### metrics\n\n| metric | problem | per view | meaning |\n|---|---|---|---|\n"
+        out += "### metrics\n\n| metric | problem | per view | meaning |\n|---|---|---|---|\n"
         for (problem, m) in Catalogue.metrics {
             out += "| `\(m.name)` | \(problem) | \(m.perView ? "yes" : "no") | \(m.doc) |\n"
         }

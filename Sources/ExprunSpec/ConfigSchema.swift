@@ -21,12 +21,24 @@ public enum ConfigSchema {
             "run": runSchema(),
             "sweep": sweepSchema(),
             "summary": ["type": "object", "properties": ["metric": ["type": "string"]], "additionalProperties": false],
+            "limits": ["type": "object", "description": "bounds checked before anything is allocated (raise them for larger sweeps)",
+                       "properties": Dictionary(uniqueKeysWithValues: SweepLimits.keys.map { ($0, ["type": "integer", "minimum": 1] as [String: Any]) }),
+                       "additionalProperties": false],
+            "slurm": ["type": "object", "description": "resources of `exprun submit --slurm` (the command line wins)",
+                      "properties": Dictionary(uniqueKeysWithValues: SlurmSettings.keys.map { key -> (String, Any) in
+                          switch key {
+                          case "tasks", "cpus_per_task", "concurrency": return (key, ["type": "integer", "minimum": 1])
+                          case "extra": return (key, ["type": "array", "items": ["type": "string"]])
+                          default: return (key, ["type": ["string", "number"]])
+                          }
+                      }),
+                      "additionalProperties": false],
         ]
-        for family in Family.allCases {
+        for family in Family.configSections {
             properties[family.section] = [
                 "type": "object",
                 "description": "named \(family.rawValue) components",
-                "additionalProperties": ["oneOf": Catalogue.decls(family).map(componentSchema)],
+                "additionalProperties": kindSelectedComponent(family),
             ]
         }
         return [
@@ -36,7 +48,50 @@ public enum ConfigSchema {
             "type": "object",
             "properties": properties,
             "additionalProperties": false,
+            "$defs": inlineDefinitions(),
         ]
+    }
+
+    /// A component of `family`, its branch selected by `kind` (if/then per kind) rather than a
+    /// oneOf over every kind: an editor then reports the one error of the intended kind
+    /// ("'abc' is not of type 'number'") instead of every other kind's "additional properties".
+    static func kindSelectedComponent(_ family: Family) -> [String: Any] {
+        let decls = Catalogue.decls(family)
+        return ["type": "object", "required": ["kind"],
+                "properties": ["kind": ["enum": decls.map(\.kind), "description": "the \(family.rawValue) kind"]],
+                "allOf": decls.map { d in ["if": ["properties": ["kind": ["const": d.kind]], "required": ["kind"]],
+                                           "then": componentSchema(d)] as [String: Any] }]
+    }
+
+    /// The families written inline (transforms): each kind is its own definition, the
+    /// mapping of its parameters, which a `componentList` parameter's entries refer to.
+    static func inlineDefinitions() -> [String: Any] {
+        var defs: [String: Any] = [:]
+        for family in Family.allCases where !family.isNamedInConfig {
+            for decl in Catalogue.decls(family) {
+                var props: [String: Any] = [:]
+                for p in decl.params { props[p.name] = paramSchema(p) }
+                defs[definitionName(family, decl.kind)] = [
+                    "title": "\(family.rawValue) \(decl.kind)", "description": decl.doc,
+                    "anyOf": [["type": "null"],
+                              ["type": "object", "properties": props, "additionalProperties": false,
+                               "required": decl.params.filter(\.required).map(\.name)]],
+                ]
+            }
+        }
+        return defs
+    }
+
+    static func definitionName(_ family: Family, _ kind: String) -> String { "\(family.rawValue).\(kind)" }
+
+    /// An entry of a `componentList`: `{kind: {params}}` with one key, or the string form.
+    static func inlineEntrySchema(_ family: Family) -> [String: Any] {
+        let kinds = Catalogue.decls(family).map(\.kind)
+        var byKind: [String: Any] = [:]
+        for k in kinds { byKind[k] = ["$ref": "#/$defs/" + definitionName(family, k)] }
+        return ["anyOf": [["type": "string", "description": "`kind` or `kind(key=value, ...)`, several separated by commas"],
+                          ["type": "object", "minProperties": 1, "maxProperties": 1,
+                           "properties": byKind, "additionalProperties": false]]]
     }
 
     static func componentSchema(_ decl: ComponentDecl) -> [String: Any] {
@@ -65,6 +120,8 @@ public enum ConfigSchema {
         case .doubleList: s = ["type": "array", "items": numberSchema("number", p.range)]
         case .intList: s = ["type": "array", "items": numberSchema("integer", p.range)]
         case .stringList: s = ["anyOf": [["type": "string"], ["type": "array", "items": ["type": "string"], "minItems": 1]]]
+        case .componentList(let family):
+            s = ["anyOf": [["type": "string"], ["type": "array", "items": inlineEntrySchema(family), "minItems": 1]]]
         }
         s["description"] = p.doc + (p.defaultValue.map { " (default \($0.canonical))" } ?? "")
         if !p.required && p.defaultValue == nil { return ["anyOf": [s, ["type": "null"]], "description": p.doc] }

@@ -30,7 +30,7 @@ public enum ExperimentBuilder {
         for p in Catalogue.problems { for r in p.decl.roles where !out.contains(r.name) { out.append(r.name) } }
         return out + ["run"]
     }()
-    static let topLevelKeys = ["name", "description", "seeds", "run", "sweep", "summary"] + Family.allCases.map(\.section)
+    static let topLevelKeys = ["name", "description", "seeds", "run", "sweep", "summary", "limits", "slurm"] + Family.configSections.map(\.section)
 
     /// Loads a config file, applies `--set` overrides and builds the experiment.
     public static func load(path: String, overrides: [String] = [], dataDirectory: String) throws -> Experiment {
@@ -66,6 +66,8 @@ struct Builder {
     /// The problem kind of the config (set once the sections are read).
     var problem = ProblemDecl("", doc: "", roles: [], metrics: [], defaultMetrics: [], views: false)
     var runCache: [String: (RunSettings, [(String, Value)])?] = [:]
+    var limits = SweepLimits()
+    var dataHashes = DataFileHashes()
 
     /// The problem kinds the config may be of.
     let kinds: [ProblemDecl]
@@ -100,7 +102,7 @@ struct Builder {
                               suggestion: closestMatch(e.key, in: ExperimentBuilder.topLevelKeys)))
         }
         // Components, by family.
-        for family in Family.allCases {
+        for family in Family.configSections {
             guard let section = tree.entry(family.section) else { continue }
             guard let entries = section.value.entries else {
                 report(Diagnostic(section.value.location, "\(family.section) must map names to components ({kind: ..., ...})"))
@@ -137,8 +139,18 @@ struct Builder {
         for family in Family.allCases {
             for c in components[family] ?? [] { _ = params(family, c.name, overrides: []) }
         }
-        let seeds = SeedAxis.parse(tree["seeds"], problems: &problems)
+        limits = SweepLimits.parse(tree["limits"], problems: &problems)
+        _ = SlurmSection.parse(tree["slurm"], problems: &problems)
+        let seeds = SeedAxis.parse(tree["seeds"], limit: limits.maxRuns, problems: &problems)
         let axes = parseSweep()
+        // The grid's size is known from the axis lengths: checked before it is expanded.
+        if limits.gridSize(axes.map(\.values.count) + [max(seeds.count, 1)]) == nil {
+            let sizes = axes.map { String($0.values.count) } + ["\(seeds.count) seeds"]
+            report(Diagnostic(tree.entry("sweep")?.keyLocation ?? tree.location,
+                              "the sweep expands to more than limits.max_runs = \(limits.maxRuns) runs (\(sizes.joined(separator: " x "))); "
+                              + "raise `limits: {max_runs: n}` if you mean it"))
+            return nil
+        }
         let name = tree["name"]?.string ?? ((configPath as NSString).lastPathComponent as NSString).deletingPathExtension
         if let n = tree["name"], n.string == nil || n.string!.isEmpty || n.string!.contains("/") {
             report(Diagnostic(n.location, "name must be a plain word (it names the output folder runs/<name>)"))
@@ -214,7 +226,7 @@ struct Builder {
                     var paths: [String] = [], locs: [SourceLocation] = [], cols: [[ConfigNode]] = []
                     for z in ge {
                         guard checkAxisPath(z.key, z.keyLocation, used: &used) else { continue }
-                        guard let vals = SweepValues.expand(z.value, path: z.key, problems: &problems) else { continue }
+                        guard let vals = SweepValues.expand(z.value, path: z.key, limit: limits.maxRuns, problems: &problems) else { continue }
                         paths.append(z.key); locs.append(z.keyLocation); cols.append(vals)
                     }
                     guard !cols.isEmpty else { continue }
@@ -228,7 +240,7 @@ struct Builder {
                 continue
             }
             guard checkAxisPath(e.key, e.keyLocation, used: &used) else { continue }
-            guard let vals = SweepValues.expand(e.value, path: e.key, problems: &problems) else { continue }
+            guard let vals = SweepValues.expand(e.value, path: e.key, limit: limits.maxRuns, problems: &problems) else { continue }
             if !e.key.contains(".") {
                 // A selection axis: values are names of components of that family.
                 let family = problem.role(e.key)!.family
@@ -345,6 +357,15 @@ struct Builder {
         return problems.count == before ? params : nil
     }
 
+    /// `dataset.<param>.content_hash` for each file a data set reads: part of the run id.
+    mutating func dataFileHashParameters(_ p: Params) -> [(String, Value)] {
+        guard let entry = Catalogue.dataset(p.kind) else { return [] }
+        let ctx = DatasetContext(seed: 0, baseDirectory: baseDirectory, dataDirectory: dataDirectory)
+        return entry.inputFiles(p, ctx).compactMap { file in
+            dataHashes.hash(file.path).map { ("dataset.\(file.param).content_hash", .string($0)) }
+        }
+    }
+
     // MARK: - one grid cell
 
     struct Resolved {
@@ -388,6 +409,7 @@ struct Builder {
         parameters.append((role, .string(name)))
         parameters.append((role + ".kind", .string(p.kind)))
         for key in p.values.keys.sorted() { parameters.append((role + "." + key, p.values[key]!)) }
+        if family == .dataset { parameters += dataFileHashParameters(p) }
         return ComponentInstance(name: name, params: p)
     }
 
@@ -434,6 +456,7 @@ struct Builder {
             var local: [Diagnostic] = []
             let r = RunSection.parse(runNode, problem: problem, validator: validator, problems: &local)
             report(local)
+            if let (settings, _) = r { report(limits.logPointProblems(settings, runNode: runNode, combo: runOverrides)) }
             runCache[runKey] = problems.count == before ? r : nil
         }
         guard let (run, runParams) = runCache[runKey] ?? nil else { return nil }

@@ -1,6 +1,7 @@
 import Foundation
 import ExprunCore
 import ExprunConfig
+import ExprunCatalogue
 
 /// Converts located config nodes into typed `Value`s according to a `ParamDecl`, collecting
 /// every problem with its location instead of stopping at the first.
@@ -104,6 +105,8 @@ struct ParamValidator {
                 out.append(.string(s))
             }
             return .list(out)
+        case .componentList(let family):
+            return componentList(node, family, decl: decl, owner: owner, problems: &problems)
         case .path:
             guard case .string(let s)? = node.scalar, !s.isEmpty else { return wrong("a file path") }
             let full = s.hasPrefix("/") ? s : (baseDirectory.isEmpty ? s : baseDirectory + "/" + s)
@@ -113,6 +116,113 @@ struct ParamValidator {
             }
             return .string(s)
         }
+    }
+}
+
+extension ParamValidator {
+    /// One component's parameters from the entries of its mapping: unknown keys (with "did you
+    /// mean"), types and ranges, defaults filled, required ones present, then the declaration's
+    /// own check, each problem at the location of the key or value it is about.
+    func component(_ decl: ComponentDecl, _ entries: [ConfigEntry], owner: String, at location: SourceLocation,
+                   into problems: inout [Diagnostic]) -> Params? {
+        let before = problems.count
+        var given: [String: ConfigEntry] = [:]
+        for e in entries {
+            guard decl.param(e.key) != nil else {
+                let takes = decl.params.isEmpty ? "it takes no parameters" : "it takes " + decl.params.map(\.name).joined(separator: ", ")
+                problems.append(Diagnostic(e.keyLocation, "\(owner) has no parameter '\(e.key)'; \(takes)",
+                                           suggestion: closestMatch(e.key, in: decl.params.map(\.name))))
+                continue
+            }
+            if given[e.key] != nil { problems.append(Diagnostic(e.keyLocation, "\(owner): \(e.key) is given twice")); continue }
+            given[e.key] = e
+        }
+        var values: [String: Value] = [:]
+        for p in decl.params {
+            if let node = given[p.name]?.value {
+                if case .null? = node.scalar, !p.required { continue }
+                if let v = value(node, for: p, owner: owner, into: &problems) { values[p.name] = v }
+            } else if let d = p.defaultValue {
+                values[p.name] = d
+            } else if p.required {
+                problems.append(Diagnostic(location, "\(owner): missing required parameter '\(p.name)' (\(p.type.name): \(p.doc))"))
+            }
+        }
+        guard problems.count == before else { return nil }
+        let params = Params(kind: decl.kind, values: values)
+        for issue in decl.check?(params) ?? [] {
+            problems.append(Diagnostic(given[issue.param]?.value.location ?? location, "\(owner): \(issue.message)"))
+        }
+        return problems.count == before ? params : nil
+    }
+
+    /// A list of inline components (a chain's transforms): each item a one-key mapping
+    /// `{kind: {key: value}}` (or `{kind: null}`), or a string `kind`, `kind(key=value, ...)`
+    /// or several of them separated by commas. Every entry is validated as a component of
+    /// `family`; the value is the list of their canonical texts, every parameter included.
+    func componentList(_ node: ConfigNode, _ family: Family, decl: ParamDecl, owner: String,
+                       problems: inout [Diagnostic]) -> Value? {
+        let items: [ConfigNode]
+        if let l = node.items { items = l } else if case .string? = node.scalar { items = [node] } else {
+            problems.append(Diagnostic(node.location, "\(owner): \(decl.name) must be a list of \(family.rawValue)s, got \(node.scalar.map { $0.typeName + " '" + $0.text + "'" } ?? node.kindName)"))
+            return nil
+        }
+        let kinds = Catalogue.decls(family).map(\.kind)
+        let example = "e.g. [{clip_by_global_norm: {max_norm: 1.0}}, scale_by_adam]"
+        let before = problems.count
+        var written: [(kind: String, at: SourceLocation, args: [ConfigEntry], label: String)] = []
+        for (k, item) in items.enumerated() {
+            let label = "\(owner): \(decl.name) entry \(k + 1)"
+            switch item {
+            case .scalar(.string(let s), let at):
+                do {
+                    for text in try InlineComponentSyntax.split(s) {
+                        let e = try InlineComponentSyntax.entry(text)
+                        // The string's arguments become located nodes, read as YAML would.
+                        let args = e.arguments.map { a -> ConfigEntry in
+                            let scalar: Scalar
+                            switch a.value {
+                            case .number(let d, _): scalar = a.value.isIntegerText ? .int(Int(d)) : .double(d)
+                            case .bool(let b): scalar = .bool(b)
+                            case .word(let w): scalar = .string(w)
+                            }
+                            return ConfigEntry(key: a.key, keyLocation: at, value: .scalar(scalar, at))
+                        }
+                        written.append((e.name, at, args, label))
+                    }
+                } catch {
+                    problems.append(Diagnostic(at, "\(label): \(error.description)"))
+                }
+            case .map(let entries, let at):
+                guard entries.count == 1, let e = entries.first else {
+                    problems.append(Diagnostic(at, "\(label): a \(family.rawValue) written as a mapping has one key, its kind, mapping to its parameters (\(example)); got \(entries.count) keys"))
+                    continue
+                }
+                switch e.value {
+                case .map(let args, _): written.append((e.key, e.keyLocation, args, label))
+                case .scalar(.null, _): written.append((e.key, e.keyLocation, [], label))
+                default:
+                    problems.append(Diagnostic(e.value.location, "\(label): the parameters of \(e.key) must be a mapping {key: value}, got \(e.value.kindName)"))
+                }
+            default:
+                problems.append(Diagnostic(item.location, "\(label): must be a \(family.rawValue) name, `name(key=value)` or {name: {key: value}}, got \(item.kindName)"))
+            }
+        }
+        if items.isEmpty { problems.append(Diagnostic(node.location, "\(owner): \(decl.name) lists no \(family.rawValue) (\(example))")) }
+        var out: [Value] = []
+        for w in written {
+            guard let d = Catalogue.decl(family, kind: w.kind) else {
+                problems.append(Diagnostic(w.at, "\(w.label): unknown \(family.rawValue) '\(w.kind)'"
+                                               + (closestMatch(w.kind, in: kinds) == nil ? " (see `exprun list \(family.section)`)" : ""),
+                                           suggestion: closestMatch(w.kind, in: kinds)))
+                continue
+            }
+            guard let params = component(d, w.args, owner: "\(w.label) (\(w.kind))", at: w.at, into: &problems) else { continue }
+            for p in d.params { if case .string(let s)? = params[p.name], !InlineComponentSyntax.isName(s) {
+                problems.append(Diagnostic(w.at, "\(w.label) (\(w.kind)): \(p.name) must be a single word, got '\(s)'")) } }
+            out.append(.string(InlineComponentSyntax.text(kind: d.kind, values: d.params.compactMap { p in params[p.name].map { (p.name, $0) } })))
+        }
+        return problems.count == before ? .list(out) : nil
     }
 }
 

@@ -17,7 +17,8 @@ struct Axis {
 enum SweepValues {
     static let helpers = ["logspace", "linspace", "geomspace", "range"]
 
-    static func expand(_ node: ConfigNode, path: String, problems: inout [Diagnostic]) -> [ConfigNode]? {
+    static func expand(_ node: ConfigNode, path: String, limit: Int = SweepLimits().maxRuns,
+                       problems: inout [Diagnostic]) -> [ConfigNode]? {
         switch node {
         case .list(let items, let loc):
             if items.isEmpty {
@@ -43,6 +44,7 @@ enum SweepValues {
             case "logspace", "linspace", "geomspace":
                 guard n == 3, let count = Int(exactly: args[2]) else { return fail("\(e.key) takes [start, stop, count]") }
                 if count < 1 { return fail("\(e.key) count must be >= 1, got \(count) (empty sweep)") }
+                if count > limit { return fail("\(e.key) count \(count) is more than limits.max_runs = \(limit) (raise it in `limits:` if you mean it)") }
                 if e.key == "geomspace" && (args[0] <= 0 || args[1] <= 0) { return fail("geomspace bounds must be > 0") }
                 var out: [ConfigNode] = []
                 for i in 0..<count {
@@ -60,12 +62,11 @@ enum SweepValues {
                 }
                 return out
             case "range":
-                guard (2...3).contains(n), args.allSatisfy({ $0 == $0.rounded() }) else { return fail("range takes integers [start, stop] or [start, stop, step]") }
-                let start = Int(args[0]), stop = Int(args[1]), step = n == 3 ? Int(args[2]) : 1
-                if step == 0 { return fail("range step must not be 0") }
-                let values = Array(stride(from: start, to: stop, by: step))
-                if values.isEmpty { return fail("range [\(start), \(stop)) is empty (empty sweep)") }
-                return values.map { .scalar(.int($0), e.value.location) }
+                // Integers straight from the scalars: through Double, 2^63-8 would round up and trap.
+                switch IntegerRange.values((e.value.items ?? []).compactMap(\.scalar), limit: limit) {
+                case .failure(let problem): return fail(problem.message)
+                case .success(let values): return values.map { .scalar(.int($0), e.value.location) }
+                }
             default: return nil
             }
         }
@@ -81,13 +82,14 @@ enum SweepValues {
 
 /// The seed axis: `seeds: 5` (0..4), `seeds: [0, 7, 42]`, or `seeds: {range: [10, 20]}`.
 enum SeedAxis {
-    static func parse(_ node: ConfigNode?, problems: inout [Diagnostic]) -> [Int] {
+    static func parse(_ node: ConfigNode?, limit: Int = SweepLimits().maxRuns, problems: inout [Diagnostic]) -> [Int] {
         guard let node else { return [0] }
         if case .int(let n)? = node.scalar {
             if n < 1 { problems.append(Diagnostic(node.location, "seeds must be >= 1 (the number of seeds), got \(n)")); return [] }
+            if n > limit { problems.append(Diagnostic(node.location, "seeds: \(n) is more than limits.max_runs = \(limit)")); return [] }
             return Array(0..<n)
         }
-        guard let values = SweepValues.expand(node, path: "seeds", problems: &problems) else { return [] }
+        guard let values = SweepValues.expand(node, path: "seeds", limit: limit, problems: &problems) else { return [] }
         var seeds: [Int] = []
         for v in values {
             guard case .int(let s)? = v.scalar, s >= 0 else {

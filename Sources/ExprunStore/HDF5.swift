@@ -89,11 +89,18 @@ enum HDF5 {
     static func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
+        _ = noTerminationAtExit
         // The library is built thread-safe, so its error stack (and whether it prints itself to
         // stderr) is per thread: silence it on whichever thread we are; errors become StoreError.
         H5Eset_auto2(exprun_H5E_DEFAULT(), nil, nil)
         return try body()
     }
+
+    /// HDF5 closes every open file at exit; a file whose close failed (a full disk at the final
+    /// flush) stays half-closed in its tables and that exit handler then segfaults. The process
+    /// is ending anyway and the kernel releases its files, so the handler is turned off, before
+    /// the library initialises (the first HDF5 call of the process goes through `locked`).
+    private static let noTerminationAtExit: Void = { _ = H5dont_atexit() }()
 
     // MARK: Errors
 
@@ -111,6 +118,13 @@ enum HDF5 {
         }
         H5Eclear2(exprun_H5E_DEFAULT())
         var detail = messages.first ?? "unknown HDF5 error"
+        // A failed system call comes as a multi-line dump (time, filename, buffer address...):
+        // keep the operating system's reason ("No space left on device").
+        if let start = detail.range(of: "error message = '"),
+           let end = detail[start.upperBound...].firstIndex(of: "'") {
+            detail = String(detail[start.upperBound..<end])
+        }
+        detail = detail.split(whereSeparator: \.isNewline).joined(separator: " ")
         if let outer = messages.last, messages.count > 1, outer != detail { detail += " (\(outer))" }
         return StoreError("\(what): \(detail)")
     }
@@ -174,6 +188,23 @@ enum HDF5 {
         return try id(H5Fopen(path, exprun_H5F_ACC_RDONLY(), fapl), "cannot open HDF5 file \(path)")
     }
 
+    /// Opens an existing HDF5 file for reading and writing; close it with `closeFile`.
+    static func openFileForWriting(_ path: String) throws -> hid_t {
+        let fapl = try fileAccessList()
+        defer { H5Pclose(fapl) }
+        return try id(H5Fopen(path, exprun_H5F_ACC_RDWR(), fapl), "cannot open HDF5 file \(path) for writing")
+    }
+
+    /// Removes the link `name` (a run group, the index) from `location`.
+    static func deleteLink(_ location: hid_t, _ name: String) throws {
+        try ok(H5Ldelete(location, name, defaultList), "cannot delete '\(name)'")
+    }
+
+    /// Removes attribute `name` of `object`.
+    static func deleteAttribute(_ object: hid_t, _ name: String) throws {
+        try ok(H5Adelete(object, name), "cannot delete attribute '\(name)'")
+    }
+
     static func closeFile(_ file: hid_t) throws {
         try ok(H5Fclose(file), "cannot close HDF5 file")
     }
@@ -187,6 +218,7 @@ enum HDF5 {
         defer { H5Pclose(gcpl) }
         try ok(H5Pset_link_creation_order(gcpl, creationOrder), "cannot track link order")
         try ok(H5Pset_attr_creation_order(gcpl, creationOrder), "cannot track attribute order")
+        try ok(H5Pset_attr_phase_change(gcpl, 128, 100), "cannot keep attributes compact")
         // No timestamps in object headers: the same run always gives the same objects.
         try ok(H5Pset_obj_track_times(gcpl, false), "cannot turn off time tracking")
         return try id(H5Gcreate2(location, name, defaultList, gcpl, defaultList), "cannot create group '\(name)'")

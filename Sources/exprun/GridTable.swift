@@ -1,5 +1,6 @@
 import ExprunCore
 import ExprunSpec
+import ExprunReport
 
 /// The `--dry-run` table: one line per run with its id, seed and swept values.
 enum GridTable {
@@ -13,7 +14,7 @@ enum GridTable {
                 .joined(separator: "  ")
         }
         let kind = e.problem
-        return "\(e.name): \(runs.count) \(kind) runs (\(Set(runs.map(\.seed)).count) seeds x \(runs.count / max(1, Set(runs.map(\.seed)).count)) cells)\n"
+        return "\(e.name): \(runs.count) \(kind) runs (\(plural(Set(runs.map(\.seed)).count, "seed")) x \(runs.count / max(1, Set(runs.map(\.seed)).count)) cells)\n"
             + line(head) + "\n" + rows.map(line).joined(separator: "\n")
     }
     static func label(_ v: Value) -> String {

@@ -12,10 +12,15 @@ struct Plot: ParsableCommand {
         per problem, log-log where the values are positive. Writes <metric>.svg and <metric>.png \
         (x axis other than step: <metric>_<x>.svg) into --out (default: plots/ next to the results). \
         Wall time is the run's wall_seconds spread linearly over its steps unless a wall_time series exists.
+
+        Examples:
+          exprun plot runs/last_iterate/results.h5
+          exprun plot runs/last_iterate/results.h5 --best-over optimizer.lr --view last,avg
+          exprun plot runs/last_iterate/results.h5 --where model=svm --band minmax --xscale log
         """)
     @OptionGroup var selection: ResultsSelection
     @Option(help: "x axis: step, grad_evals, expensive_grad_evals, wall.") var x: String = "step"
-    @Option(help: "Iterate views: a comma list (last, avg, suffix_avg, ema) or all (default: last).") var view: String?
+    @Option(help: "Iterate views: a comma list (last, avg, suffix_avg, ema) or all (default: last).", completion: .list(ViewKind.allCases.map(\.rawValue) + ["all"])) var view: String?
     @Option(help: "Band around the seed mean: std, minmax, iqr, none.") var band: String = "std"
     @Option(help: "Panels by this swept parameter (repeatable; 'none' for one panel; default: the problem parameters).")
     var facet: [String] = []
@@ -28,6 +33,8 @@ struct Plot: ParsableCommand {
     @Option(help: "File name without extension (default: the metric, plus _<x> for other x axes).") var name: String?
     @Option(help: "Figure title.") var title: String?
     @Flag(help: "Write only the SVG.") var noPng = false
+    @Flag(help: "Also write a PDF (vector, for papers; through rsvg-convert).") var pdf = false
+    @Option(help: "Font size in px of the figure's text (default 13).") var fontSize: Double?
 
     func run() throws {
         let (file, m, index, minimizing) = selection.open()
@@ -49,14 +56,18 @@ struct Plot: ParsableCommand {
         o.xScale = scale(xscale, "--xscale")
         o.yScale = scale(yscale, "--yscale")
         o.title = title
-        let figure: ChartFigure, notes: [String]
+        var figure: ChartFigure, notes: [String]
         do { (figure, notes) = try ConvergencePlot.figure(file: file, cells: index, options: o) }
         catch { failWith("\(selection.results): \(error)") }
         for n in notes { stderr("note: " + n) }
+        if let f = fontSize {
+            guard f >= 4 && f <= 72 else { failWith("--font-size \(f): between 4 and 72") }
+            figure.fontSize = f
+        }
         let dir = out ?? (selection.folder as NSString).appendingPathComponent("plots")
         let base = name ?? FigureFiles.safeName(m + (xKind == .step ? "" : "_" + xKind.rawValue))
         do {
-            for path in try FigureFiles.write(figure, directory: dir, name: base, png: !noPng) { print(path) }
+            for path in try FigureFiles.write(figure, directory: dir, name: base, png: !noPng, pdf: pdf) { print(path) }
         } catch { failWith("\(error)") }
     }
 }

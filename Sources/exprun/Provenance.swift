@@ -10,7 +10,7 @@ enum Provenance {
         out.append(("cpu_model", .string(cpuModel())))
         out.append(("cpu_cores", .int(ProcessInfo.processInfo.activeProcessorCount)))
         out.append(("hdf5_version", .string(Store.hdf5Version)))
-        out.append(("blas", .string(BLAS.configuration)))
+        out.append(("blas", .string(BLAS.provenance)))
         out.append(("os", .string(ProcessInfo.processInfo.operatingSystemVersionString)))
         if let commit = gitCommit(FileManager.default.currentDirectoryPath) { out.append(("git_commit", .string(commit))) }
         return out

@@ -6,7 +6,8 @@ import ExprunReport
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One self-contained HTML page: config, summary, tuned comparison, plots (inline SVG, no network).")
+        abstract: "One self-contained HTML page: config, summary, tuned comparison, plots (inline SVG, no network).",
+        discussion: "Examples:\n  exprun report runs/last_iterate/results.h5\n  exprun report runs/last_iterate/results.h5 --target 1e-3")
     @OptionGroup var selection: ResultsSelection
     @Option(name: .customLong("best-over"), help: "Tuned parameter (repeatable; default: swept step sizes *.lr).")
     var bestOver: [String] = []

@@ -108,14 +108,21 @@ struct Summary: ParsableCommand {
         runs, mean, sample std, median, min and max over seeds of one number per run (the final \
         value, --best, --step or --auc). With --best-over PARAM (repeatable), one row per method \
         and problem with the value of PARAM whose seed mean is best, flagged when it lies on the \
-        edge of the grid.
+        edge of the grid. Several results files give one table each, under its path (CSV: a \
+        leading file column); `exprun compare` puts several files in one table.
+
+        Examples:
+          exprun summary runs/last_iterate/results.h5 --view last --sort mean
+          exprun summary runs/last_iterate/results.h5 --best-over optimizer.lr --format markdown
+          exprun summary runs/a/results.h5 runs/b/results.h5 --format csv
         """)
     @OptionGroup var selection: ResultsSelection
-    @Option(help: "Output format: text, csv, markdown, json.") var format: String = "text"
+    @Argument(help: "More results files (one table each).") var moreResults: [String] = []
+    @Option(help: "Output format: text, csv, markdown, json.", completion: .list(SummaryTable.Format.allCases.map(\.rawValue))) var format: String = "text"
     @Option(help: "Summarise the value at this step instead of the final one.") var step: Int?
     @Option(help: "Summarise the best value over the curve: min or max.") var best: String?
     @Flag(help: "Summarise the area under the curve divided by the steps (the time-average).") var auc = false
-    @Option(help: "Iterate views: a comma list (last, avg, suffix_avg, ema) or all (default: all).") var view: String?
+    @Option(help: "Iterate views: a comma list (last, avg, suffix_avg, ema) or all (default: all).", completion: .list(ViewKind.allCases.map(\.rawValue) + ["all"])) var view: String?
     @Option(help: "Sort rows by a statistic (mean, std, median, min, max, n, diverged) or a swept parameter.") var sort: String?
     @Flag(help: "Sort in descending order.") var descending = false
     @Option(help: "Group rows into one section per value of this swept parameter (or view).") var by: String?
@@ -123,11 +130,41 @@ struct Summary: ParsableCommand {
     var bestOver: [String] = []
 
     func run() throws {
+        guard !moreResults.isEmpty else { return print(try table(selection), terminator: "") }
+        let fmt = parseFormat(format)
+        var parts: [String] = []
+        for (k, path) in ([selection.results] + moreResults).enumerated() {
+            var one = selection
+            one.results = path
+            let text = try table(one)
+            switch fmt {
+            case .csv:
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+                let field = path.contains(",") ? "\"\(path)\"" : path
+                parts.append(lines.enumerated().filter { k == 0 || $0.offset > 0 }
+                    .map { ($0.offset == 0 ? "file" : field) + "," + $0.element }.joined(separator: "\n") + "\n")
+            case .json: parts.append(text)
+            case .markdown: parts.append("### \(path)\n\n" + text)
+            case .text: parts.append("== \(path)\n" + text)
+            }
+        }
+        print(fmt == .json ? "[\n" + parts.joined(separator: ",\n") + "]\n" : parts.joined(separator: fmt == .csv ? "" : "\n"),
+              terminator: "")
+    }
+
+    /// The table of one results file, rendered.
+    func table(_ selection: ResultsSelection) throws -> String {
         let fmt = parseFormat(format)
         let (file, m, index, minimizing) = selection.open()
         let views = resolveViews(view, index)
         var reduction = Reduction.final
-        if let s = step { reduction = .atStep(s) }
+        if let s = step {
+            reduction = .atStep(s)
+            if let id = index.cells.first?.runIds.first, case let steps = file.steps(id), !steps.contains(s),
+               let used = steps.last(where: { $0 <= s }) {
+                stderr("note: step \(s) is not a log point; each run gives its value at the last log point before it (\(used) here)")
+            }
+        }
         if let b = best {
             guard b == "min" || b == "max" else { failWith("--best takes min or max, got '\(b)'") }
             reduction = .best(minimize: b == "min")
@@ -138,8 +175,7 @@ struct Summary: ParsableCommand {
             checkSwept(bestOver, index, option: "--best-over")
             let tuned = try TunedComparison.make(file: file, cells: index, metric: m, tuned: bestOver, reduction: reduction,
                                                  minimize: minimizing, views: views)
-            print(tuned.render(fmt), terminator: "")
-            return
+            return tuned.render(fmt)
         }
         var table = SummaryTable.make(file: file, cells: index, metric: m, reduction: reduction, views: views)
         if let s = sort, !table.sort(by: s, descending: descending) {
@@ -148,6 +184,6 @@ struct Summary: ParsableCommand {
         if let g = by, !table.group(by: g) {
             failWith("--by \(g): not a swept parameter (swept: \(index.swept.joined(separator: ", ")))", suggestion: closestMatch(g, in: index.swept))
         }
-        print(table.render(fmt), terminator: "")
+        return table.render(fmt)
     }
 }

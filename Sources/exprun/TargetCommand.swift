@@ -12,6 +12,11 @@ struct Target: ParsableCommand {
         at or above with --maximize), in steps, grad_evals and seconds, summarised per cell. \
         With several problems (values of the model/dataset/environment parameters, or --problem), \
         writes the performance profile (Dolan & Moré 2002) of the methods as profile_<metric>.svg/.png.
+
+        Examples:
+          exprun target runs/last_iterate/results.h5 --value 1e-3
+          exprun target runs/last_iterate/results.h5 --value 1e-3 --format markdown
+          exprun target runs/last_iterate/results.h5 --value 1e-3 --best-over optimizer.lr   # profile of tuned methods
         """)
     @OptionGroup var selection: ResultsSelection
     @Option(help: "The target value of the metric.") var value: Double
@@ -21,16 +26,19 @@ struct Target: ParsableCommand {
     @Option(help: "Output format: text, csv, markdown, json.") var format: String = "text"
     @Option(help: "Folder for the profile plot (default: plots/ beside the results file).") var out: String?
     @Flag(help: "Write only the SVG of the profile.") var noPng = false
+    @Option(name: .customLong("best-over"), help: "Profile tuned methods: each method's cost per problem is its best over this swept parameter (repeatable).")
+    var bestOver: [String] = []
 
     func run() throws {
         let fmt = parseFormat(format)
         let (file, m, index, minimizing) = selection.open()
         let views = resolveViews(view, index)
         checkSwept(problem, index, option: "--problem")
+        checkSwept(bestOver, index, option: "--best-over")
         let ttt = TimeToTarget.make(file: file, cells: index, metric: m, target: value, minimize: minimizing, views: views)
         print(ttt.render(fmt), terminator: "")
         let problems = problem.isEmpty ? index.problemParameters.filter { index.values(of: $0).count > 1 } : problem
-        guard let profile = PerformanceProfile.from(ttt, problemParameters: problems) else {
+        guard let profile = PerformanceProfile.from(ttt, problemParameters: problems, tuned: bestOver) else {
             if fmt == .text { stderr("no performance profile: the sweep has fewer than two problems") }
             return
         }

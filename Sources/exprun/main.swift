@@ -20,15 +20,28 @@ struct Exprun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exprun",
         abstract: "Declarative experiment runner for stochastic-optimization research.",
+        usage: """
+        exprun CONFIG [--jobs N] [--set path=value ...] [--out DIR] [--dry-run] [--fresh] [--shard I/N] [--quiet]
+          exprun <subcommand> [options]
+        """,
+        discussion: """
+        Examples:
+          exprun configs/sea_omd.yaml                      # run a sweep (resumes finished runs)
+          exprun configs/last_iterate.yaml --set seeds=2 --dry-run
+          exprun compare runs/sea_omd/results.h5 --baseline ogd_fixed
+          exprun help summary                              # a subcommand's options and examples
+        Shell completion: source <(exprun --generate-completion-script bash)   (or zsh, fish)
+        """,
         version: exprunVersion,
-        subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self,
-                      Merge.self],
+        subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self, Export.self, Compare.self,
+                      Merge.self, Submit.self, Status.self],
         defaultSubcommand: Run.self)
 }
 
 /// Prints diagnostics (all of them) and exits 2.
 func fail(_ error: Error) -> Never {
-    if let list = error as? DiagnosticList {
+    if var list = error as? DiagnosticList {
+        list = CLIDefects.deduplicated(list)
         FileHandle.standardError.write((list.description + "\n").data(using: .utf8)!)
         let n = list.items.count
         FileHandle.standardError.write("\(n) problem\(n == 1 ? "" : "s") found; nothing was run or written.\n".data(using: .utf8)!)
@@ -47,7 +60,15 @@ func dataDirectory() -> String {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run every combination of a config's sweep (resumes finished runs).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run every combination of a config's sweep (resumes finished runs).",
+        discussion: """
+        Examples:
+          exprun configs/sea_omd.yaml
+          exprun configs/last_iterate.yaml --set optimizer.lr=0.05 --set seeds=2 --jobs 2
+          exprun configs/last_iterate.yaml --set 'model.l2=[0.01, 0.1]' --dry-run
+          exprun configs/last_iterate.yaml --shard 0/4 --out runs/last_iterate   # one SLURM array task
+        """)
 
     @Argument(help: "The experiment config (YAML).") var config: String
     @Option(name: .shortAndLong, help: "Parallel runs (default: all cores).") var jobs: Int?
@@ -59,6 +80,7 @@ struct Run: ParsableCommand {
     @Option(help: "Run only shard I of N (I/N, 0-based), e.g. a SLURM array task; merge afterwards.") var shard: String?
     @Flag(help: "No progress output and no summary.") var quiet = false
     @Flag(help: "Stop the sweep at the first failed run.") var failFast = false
+    @Flag(help: "Keep failed runs of an earlier sweep instead of retrying them.") var noRetry = false
 
     func validate() throws {
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be >= 1") }
@@ -66,27 +88,27 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        EarlySignals.exitOnSignal()
         let experiment: Experiment
         do { experiment = try ExperimentBuilder.load(path: config, overrides: overrides, dataDirectory: dataDirectory()) }
         catch { fail(error) }
         var runs = experiment.runs
-        if let s = shard, let (i, n) = parseShard(s) {
-            runs = runs.enumerated().filter { $0.offset % n == i }.map(\.element)
-        }
+        if let s = shard, let (i, n) = parseShard(s) { runs = ShardSlice.runs(runs, shard: i, of: n) }
         if dryRun {
             print(GridTable.render(experiment, runs: runs))
             return
         }
-        let outDir = out ?? "runs/\(experiment.name)"
+        let outDir = FolderOwnership.choose(experiment: experiment, requested: out, fresh: fresh)
         let shardDir = outDir + "/shards"
         let fm = FileManager.default
+        let lock = RunGuards.open(outDir, shared: shard != nil, runs: runs, quiet: quiet)
         if fresh {
             try? fm.removeItem(atPath: shardDir)
             try? fm.removeItem(atPath: outDir + "/results.h5")
         }
         try fm.createDirectory(atPath: shardDir, withIntermediateDirectories: true)
         try experiment.resolvedConfig.write(toFile: outDir + "/config.yaml", atomically: true, encoding: .utf8)
-        let done = Store.completedShardIds(directory: shardDir)
+        let done = RunGuards.finished(shardDir, retryFailed: !noRetry, quiet: quiet)
         let todo = runs.filter { !done.contains($0.runId) }
         if !quiet && runs.count > todo.count {
             stderr("resuming: \(runs.count - todo.count) of \(runs.count) runs already finished (use --fresh to start over)")
@@ -97,20 +119,29 @@ struct Run: ParsableCommand {
         let outcome = runner.run()
         // Merge whatever finished (all of it on success; the finished part on Ctrl-C).
         // A shard of a SLURM array leaves merging to `exprun merge`.
-        if shard == nil {
+        // After a storage error (a full disk) results.h5 is left as it was: merging onto the
+        // same full disk cannot succeed, and the finished shards are the state to resume from.
+        if shard == nil && outcome.sinkFailures.isEmpty {
             try mergeResults(experiment: experiment, outDir: outDir)
             if let file = try? ResultsFile(path: outDir + "/results.h5") {
                 let table = SummaryTable.make(file: file, metric: experiment.summaryMetric)
                 let text = table.render(.text)
                 try? text.write(toFile: outDir + "/summary.txt", atomically: true, encoding: .utf8)
                 if !quiet {
-                    print(text, terminator: "")
+                    print(SweepEnd.shortTable(file: file, metric: experiment.summaryMetric, fullTable: outDir + "/summary.txt"),
+                          terminator: "")
                     print("results: \(outDir)/results.h5")
                 }
             }
         }
-        if outcome.interrupted { Foundation.exit(Exit.interrupted) }
-        if outcome.hasFailures { Foundation.exit(Exit.runFailed) }
+        lock.release()
+        if outcome.interrupted {
+            stderr(SweepEnd.resumeHint(finished: runs.count - todo.count + outcome.finished, total: runs.count))
+            Foundation.exit(Exit.interrupted)
+        }
+        if !outcome.sinkFailures.isEmpty { RunGuards.storageFailed(outcome.sinkFailures[0].message, outDir: outDir) }
+        // The exit code reports the folder after the run: a failed run kept from before counts.
+        if outcome.hasFailures || RunGuards.anyFailed(runs, shardDir) { Foundation.exit(Exit.runFailed) }
     }
 }
 
@@ -130,26 +161,36 @@ func mergeResults(experiment: Experiment, outDir: String) throws {
 }
 
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check a config; print every problem as file:line:col.")
-    @Argument(help: "The experiment config (YAML).") var config: String
+    static let configuration = CommandConfiguration(
+        abstract: "Check configs; print every problem as file:line:col.",
+        discussion: "Examples:\n  exprun validate configs/sea_omd.yaml\n  exprun validate configs/last_iterate.yaml --set seeds=2\n  exprun validate --data configs/*.yaml")
+    @Argument(help: "Experiment configs (YAML); each is checked on its own.") var configs: [String]
     @Option(name: .customLong("set"), help: "Override a value: path=value. Repeatable.") var overrides: [String] = []
-    func run() throws {
-        do {
-            let e = try ExperimentBuilder.load(path: config, overrides: overrides, dataDirectory: dataDirectory())
-            print("\(config): ok (\(e.runs.count) runs)")
-        } catch { fail(error) }
-    }
+    @Flag(help: "Also read every data file and report content errors (as a run does before starting).") var data = false
+    func run() throws { ValidateConfigs.run(configs, overrides: overrides, data: data) }
 }
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The catalogue: every component and its parameters.")
-    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, metrics, run) or a kind.")
+    static let configuration = CommandConfiguration(
+        abstract: "The catalogue: every component and its parameters.",
+        discussion: "Examples:\n  exprun list\n  exprun list optimizers\n  exprun list sgd\n  exprun list optimizers --names\n  exprun list --markdown")
+    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, transforms, metrics, run) or a kind.",
+              completion: .list(catalogueNames))
     var kind: String?
     @Flag(help: "Markdown tables (the README catalogue).") var markdown = false
+    @Flag(help: "Only the names, one per line: the sections, or the kinds of a section (for scripts and completion).")
+    var names = false
+    static let catalogueNames = CatalogueText.sections + Family.allCases.flatMap { Catalogue.decls($0).map(\.kind) }
     func run() throws {
         if markdown { print(CatalogueText.markdown(), terminator: ""); return }
+        if names {
+            if let k = kind, let family = Family.allCases.first(where: { $0.section == k }) {
+                print(Catalogue.decls(family).map(\.kind).joined(separator: "\n")); return
+            }
+            if kind == nil { print(CatalogueText.sections.joined(separator: "\n")); return }
+        }
         guard let text = CatalogueText.text(filter: kind) else {
-            let all = CatalogueText.sections + Family.allCases.flatMap { Catalogue.decls($0).map(\.kind) }
+            let all = Self.catalogueNames
             fail(DiagnosticList([Diagnostic(nil, "nothing in the catalogue is called '\(kind ?? "")'",
                                             suggestion: closestMatch(kind ?? "", in: all))]))
         }
@@ -158,24 +199,29 @@ struct List: ParsableCommand {
 }
 
 struct Schema: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the JSON Schema of config files.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print the JSON Schema of config files.",
+        discussion: "Examples:\n  exprun schema > schemas/exprun-config.schema.json")
     func run() throws { print(ConfigSchema.json(), terminator: "") }
 }
 
 struct Merge: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Merge the shards of an output folder into results.h5 (after a SLURM array).")
+    static let configuration = CommandConfiguration(
+        abstract: "Merge the shards of an output folder into results.h5 (after a SLURM array).",
+        discussion: "Examples:\n  exprun merge runs/last_iterate")
     @Argument(help: "The output folder (runs/<name>), holding config.yaml and shards/.") var dir: String
     func run() throws {
         let experiment: Experiment
         do { experiment = try ExperimentBuilder.load(path: dir + "/config.yaml", dataDirectory: dataDirectory()) }
         catch { fail(error) }
         try mergeResults(experiment: experiment, outDir: dir)
-        let n = Store.completedShardIds(directory: dir + "/shards").count
+        let n = Store.completedShardIds(directory: dir + "/shards").intersection(experiment.runs.map(\.runId)).count
         print("merged \(n) of \(experiment.runs.count) runs into \(dir)/results.h5")
     }
 }
 
 // Argument errors exit 2 (the contract), not ArgumentParser's 64.
+CLIDefects.rejectUnknownHelpTopic(Exprun.configuration.subcommands.map { $0._commandName })
 do {
     var command = try Exprun.parseAsRoot()
     try command.run()

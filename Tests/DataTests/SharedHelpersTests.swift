@@ -57,18 +57,11 @@ import Testing
         }
     }
 
+    /// Kinds, docs and default ranges are the catalogue contract's (Tests/ContractTests);
+    /// what is particular to data sets: every kind offers the bias column.
     @Test func catalogueDeclarations() {
-        let kinds = datasetCatalogue.map(\.decl.kind)
-        #expect(kinds == ["synthetic_regression", "synthetic_classification", "libsvm", "csv", "sklearn", "teacher_student"])
         for entry in datasetCatalogue {
-            #expect(entry.decl.family == .dataset && !entry.decl.doc.isEmpty)
-            #expect(Set(entry.decl.params.map(\.name)).count == entry.decl.params.count)
-            for p in entry.decl.params {
-                #expect(!p.doc.isEmpty, "\(entry.decl.kind).\(p.name)")
-                if let d = p.defaultValue?.asDouble { #expect(p.range.contains(d), "\(entry.decl.kind).\(p.name)") }
-                if case .choice(let options) = p.type, let d = p.defaultValue?.asString { #expect(options.contains(d)) }
-            }
-            #expect(entry.decl.param("bias") != nil, "bias is uniform across kinds")
+            #expect(entry.decl.param("bias") != nil, "bias is uniform across kinds (\(entry.decl.kind))")
         }
     }
 }

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 import ExprunModels
 import Testing

@@ -1,36 +1,12 @@
+import ExprunTestSupport
 import ExprunCore
 import ExprunModels
 import Testing
 
-/// Array helpers over the target-space calls.
-extension TargetModel {
-    func targetsOf(_ x: [Double], _ rows: [Int]) -> [Double] {
-        var f = [Double](repeating: .nan, count: rows.count * targetDimension)
-        x.withUnsafeBufferPointer { xb in rows.withUnsafeBufferPointer { rb in
-            f.withUnsafeMutableBufferPointer { targets(xb, rows: rb, into: $0) } } }
-        return f
-    }
-    func targetGradient(_ f: [Double], _ rows: [Int]) -> (loss: Double, g: [Double]) {
-        var g = [Double](repeating: .nan, count: f.count)
-        let l = f.withUnsafeBufferPointer { fb in rows.withUnsafeBufferPointer { rb in
-            g.withUnsafeMutableBufferPointer { targetLossGradient(fb, rows: rb, into: $0) } } }
-        return (l, g)
-    }
-    func pull(_ v: [Double], _ rows: [Int]) -> [Double] {
-        var out = [Double](repeating: .nan, count: dimension)
-        v.withUnsafeBufferPointer { vb in rows.withUnsafeBufferPointer { rb in
-            out.withUnsafeMutableBufferPointer { pullback(vb, rows: rb, into: $0) } } }
-        return out
-    }
-    func push(_ u: [Double], _ rows: [Int]) -> [Double] {
-        var out = [Double](repeating: .nan, count: rows.count * targetDimension)
-        u.withUnsafeBufferPointer { ub in rows.withUnsafeBufferPointer { rb in
-            out.withUnsafeMutableBufferPointer { pushforward(ub, rows: rb, into: $0) } } }
-        return out
-    }
+/// The models that offer a target space, as built (not a list of names).
+let targetKinds = modelKinds.filter { kind in
+    (try? makeModel(kind, TestData.dataset(task: task(for: kind), sparse: false), l2: 0.1)) is any TargetModel
 }
-
-let targetKinds = ["least_squares", "logistic", "softmax"]
 /// A batch with a repeated row (the sampler draws with replacement).
 let targetTestRows = [3, 17, 0, 17, 29, 8, 39]
 

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 import ExprunModels
 import Foundation
@@ -83,56 +84,13 @@ enum TestData {
     }
 }
 
-func modelParams(_ kind: String, l2: Double, extra: [String: Value] = [:]) -> Params {
-    var v: [String: Value] = ["dataset": .string("data"), "l2": .double(l2)]
-    for (k, x) in extra { v[k] = x }
-    return Params(kind: kind, values: v)
-}
-
-/// Builds a model through its catalogue entry, with declared defaults for its other parameters.
+/// Builds a model through its catalogue entry with the Params the Spec would resolve for
+/// `{kind, dataset: data, l2}` (ExprunTestSupport runs the real validator for the defaults).
 func makeModel(_ kind: String, _ data: Dataset, l2: Double) throws -> any Objective {
     guard let entry = modelCatalogue.first(where: { $0.decl.kind == kind }) else {
         throw ComponentError("no model \(kind)")
     }
-    var extra: [String: Value] = [:]
-    for p in entry.decl.params where p.name != "dataset" && p.name != "l2" { extra[p.name] = p.defaultValue }
-    return try entry.make(modelParams(kind, l2: l2, extra: extra), data)
-}
-
-/// Evaluation helpers over Swift arrays.
-extension Objective {
-    func full(_ x: [Double]) -> (f: Double, g: [Double]) {
-        var g = [Double](repeating: .nan, count: x.count)
-        let f = x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { fullLossAndGradient(xb, gradient: $0) } }
-        return (f, g)
-    }
-    func loss(_ x: [Double]) -> Double { x.withUnsafeBufferPointer { fullLoss($0) } }
-    func batch(_ x: [Double], _ rows: [Int]) -> (f: Double, g: [Double]) {
-        var g = [Double](repeating: .nan, count: x.count)
-        let f = x.withUnsafeBufferPointer { xb in
-            rows.withUnsafeBufferPointer { rb in
-                g.withUnsafeMutableBufferPointer { batchLossAndGradient(xb, rows: rb, gradient: $0) }
-            }
-        }
-        return (f, g)
-    }
-    func accuracy(_ x: [Double]) -> Double? { x.withUnsafeBufferPointer { trainAccuracy($0) } }
-    func test(_ x: [Double]) -> (loss: Double, accuracy: Double?)? { x.withUnsafeBufferPointer { testMetrics($0) } }
-}
-
-func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-func relativeError(_ a: [Double], _ b: [Double]) -> Double {
-    norm(zip(a, b).map { $0 - $1 }) / max(norm(a), norm(b), 1e-300)
-}
-func relativeError(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(a), abs(b), 1e-300) }
-
-/// Central finite differences of f at x.
-func finiteDifferenceGradient(_ x: [Double], h: Double = 1e-6, _ f: ([Double]) -> Double) -> [Double] {
-    (0..<x.count).map { j in
-        var xp = x, xm = x
-        xp[j] += h; xm[j] -= h
-        return (f(xp) - f(xm)) / (2 * h)
-    }
+    return try entry.make(try resolve(entry.decl, ["dataset": "data", "l2": l2]), data)
 }
 
 enum Python {
@@ -156,29 +114,8 @@ enum Python {
             .appendingPathComponent("exprun-model-test-\(UUID().uuidString).json")
         try json(input).write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        // Output goes to files, not pipes: reading a pipe with FileHandle can trap on EINTR
-        // in swift-corelibs-foundation while other tests run concurrently.
-        let outFile = file.appendingPathExtension("out"), errFile = file.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outFile)
-            try? FileManager.default.removeItem(at: errFile)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let prelude = "import json, sys\nimport numpy as np\nD = json.load(open(sys.argv[1]))\n"
             + "def out(*v): print(*[repr(float(x)) for x in v])\n"
-        process.arguments = ["python3", "-c", prelude + script, file.path]
-        process.standardOutput = try FileHandle(forWritingTo: outFile)
-        process.standardError = try FileHandle(forWritingTo: errFile)
-        try process.run()
-        process.waitUntilExit()
-        let data = try Data(contentsOf: outFile)
-        guard process.terminationStatus == 0 else {
-            throw ComponentError("python failed: " + ((try? String(contentsOf: errFile, encoding: .utf8)) ?? ""))
-        }
-        return String(data: data, encoding: .utf8)!
-            .split(whereSeparator: { $0 == " " || $0 == "\n" }).map { Double($0)! }
+        return try pythonNumbers(prelude + script, [file.path])
     }
 }

@@ -5,7 +5,9 @@ import ExprunCore
 @testable import ProblemOnline
 
 /// Measures the mean final regret per cell of configs/sea_omd.yaml by calling runOnline over the
-/// grid (the table in docs/online.md). Off by default: EXPRUN_ONLINE_GRID=<output file> runs it.
+/// grid, writes the table, and checks that docs/online.md shows exactly these rows (the
+/// documented numbers are reproducible, to the printed digits). Off by default (minutes):
+/// EXPRUN_ONLINE_GRID=<output file> runs it.
 @Test(.enabled(if: ProcessInfo.processInfo.environment["EXPRUN_ONLINE_GRID"] != nil))
 func seaGridTable() throws {
     let learners: [(String, Params)] = [
@@ -45,4 +47,9 @@ func seaGridTable() throws {
     lines.append("")
     lines.append(String(format: "rounds/second (this build): %.3g", Double(rounds) / seconds))
     try lines.joined(separator: "\n").write(toFile: ProcessInfo.processInfo.environment["EXPRUN_ONLINE_GRID"]!, atomically: true, encoding: .utf8)
+    let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/online.md")
+    let documented = try String(contentsOf: docs, encoding: .utf8)
+    for line in lines where line.hasPrefix("| ") && !line.hasPrefix("| σ |") {
+        #expect(documented.contains(line), "docs/online.md lacks the measured row \(line)")
+    }
 }

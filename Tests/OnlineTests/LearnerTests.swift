@@ -34,6 +34,27 @@ struct LearnerTests {
         #expect(abs(learner.xHat[0] - hat[0]) < 1e-15 && abs(learner.xHat[1] - hat[1]) < 1e-15)
     }
 
+    /// `step: constant` uses lr itself: x_{t+1} = x_t - 0.01 g_t for OGD (the iterates stay well
+    /// inside the domain, so the projection is inactive), whatever D and G the data give.
+    @Test func constantStepIsTheGivenLearningRate() throws {
+        let env = try makeEnv(params(.environment, "sea", ["sigma": .double(0.3)]), seed: 2)
+        let learner = try makeLearner(params(.learner, "ogd", ["step": .string("constant"), "lr": .double(0.01)]), env,
+                                      horizon: 50)
+        let d = env.domain.dimension
+        var g = [Double](repeating: 0, count: d)
+        var previous: [Double]? = nil, previousGradient: [Double] = []
+        for t in 1...20 {
+            let x = Array(UnsafeBufferPointer(start: learner.play(round: t), count: d))
+            if let p = previous {
+                for i in 0..<d { #expect(abs(x[i] - (p[i] - 0.01 * previousGradient[i])) < 1e-15, "round \(t)") }
+            }
+            _ = g.withUnsafeMutableBufferPointer { env.reveal(round: t, at: x, gradient: $0.baseAddress!) }
+            g.withUnsafeBufferPointer { learner.update(round: t, gradient: $0.baseAddress!) }
+            previous = x; previousGradient = g
+        }
+        #expect(previous!.map { $0 * $0 }.reduce(0, +).squareRoot() < 0.9 * env.domain.radius)
+    }
+
     /// OOMD with M ≡ 0 is plain OMD (= projected OGD) with the same η_t, step for step.
     @Test(arguments: ["adaptive", "fixed", "strongly_convex"])
     func zeroHintOOMDEqualsOGD(step: String) throws {
@@ -71,6 +92,61 @@ struct LearnerTests {
             for i in 0..<5 { w[i] *= Foundation.exp(-0.1 * g[i]) }
             let s = w.reduce(0, +)
             for i in 0..<5 { w[i] /= s }
+        }
+    }
+
+    /// Entropic OOMD with the last-gradient hint, against the hand recursion with η = 0.1:
+    /// x_t ∝ ŵ_t e^{-η g_{t-1}} (M_t = g_{t-1}, M_1 = 0), ŵ_{t+1} ∝ ŵ_t e^{-η g_t}.
+    @Test func entropicLastGradientHintIsOptimisticHedge() throws {
+        let envP = params(.environment, "sea", ["domain": .string("simplex"), "dim": .int(5), "loss": .string("logistic")])
+        let env = try makeEnv(envP, seed: 4)
+        let rule = StepRule(kind: .constant, lr: 0.1, D: 1, G: 1, lambda: 0, strongNumerator: 2, cap: .infinity,
+                            delta: 0.01, horizon: 100)
+        let learner = EntropicOptimisticOMD(domain: env.domain, rule: rule, hint: .lastGradient)
+        var hat = [Double](repeating: 0.2, count: 5), previous = [Double](repeating: 0, count: 5)
+        var g = [Double](repeating: 0, count: 5)
+        var moved = 0.0
+        for t in 1...40 {
+            let x = learner.play(round: t)
+            var want = (0..<5).map { hat[$0] * Foundation.exp(-0.1 * previous[$0]) }
+            let z = want.reduce(0, +)
+            want = want.map { $0 / z }
+            for i in 0..<5 { #expect(abs(x[i] - want[i]) < 1e-13, "round \(t)") }
+            moved = max(moved, (0..<5).map { abs(want[$0] - hat[$0]) }.max()!)
+            g.withUnsafeMutableBufferPointer { _ = env.reveal(round: t, at: x, gradient: $0.baseAddress!) }
+            g.withUnsafeBufferPointer { learner.update(round: t, gradient: $0.baseAddress!) }
+            for i in 0..<5 { hat[i] *= Foundation.exp(-0.1 * g[i]) }
+            let s = hat.reduce(0, +)
+            hat = hat.map { $0 / s }
+            previous = g
+        }
+        #expect(moved > 1e-4)   // the hint really moved the play away from ŵ_t
+    }
+
+    /// OFTRL on the unit disc, worked out by hand: x_t = Π(x_1 - η_t(Σ_{s<t} g_s + g_{t-1})) from
+    /// x_1 = 0, for a constant η = 0.25 and for the adaptive η_t = 1/√(1 + Σ_{s<t}||g_s - M_s||²).
+    @Test func oftrlMatchesHandComputedIterates() {
+        let dom = Domain(shape: .ball, dimension: 2, radius: 1)
+        let grads: [[Double]] = [[1, 0], [0, 2], [-1, 1]]
+        func disc(_ v: [Double]) -> [Double] { let n = (v[0] * v[0] + v[1] * v[1]).squareRoot(); return n > 1 ? v.map { $0 / n } : v }
+        let r17 = 17.0.squareRoot()
+        let cases: [(StepRule.Kind, [[Double]])] = [
+            // η = 0.25: x_2 = -0.25 (2, 0); x_3 = Π(-0.25 (1, 4)); x_4 = Π(-0.25 (-1, 4)).
+            (.constant, [[0, 0], [-0.5, 0], [-1 / r17, -4 / r17], [1 / r17, -4 / r17]]),
+            // Σ||g_s - M_s||² = 1, 1 + 5, 1 + 5 + 2, so η_2 = 1/√2, η_3 = 1/√7, η_4 = 1/3:
+            // x_2 = Π(-(2, 0)/√2), x_3 = Π(-(1, 4)/√7), x_4 = Π(-(-1, 4)/3), all beyond the disc.
+            (.adaptive, [[0, 0], disc([-2 / 2.0.squareRoot(), 0]), disc([-1 / 7.0.squareRoot(), -4 / 7.0.squareRoot()]),
+                         disc([1.0 / 3, -4.0 / 3])]),
+        ]
+        for (kind, expected) in cases {
+            let rule = StepRule(kind: kind, lr: kind == .constant ? 0.25 : 1, D: 1, G: 1, lambda: 0, strongNumerator: 1,
+                                cap: .infinity, delta: 1, horizon: 4)
+            let learner = OptimisticFTRL(domain: dom, rule: rule, hint: .lastGradient)
+            for t in 1...4 {
+                let x = learner.play(round: t)
+                #expect(abs(x[0] - expected[t - 1][0]) < 1e-15 && abs(x[1] - expected[t - 1][1]) < 1e-15, "\(kind) round \(t)")
+                if t <= 3 { grads[t - 1].withUnsafeBufferPointer { learner.update(round: t, gradient: $0.baseAddress!) } }
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import Foundation
 import Testing
 import ExprunCore

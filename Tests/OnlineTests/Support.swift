@@ -1,15 +1,12 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOnline
 @testable import ProblemOnline
 
-/// Params of a catalogue component with its declared defaults filled in, as the Spec would.
+/// Params of a catalogue component as the Spec resolves them (ExprunTestSupport runs the
+/// real validator: defaults, types, ranges, checks); a refused set stops the test run.
 func params(_ family: Family, _ kind: String, _ given: [String: Value] = [:]) -> Params {
-    let decl = (family == .environment ? environmentCatalogue.map(\.decl) : learnerCatalogue.map(\.decl))
-        .first { $0.kind == kind }!
-    var values: [String: Value] = [:]
-    for p in decl.params { if let v = p.defaultValue { values[p.name] = v } }
-    for (k, v) in given { precondition(decl.param(k) != nil, "\(kind) has no parameter \(k)"); values[k] = v }
-    return Params(kind: kind, values: values)
+    do { return try resolve(family, kind, given) } catch { preconditionFailure("\(kind): \(error)") }
 }
 
 /// A hand-built online RunSpec, as the Grid would produce it.
@@ -64,20 +61,3 @@ func makeLearner(_ p: Params, _ env: any OnlineEnvironment, horizon: Int) throws
     try learnerCatalogue.first { $0.decl.kind == p.kind }!.make(p, LearnerContext(domain: env.domain, constants: env.constants, horizon: horizon))
 }
 
-/// Runs a python3 script and returns its standard output.
-func python(_ script: String) throws -> String {
-    // Output goes through a temporary file: reading a pipe can fail with EINTR while other
-    // tests run in parallel.
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("exprun-online-\(UUID().uuidString).txt")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: out) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    try process.run()
-    process.waitUntilExit()
-    return try String(contentsOf: out, encoding: .utf8)
-}
-
-import Foundation

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -42,21 +43,9 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double {
     return zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
 
-/// Runs a python3 script (numpy/scipy) and returns the numbers it prints, whitespace separated.
-func pythonNumbers(_ script: String) throws -> [Double] {
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("exprun-matrix-\(UUID().uuidString).txt")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: out) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import numpy as np, scipy, scipy.fft, json\n" + script]
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "python failed")
-    return try String(contentsOf: out, encoding: .utf8).split(whereSeparator: \.isWhitespace).map {
-        try #require(Double(String($0)))
-    }
+/// The numbers a numpy/scipy script prints (the support runner fails the test on a python error).
+func matrixPython(_ script: String) throws -> [Double] {
+    try ExprunTestSupport.pythonNumbers("import numpy as np, scipy, scipy.fft, json\n" + script)
 }
 
 /// A literal numpy array expression for a row-major matrix.
@@ -83,13 +72,13 @@ func identityError(_ a: [Double], _ n: Int) -> Double {
         let q = Dense.dctAtoms(n)
         #expect(identityError(matmul(q, q, n, n, n, transA: true), n) < 1e-12, "Q^T Q, n=\(n)")
         #expect(identityError(matmul(q, q, n, n, n, transB: true), n) < 1e-12, "Q Q^T, n=\(n)")
-        let ref = try pythonNumbers("print(*scipy.fft.dct(np.eye(\(n)), norm='ortho', axis=0).T.ravel())")
+        let ref = try matrixPython("print(*scipy.fft.dct(np.eye(\(n)), norm='ortho', axis=0).T.ravel())")
         #expect(maxAbsDiff(q, ref) < 1e-14, "n=\(n)")
     }
     // G Q is the row-wise orthonormal DCT-II of G (the FFT route the paper mentions).
     let g = gradientSequence(steps: 1, dimension: 15)[0]
     let gq = matmul(g, Dense.dctAtoms(5), 3, 5, 5)
-    let ref = try pythonNumbers("print(*scipy.fft.dct(\(npMatrix(g, rows: 3, cols: 5)), norm='ortho', axis=1).ravel())")
+    let ref = try matrixPython("print(*scipy.fft.dct(\(npMatrix(g, rows: 3, cols: 5)), norm='ortho', axis=1).ravel())")
     #expect(maxAbsDiff(gq, ref) < 1e-13)
 }
 
@@ -114,7 +103,7 @@ func identityError(_ a: [Double], _ n: Int) -> Double {
         #expect(identityError(matmul(basis, basis, r, side, r, transA: true), r) < 1e-12)
         let projector = matmul(basis, basis, side, r, side, transB: true)
         let pick = left ? "U[:, :\(r)]" : "Vt[:\(r), :].T"
-        let ref = try pythonNumbers("""
+        let ref = try matrixPython("""
             U, s, Vt = np.linalg.svd(\(npMatrix(g, rows: m, cols: n)))
             B = \(pick)
             print(*(B @ B.T).ravel())
@@ -158,7 +147,7 @@ func identityError(_ a: [Double], _ n: Int) -> Double {
         let k = min(m, n)
         let gram = m <= n ? matmul(w, w, m, n, m, transB: true) : matmul(w, w, n, m, n, transA: true)
         #expect(identityError(gram, k) < 1e-6)
-        let ref = try pythonNumbers("""
+        let ref = try matrixPython("""
             G = \(npMatrix(g, rows: m, cols: n))
             U, s, Vt = np.linalg.svd(G, full_matrices=False)
             if G.shape[0] <= G.shape[1]:

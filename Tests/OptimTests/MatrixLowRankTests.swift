@@ -38,7 +38,7 @@ private func canonicalFirstGradients(_ layout: [ParamBlock], steps: Int) -> [[Do
     let x = (0..<52).map { cos(Double($0)) }
     let path = trajectory(try matrixOptimizer("galore", ["lr": 0.02, "rank": 2, "update_gap": 3, "scale": 0.25,
                                                          "weight_decay": 0.1], layout: layout), x0: x, gradients: grads)
-    let ref = try pythonNumbers("""
+    let ref = try matrixPython("""
         G = \(npMatrix(grads.flatMap { $0 }, rows: 7, cols: 52))
         x = np.array(\(x)); lr, wd, b1, b2, eps = 0.02, 0.1, 0.9, 0.999, 1e-8
         def adam(st, g, t):
@@ -87,10 +87,12 @@ private func canonicalFirstGradients(_ layout: [ParamBlock], steps: Int) -> [[Do
     let layout = wideTestLayout
     let grads = gradientSequence(steps: 6, dimension: 52, seed: 6)
     let x = (0..<52).map { cos(Double($0)) }
-    for rotate in [false, true] {
-        let path = trajectory(try matrixOptimizer("dct_adamw", ["lr": 0.02, "rank": 2, "update_gap": 2, "rotate_subspace": rotate],
-                                                  layout: layout), x0: x, gradients: grads)
-        let ref = try pythonNumbers("""
+    // Q is written from the spec's formula (no scipy): Q[a, b] = sqrt(2/N) c_a cos(pi a (2b+1)/(2N)),
+    // basis vectors Q[:, j] by default; dct_atoms uses Q^T.
+    for (rotate, basis) in [(false, "dct"), (true, "dct"), (false, "dct_atoms")] {
+        let path = trajectory(try matrixOptimizer("dct_adamw", ["lr": 0.02, "rank": 2, "update_gap": 2, "rotate_subspace": rotate,
+                                                                "basis": basis], layout: layout), x0: x, gradients: grads)
+        let ref = try matrixPython("""
             G = \(npMatrix(grads.flatMap { $0 }, rows: 6, cols: 52))
             x = np.array(\(x)); lr, b1, b2, eps, r, rotate = 0.02, 0.9, 0.999, 1e-8, 2, \(rotate ? "True" : "False")
             def adam(st, g, t):
@@ -102,7 +104,10 @@ private func canonicalFirstGradients(_ layout: [ParamBlock], steps: Int) -> [[Do
                 for (o, m, n) in [(0, 4, 6), (24, 5, 5)]:
                     W = g[o:o + m * n].reshape(m, n); left = m < n
                     W2 = W.T if left else W            # left case = right case on W^T
-                    k = W2.shape[1]; Q = scipy.fft.dct(np.eye(k), norm='ortho', axis=0).T
+                    k = W2.shape[1]
+                    Q = np.array([[np.sqrt(2 / k) * (1 / np.sqrt(2) if a == 0 else 1) * np.cos(np.pi * a * (2 * b + 1) / (2 * k))
+                                   for b in range(k)] for a in range(k)])
+                    if \(basis == "dct_atoms" ? "True" : "False"): Q = Q.T
                     s_ = st.setdefault(o, {'m': np.zeros((W2.shape[0], r)), 'v': np.zeros((W2.shape[0], r)), 'I': None})
                     if t == 1 or t % 2 == 0:
                         S = W2 @ Q; score = np.abs(S).sum(0)
@@ -120,7 +125,7 @@ private func canonicalFirstGradients(_ layout: [ParamBlock], steps: Int) -> [[Do
                 x = x - lr * u
             print(*x)
             """)
-        #expect(maxAbsDiff(path.last!, ref) < 1e-10, "rotate \(rotate)")
+        #expect(maxAbsDiff(path.last!, ref) < 1e-10, "rotate \(rotate), basis \(basis)")
     }
 }
 
@@ -132,7 +137,12 @@ private func canonicalFirstGradients(_ layout: [ParamBlock], steps: Int) -> [[Do
     let t = ScaleByDCTAdam(layout: [block], rank: r, updateGap: 1, l2Scores: true, beta1: 0.9, beta2: 0.999, eps: 1e-8)
     var u = g
     u.withUnsafeMutableBufferPointer { t.apply($0, params: noParams, context: StepContext(t: 0, lr: 1, layout: [block])) }
-    let q = Dense.dctAtoms(n), s = matmul(g, q, m, n, n)
+    // The default basis, written from the spec's formula: column j is (c_a cos(pi a (2j+1)/(2n)))_a.
+    let q = (0..<(n * n)).map { i -> Double in
+        let a = i / n, b = i % n
+        return (2 / Double(n)).squareRoot() * (a == 0 ? 1 / 2.0.squareRoot() : 1) * cos(Double.pi * Double(a * (2 * b + 1)) / Double(2 * n))
+    }
+    let s = matmul(g, q, m, n, n)
     let energy = (0..<n).map { j in (0..<m).map { s[$0 * n + j] * s[$0 * n + j] }.reduce(0, +) }
     var best = -1.0, bestSet: Set<Int> = []
     for a in 0..<n { for b in (a + 1)..<n { for c in (b + 1)..<n {

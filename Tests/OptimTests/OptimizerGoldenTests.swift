@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -12,15 +13,27 @@ let referenceOptimizerMap: [String: String] = [
     "AdaBound": "adabound", "Yogi": "yogi",
 ]
 
-/// Reference options we deliberately do not declare (none is used by a golden case; a golden
-/// case that sets one fails `resolve`). Anything else the reference resolves must be declared.
-let unsupportedReferenceOptions: [String: Set<String>] = [
+/// Reference options we deliberately do not declare, with the value at which each is inert
+/// (nil: inert at any value). A golden case that sets one to another value fails, naming it.
+let unsupportedReferenceOptions: [String: [String: Bool?]] = [
     // Lamb: rectified LAMB and coupled decay (applied after the moments, so inert in the
     // reference) are not offered; max_grad_norm only acts with pre_norm, which is not offered.
-    "Lamb": ["weight_decouple", "rectify", "max_grad_norm"],
-    "DiffGrad": ["rectify", "ams_bound"],
-    "AdaBound": ["ams_bound"],
+    "Lamb": ["weight_decouple": true, "rectify": false, "max_grad_norm": nil],
+    "DiffGrad": ["rectify": false, "ams_bound": false],
 ]
+
+/// Where our default follows the paper's official code rather than the library the golden
+/// files come from, the options that select the library's arithmetic (library -> class ->
+/// option -> value). They are added to every case of that library and class.
+let libraryConventions: [String: [String: [String: String]]] = [
+    "pytorch_optimizer": ["AdaBelief": ["convention": "pytorch_optimizer"],
+                          "DiffGrad": ["convention": "pytorch_optimizer"]],
+]
+
+/// Defaults that deliberately differ from the golden library's (official code: adabelief-pytorch
+/// 0.2.0 rectifies; diffGrad_v2.py couples L2 decay); checked against numpy re-implementations
+/// of the official code in OfficialReferenceTests.
+let officialDefaults: [String: Set<String>] = ["AdaBelief": ["rectify"], "DiffGrad": ["weight_decouple"]]
 
 /// Options of the reference classes that do not change the arithmetic of a single-tensor
 /// float64 CPU step (implementation switches), so we do not declare them.
@@ -43,21 +56,42 @@ func ourNames(_ kwargs: [String: Any]) -> [String: Any] {
     return out
 }
 
+/// True when two JSON scalars are the same value (booleans, numbers, null).
+func sameJSON(_ a: Any, _ b: Bool?) -> Bool {
+    guard let b else { return true }
+    return (a as? Bool) == b
+}
+
+/// Every option of the case's resolved parameter group, in our names: implementation switches
+/// dropped, unsupported options accepted only at their inert value, the library's convention
+/// options added. Fails naming the option it cannot map.
+func mappedHyperparameters(_ c: GoldenCase) throws -> [String: Any] {
+    let resolved = try #require(c.json["resolved_param_group"] as? [String: Any], "\(c.file): no resolved_param_group")
+    let unsupported = unsupportedReferenceOptions[c.className] ?? [:]
+    var out: [String: Any] = [:]
+    for (name, raw) in ourNames(resolved) where !implementationSwitches.contains(name) {
+        if let inert = unsupported[name] {
+            guard sameJSON(raw, inert) else {
+                throw MappingError(description: "\(c.file): option '\(name)' = \(raw) is not supported")
+            }
+            continue
+        }
+        out[name] = raw
+    }
+    let library = (c.json["library"] as? String)?.split(separator: " ").first.map(String.init) ?? ""
+    for (name, v) in libraryConventions[library]?[c.className] ?? [:] { out[name] = v }
+    return out
+}
+
 /// Runs the golden gradient sequence through our preset; returns the max relative error.
 func replay(_ c: GoldenCase) throws -> (error: Double, optimizer: any Optimizer, params: Params) {
-    let kind = try #require(referenceOptimizerMap[c.className], "no preset mapped for reference class \(c.className)")
-    let entry = try optimizerEntry(kind)
-    let params = try resolve(entry.decl, ourNames(c.json["hyperparameters"] as? [String: Any] ?? [:]))
-    let initial = try #require(numbers(c.json["initial"]))
-    let gradients = try #require((c.json["gradients"] as? [Any])?.compactMap(numbers))
+    let optimizer = try presetOptimizer(c)
+    let params = try resolve(try optimizerEntry(try #require(referenceOptimizerMap[c.className])).decl,
+                             try mappedHyperparameters(c))
     let trajectory = try #require((c.json["trajectory"] as? [Any])?.compactMap(numbers))
+    let gradients = try #require((c.json["gradients"] as? [Any])?.compactMap(numbers))
     #expect(trajectory.count == gradients.count + 1)
-    let n = initial.count
-    let layout = [ParamBlock(name: "p", offset: 0, rows: n, cols: 1)]
-    let optimizer = try entry.makeOptimizer(params, OptimizerContext(dimension: n, layout: layout,
-                                                            schedule: ConstantSchedule(base: params.double("lr")),
-                                                            seed: 0))
-    var x = initial
+    var x = try #require(numbers(c.json["initial"]))
     var worst = relativeError(x, trajectory[0])
     for t in 0..<gradients.count {
         var g = gradients[t]
@@ -67,6 +101,16 @@ func replay(_ c: GoldenCase) throws -> (error: Double, optimizer: any Optimizer,
         worst = max(worst, relativeError(x, trajectory[t + 1]))
     }
     return (worst, optimizer, params)
+}
+
+/// A fresh preset optimizer for the case, built from every mapped hyperparameter.
+func presetOptimizer(_ c: GoldenCase) throws -> any Optimizer {
+    let kind = try #require(referenceOptimizerMap[c.className], "no preset mapped for reference class \(c.className)")
+    let entry = try optimizerEntry(kind)
+    let params = try resolve(entry.decl, try mappedHyperparameters(c))
+    let n = try #require(numbers(c.json["initial"])).count
+    return try entry.makeOptimizer(params, OptimizerContext(dimension: n, layout: [ParamBlock(name: "p", offset: 0, rows: n, cols: 1)],
+                                                   schedule: ConstantSchedule(base: params.double("lr")), seed: 0))
 }
 
 @Test func everyGoldenOptimizerMatchesItsReference() throws {
@@ -79,7 +123,7 @@ func replay(_ c: GoldenCase) throws -> (error: Double, optimizer: any Optimizer,
 }
 
 /// Our defaults are the reference class's: every resolved option we declare, when not given
-/// explicitly, must default to the reference's value.
+/// explicitly, must default to the reference's value (except the declared official defaults).
 @Test func presetDefaultsFollowTheReference() throws {
     let cases = try goldenCases(kind: "optimizer")
     for c in cases {
@@ -87,13 +131,14 @@ func replay(_ c: GoldenCase) throws -> (error: Double, optimizer: any Optimizer,
         let decl = try optimizerEntry(kind).decl
         let resolved = ourNames(c.json["resolved_param_group"] as? [String: Any] ?? [:])
         let ours = try resolve(decl, [:])
-        let skipped = implementationSwitches.union(unsupportedReferenceOptions[c.className] ?? [])
+        let skipped = implementationSwitches.union((unsupportedReferenceOptions[c.className] ?? [:]).keys)
+            .union(officialDefaults[c.className] ?? [])
         for (name, raw) in resolved where !skipped.contains(name) {
             guard let param = decl.param(name) else {
                 Issue.record("\(kind) does not declare reference option '\(name)' (\(c.file))")
                 continue
             }
-            let want = try value(raw, as: param.type)
+            let want = value(raw, as: param.type)
             let given = (c.json["hyperparameters"] as? [String: Any]).map(ourNames)?[name] != nil
             if !given { #expect(ours[name] == want, "\(kind).\(name): default \(String(describing: ours[name])) vs \(want)") }
         }

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -70,25 +71,24 @@ private func run(_ opt: any Optimizer, from x0: [Double], steps: Int,
     }
 }
 
-@Test func everyPresetDescendsOnAQuadratic() throws {
-    // f(x) = 0.5 sum_i c_i x_i^2 with defaults: the loss must go down for every preset.
-    let c = [1.0, 2.0, 0.5, 4.0]
-    func f(_ x: [Double]) -> Double { zip(c, x).map { 0.5 * $0 * $1 * $1 }.reduce(0, +) }
-    // Every preset that takes the gradient (sso calls the model's target space instead; its
-    // descent is checked in RunnerTests/SSOTests).
-    for entry in optimizerCatalogue where entry.decl.needs(Params(kind: entry.decl.kind, values: [:])).contains(.gradient) {
-        let given: [String: Any] = entry.decl.kind == "chain" ? ["transforms": "scale_by_adam"] : [:]
-        let xs = run(try preset(entry.decl.kind, given), from: [1, -1, 2, 0.5], steps: 200) { _, x in zip(c, x).map { $0 * $1 } }
-        #expect(f(xs.last!) < f(xs.first!), "\(entry.decl.kind)")
-        let finite = xs.last!.allSatisfy { $0.isFinite }
-        #expect(finite)
+@Test func zeroLearningRateLeavesEveryPresetFixed() throws {
+    // A known limit: with lr = 0 every step (including lr-scaled decoupled decay) is zero, so the
+    // iterate must not move by a single bit, whatever the gradients.
+    for entry in optimizerCatalogue where entry.decl.param("lr")?.range.contains(0) ?? false {
+        let given: [String: Any] = entry.decl.kind == "chain" ? ["transforms": "scale_by_adam", "lr": 0.0]
+                                                               : ["lr": 0.0, "weight_decay": 0.1]
+        let filtered = given.filter { entry.decl.param($0.key) != nil || $0.key == "transforms" }
+        let xs = run(try preset(entry.decl.kind, filtered), from: [1, -1, 2, 0.5], steps: 20) { t, x in
+            x.map { $0 * Double(t % 3 + 1) - 0.3 }
+        }
+        #expect(xs.allSatisfy { $0 == xs[0] }, "\(entry.decl.kind) moved with lr = 0")
     }
 }
 
 @Test func adaBeliefMatchesThePapersClosedForms() throws {
     // specs-a section 7: non-rectified, g_1 = 1: first update = -lr / beta1... precisely
     // -lr (m/bc1) / (sqrt(s)/sqrt(bc2)) = -lr / 0.9 (eps 1e-16 negligible).
-    let plain = run(try preset("adabelief", ["lr": 1e-3], dimension: 1), from: [0], steps: 1) { _, _ in [1] }
+    let plain = run(try preset("adabelief", ["lr": 1e-3, "rectify": false], dimension: 1), from: [0], steps: 1) { _, _ in [1] }
     #expect(abs(plain[1][0] + 1e-3 / 0.9) < 1e-15)
     // Rectified with a constant gradient: the first five steps are exactly -lr g (SGD branch,
     // rho_5 = 4.996 < 5), the adaptive branch starts at step 6 (rho_6 = 5.994).
@@ -105,10 +105,13 @@ private func run(_ opt: any Optimizer, from x0: [Double], steps: Int,
 @Test func amsBoundNeverTakesALargerStep() throws {
     // Large then small gradients shrink s; with ams_bound the denominator cannot shrink.
     let grads: [Double] = (0..<30).map { $0 < 10 ? 3.0 : 0.1 }
-    for (kind, flag) in [("adabelief", "ams_bound"), ("adam", "amsgrad")] {
+    for (kind, flag) in [("adabelief", "ams_bound"), ("adam", "amsgrad"), ("adabound", "ams_bound")] {
         // beta2 = 0.9 so the second moment forgets the large gradients within the run.
-        let a = run(try preset(kind, [flag: true, "beta2": 0.9], dimension: 1), from: [0], steps: 30) { t, _ in [grads[t]] }
-        let b = run(try preset(kind, ["beta2": 0.9], dimension: 1), from: [0], steps: 30) { t, _ in [grads[t]] }
+        // (AdaBound with gamma ~ 0 so its clamp [~0, ~inf] never acts.)
+        let base: [String: Any] = kind == "adabelief" ? ["beta2": 0.9, "rectify": false]
+            : kind == "adabound" ? ["beta2": 0.9, "gamma": 1e-9] : ["beta2": 0.9]
+        let a = run(try preset(kind, base.merging([flag: true]) { $1 }, dimension: 1), from: [0], steps: 30) { t, _ in [grads[t]] }
+        let b = run(try preset(kind, base, dimension: 1), from: [0], steps: 30) { t, _ in [grads[t]] }
         var strictlySmaller = false
         for t in 1...30 {
             let sa = abs(a[t][0] - a[t - 1][0]), sb = abs(b[t][0] - b[t - 1][0])
@@ -151,16 +154,10 @@ private func run(_ opt: any Optimizer, from x0: [Double], steps: Int,
     #expect(abs(plain[1][0] - (5 - 0.1 * (0.1 / (1e-3.squareRoot() + 1e-6)) / 0.1)) < 1e-12)
 }
 
-@Test func optimizerDeclarationsAreWellFormed() {
-    var kinds = Set<String>()
+/// Kinds, docs and default ranges are the catalogue contract's (Tests/ContractTests); what is
+/// particular to optimizers: every one takes an lr and may name a schedule.
+@Test func everyOptimizerTakesAnLrAndASchedule() {
     for entry in optimizerCatalogue {
-        #expect(entry.decl.family == .optimizer)
-        #expect(kinds.insert(entry.decl.kind).inserted, "duplicate kind \(entry.decl.kind)")
-        #expect(!entry.decl.doc.isEmpty)
-        #expect(entry.decl.param("lr") != nil && entry.decl.param("schedule")?.type == .reference(.schedule))
-        for p in entry.decl.params {
-            #expect(!p.doc.isEmpty)
-            if let d = p.defaultValue?.asDouble { #expect(p.range.contains(d), "\(entry.decl.kind).\(p.name) default") }
-        }
+        #expect(entry.decl.param("lr") != nil && entry.decl.param("schedule")?.type == .reference(.schedule), "\(entry.decl.kind)")
     }
 }

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -13,8 +14,8 @@ private func sgd(_ given: [String: Any], dimension: Int = 3) throws -> any Optim
 @Test func sgdStateSizeAndNesterovCheck() throws {
     #expect(try sgd(["lr": 0.1]).stateSize == 0)
     #expect(try sgd(["lr": 0.1, "momentum": 0.9]).stateSize == 3)
-    #expect(throws: MappingError.self) { try sgd(["nesterov": true]) }
-    #expect(throws: MappingError.self) { try sgd(["nesterov": true, "momentum": 0.9, "dampening": 0.1]) }
+    #expect(throws: ResolutionError.self) { try sgd(["nesterov": true]) }
+    #expect(throws: ResolutionError.self) { try sgd(["nesterov": true, "momentum": 0.9, "dampening": 0.1]) }
 }
 
 @Test func sgdMaximizeAscends() throws {

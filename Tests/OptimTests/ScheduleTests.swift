@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import ExprunCore
 @testable import ExprunOptim
 import Foundation
@@ -90,15 +91,3 @@ private func make(_ kind: String, _ given: [String: Any] = [:], base: Double = 0
     }
 }
 
-@Test func scheduleDeclarationsAreWellFormed() {
-    var kinds = Set<String>()
-    for entry in scheduleCatalogue {
-        #expect(entry.decl.family == .schedule)
-        #expect(kinds.insert(entry.decl.kind).inserted, "duplicate kind \(entry.decl.kind)")
-        #expect(!entry.decl.doc.isEmpty)
-        for p in entry.decl.params {
-            #expect(!p.doc.isEmpty)
-            if let d = p.defaultValue?.asDouble { #expect(p.range.contains(d), "\(entry.decl.kind).\(p.name) default") }
-        }
-    }
-}

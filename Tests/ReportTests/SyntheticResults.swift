@@ -63,21 +63,3 @@ struct SyntheticResults {
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
 }
 
-/// Runs a python3 script with arguments and returns its stdout (throws on a non-zero exit).
-func python(_ script: String, _ arguments: [String] = []) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", script] + arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw NSError(domain: "python", code: Int(p.terminationStatus),
-                      userInfo: [NSLocalizedDescriptionKey: String(data: errData, encoding: .utf8) ?? ""])
-    }
-    return String(data: data, encoding: .utf8) ?? ""
-}

@@ -29,6 +29,24 @@ import Testing
         #expect(epochs[0] != Array(0..<n))
     }
 
+    /// drop_last: n = 10, b = 3 gives 3 full batches per epoch (9 distinct indices), a new
+    /// permutation each epoch, and the 10th index of the epoch's permutation is never used.
+    @Test func shuffleDropLastUsesFullBatchesOfOnePermutationPerEpoch() {
+        let n = 10
+        var s = MinibatchSampler(sampleCount: n, batchSize: 3, sampling: .shuffleDropLast, seed: 1)
+        let stream = draw(&s, batches: 30)   // 10 epochs of 3 batches
+        var epochs: [[Int]] = []
+        for e in 0..<10 {
+            let epoch = Array(stream[(e * 9)..<((e + 1) * 9)])
+            #expect(Set(epoch).count == 9 && epoch.allSatisfy { (0..<n).contains($0) }, "epoch \(e): \(epoch)")
+            epochs.append(epoch)
+        }
+        #expect(Set(epochs.map { Set($0) }).count > 1, "a different index must be dropped in some epoch")
+        // The same stream as `shuffle` for the first epoch's first 9 indices (same permutation).
+        var t = MinibatchSampler(sampleCount: n, batchSize: 3, sampling: .shuffle, seed: 1)
+        #expect(Array(draw(&t, batches: 3)) == Array(stream[0..<9]))
+    }
+
     @Test func withReplacementIsUniform() {
         // Chi-square goodness of fit over 10 cells, 9 degrees of freedom: the 0.999 quantile is 27.9.
         let n = 10, draws = 100_000
@@ -91,6 +109,37 @@ import Testing
             }
             views.materialize(.ema, current: x, into: out)
             for i in 0..<d { #expect(abs(out[i] - ema[i]) <= 1e-12 * abs(ema[i])) }
+        }
+    }
+
+    /// A3 (weights t) and A4 (weights eta_t) streamed against the batch weighted means, and the
+    /// suffix window ceil(alpha T) of specs-a section 3 (alpha = 0.3, T = 7: 3 iterates).
+    @Test func weightedAveragesAndTheCeilWindow() {
+        #expect(IterateViews(kinds: [.suffixAvg], dimension: 1, totalSteps: 7, suffixFraction: 0.3, emaDecay: 0.9).suffixStart == 4)
+        #expect(IterateViews(kinds: [.suffixAvg], dimension: 1, totalSteps: 10, suffixFraction: 0.5, emaDecay: 0.9).suffixStart == 5)
+        let d = 2, total = 30
+        var rng = RNG(seed: 4, purpose: "test")
+        var views = IterateViews(kinds: [.weightedAvg, .stepAvg], dimension: d, totalSteps: total, suffixFraction: 0.5, emaDecay: 0.9)
+        let x = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
+        let out = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
+        defer { x.deallocate(); out.deallocate() }
+        x[0] = 3; x[1] = -1
+        views.start(x)
+        views.materialize(.stepAvg, current: x, into: out)
+        #expect(Array(out) == [3, -1])
+        var iterates: [[Double]] = [], etas: [Double] = []
+        for t in 1...total {
+            let eta = 1 / Double(t).squareRoot()
+            for i in 0..<d { x[i] = rng.normal() * Double(t) }
+            iterates.append(Array(x)); etas.append(eta)
+            views.update(x, lr: eta)
+            for (kind, w) in [(ViewKind.weightedAvg, (1...t).map(Double.init)), (.stepAvg, etas)] {
+                views.materialize(kind, current: x, into: out)
+                for i in 0..<d {
+                    let want = zip(w, iterates).map { $0 * $1[i] }.reduce(0, +) / w.reduce(0, +)
+                    #expect(abs(out[i] - want) <= 1e-12 * max(1, abs(want)), "\(kind) t=\(t)")
+                }
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import ExprunTestSupport
 import Testing
 import Foundation
 import ExprunCore

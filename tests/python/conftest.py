@@ -2,11 +2,14 @@
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-EXPRUN = os.environ.get("EXPRUN", str(ROOT / ".build" / "release" / "exprun"))
+# The tests read results with this checkout's Python package, whatever else is installed.
+sys.path.insert(0, str(ROOT / "python" / "exprun"))
+EXPRUN = str(ROOT / os.environ.get("EXPRUN", ".build/release/exprun"))  # relative to the repository
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +29,15 @@ def run_exprun(*args, cwd=None, check=True, timeout=600, env=None):
         raise AssertionError(f"exprun {' '.join(map(str, args))} exited {proc.returncode}\n"
                              f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
+
+
+@pytest.fixture(scope="session")
+def diverged_results(tmp_path_factory):
+    """small_sgd with a step size that diverges on one problem: 16 runs, the 4 ridge runs at lr 100 diverge."""
+    out = tmp_path_factory.mktemp("diverged") / "res"
+    run_exprun(ROOT / "tests" / "configs" / "small_sgd.yaml", "--out", out, "--quiet",
+               "--set", "optimizer.lr=[0.1,100]", "--set", "seeds=2")
+    return out / "results.h5"
 
 
 @pytest.fixture(scope="session")

@@ -201,3 +201,33 @@ def test_report_renders_in_chromium(results, tmp_path):
     assert not js_errors, js_errors
     assert shot.exists()
     assert_not_blank(shot)
+
+
+def test_one_seed_has_no_band_nor_band_title(tmp_path):
+    out = tmp_path / "one"
+    run_exprun(ROOT / "tests" / "configs" / "small_sgd.yaml", "--out", out, "--quiet", "--set", "seeds=1")
+    run_exprun("plot", out / "results.h5", "--out", out / "plots", "--metric", "suboptimality", "--no-png")
+    svg = (out / "plots" / "suboptimality.svg").read_text()
+    assert "seed mean" in svg and "band:" not in svg and "<polygon" not in svg
+
+
+def test_pdf_output_and_font_size(results, tmp_path):
+    out = tmp_path / "pdf"
+    files = run_exprun("plot", results, "--out", out, "--metric", "suboptimality", "--pdf", "--no-png",
+                       "--font-size", "20").stdout.split()
+    assert [p.rsplit("/", 1)[1] for p in files] == ["suboptimality.svg", "suboptimality.pdf"]
+    assert (out / "suboptimality.pdf").read_bytes()[:5] == b"%PDF-"
+    svg = (out / "suboptimality.svg").read_text()
+    assert 'font-size="20"' in svg
+    bad = run_exprun("plot", results, "--out", out, "--font-size", "200", check=False)
+    assert bad.returncode == 2 and "--font-size 200.0: between 4 and 72" in bad.stderr
+
+
+def test_profile_of_tuned_methods(results, tmp_path):
+    run_exprun("target", results, "--metric", "suboptimality", "--value", "0.01", "--view", "last", "--out", tmp_path / "all")
+    every = (tmp_path / "all" / "profile_suboptimality.svg").read_text()
+    assert ">isqrt / 0.01<" in every                       # one line per schedule and step size
+    run_exprun("target", results, "--metric", "suboptimality", "--value", "0.01", "--view", "last",
+               "--best-over", "optimizer.lr", "--out", tmp_path / "tuned")
+    tuned = (tmp_path / "tuned" / "profile_suboptimality.svg").read_text()
+    assert ">isqrt<" in tuned and ">const<" in tuned and " / 0.01<" not in tuned

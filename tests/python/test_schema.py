@@ -43,3 +43,23 @@ def test_readme_catalogue_is_current():
     assert start in readme and end in readme
     current = readme.split(start)[1].split(end)[0].strip()
     assert current == run_exprun("list", "--markdown").stdout.strip(), "README catalogue is stale: run `make readme-catalogue`"
+
+
+def test_schema_branch_is_selected_by_kind():
+    """An editor (jsonschema's best match) names the wrong value, not other kinds' keys."""
+    schema = json.loads(SCHEMA.read_text())
+    doc = yaml.safe_load((ROOT / "tests" / "configs" / "small_sgd.yaml").read_text())
+    doc["datasets"]["reg"]["noise"] = "lots"
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    assert error.message == "'lots' is not of type 'number'" and list(error.path) == ["datasets", "reg", "noise"]
+    doc["datasets"]["reg"]["noise"] = 0.1
+    doc["datasets"]["reg"]["kind"] = "synthetic_regresion"
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    assert "synthetic_regresion" in error.message and "is not one of" in error.message
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.name)
+def test_config_names_the_schema_for_editors(config):
+    first = config.read_text().splitlines()[0]
+    target = (config.parent / first.split("$schema=")[1]).resolve()
+    assert first.startswith("# yaml-language-server: $schema=") and target == SCHEMA.resolve()

@@ -70,7 +70,7 @@ public final class DatasetCache: Sendable {
 
 extension RunSpec {
     /// The dataset instance a run builds, if any: the component of its dataset-family role.
-    var datasetInstance: ComponentInstance? {
+    public var datasetInstance: ComponentInstance? {
         components.first { $0.family == .dataset }?.instance
     }
 }

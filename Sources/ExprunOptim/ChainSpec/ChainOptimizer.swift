@@ -1,7 +1,8 @@
 import ExprunCore
 
 /// The `chain` optimizer kind: the config writes the gradient transformations in order
-/// (optax-style), each `name` or `name(key=value, ...)` from `transformCatalogue`.
+/// (optax-style), each a component of the `transform` family (`transformCatalogue`): a map
+/// `{clip_by_global_norm: {max_norm: 1.0}}`, or the string `name` / `name(key=value, ...)`.
 ///
 /// The lr: unless `scale_by_learning_rate` is listed, it is inserted after the last entry
 /// that is not `add_decoupled_weight_decay`, so `scale_by_adam, add_decoupled_weight_decay(
@@ -14,9 +15,8 @@ public enum ChainOptimizer {
                       doc: "Gradient transformations applied in order (optax-style), then u *= -lr_t (scale_by_learning_rate, appended unless listed), then x += u.",
                       params: [
                           Preset.lr(1e-3), Preset.schedule,
-                          ParamDecl("transforms", .stringList, required: true,
-                                    doc: "The chain, in order: a list of entries `name` or `name(key=value, ...)` (or one string of them separated by commas), e.g. [\"clip_by_global_norm(max_norm=1)\", \"scale_by_adam(beta1=0.9)\", \"add_decoupled_weight_decay(weight_decay=0.01)\"]. Transforms: "
-                                        + transformCatalogue.map(\.name).joined(separator: ", ") + " (see `exprun list transforms`)."),
+                          ParamDecl("transforms", .componentList(.transform), required: true,
+                                    doc: "The chain, in order: each entry a transform, written `{name: {key: value}}`, `name` or `name(key=value, ...)`, e.g. [{clip_by_global_norm: {max_norm: 1.0}}, scale_by_adam, {add_decoupled_weight_decay: {weight_decay: 0.01}}] (see `exprun list transforms`)."),
                       ],
                       check: { p in
                           guard let v = p["transforms"] else { return [] }

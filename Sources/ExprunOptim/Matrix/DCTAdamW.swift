@@ -11,15 +11,15 @@ public enum DCTAdamW {
                                .choice("norm", ["l1", "l2"], "l1", "Score of a basis direction: l1 (code default ell_norm=1) or l2 norm of G Q_j."),
                                .bool("rotate_subspace", false, "On a refresh move the moments onto the new indices (m <- m R, v <- |v R|); false keeps them positionally, as the code default."),
                                .bool("error_feedback", false, "Error feedback: add the last step's projection residual to the gradient (state + m*n per matrix)."),
-                               .choice("basis", ScaleByDCTAdam.Basis.allCases.map(\.rawValue), "dct", "Candidate basis: dct (cosine atoms as columns, = row-wise scipy dct), dct_transposed (the spec's literal index order), identity, random (Haar orthogonal, seeded)."),
-                               .int("max_shape", nil, .atLeastOne, "Matrix blocks with a dimension >= max_shape use plain Adam (absent: every matrix is projected)."),
+                               .choice("basis", ScaleByDCTAdam.Basis.allCases.map(\.rawValue), "dct", "Candidate basis: dct (the spec's Q[a, b] = sqrt(2/N) c_a cos(pi a (2b+1)/(2N)), columns as basis vectors, the official default), dct_atoms (its transpose: cosine atoms as columns, = row-wise scipy dct), identity, random (Haar orthogonal, seeded)."),
+                               .int("max_shape", 32000, .atLeastOne, "Matrix blocks with a dimension >= max_shape use plain Adam (official default 32000: embeddings and heads)."),
                       ] + Preset.betas(0.9, 0.999) + [Preset.eps(1e-8), MatrixPreset.decoupledDecay(0)])
     ) { p, ctx in
         MatrixPreset.chain(ScaleByDCTAdam(layout: MatrixPreset.layout(ctx), rank: p.int("rank"), updateGap: p.int("update_gap"),
                                           l2Scores: p.string("norm") == "l2", rotate: p.bool("rotate_subspace"),
                                           errorFeedback: p.bool("error_feedback"),
                                           basis: ScaleByDCTAdam.Basis(rawValue: p.string("basis")) ?? .dct,
-                                          maxShape: p.has("max_shape") ? p.int("max_shape") : nil, seed: ctx.seed,
+                                          maxShape: p.int("max_shape"), seed: ctx.seed,
                                           beta1: p.double("beta1"), beta2: p.double("beta2"), eps: p.double("eps")), p, ctx)
     }
 }

@@ -19,10 +19,12 @@ import ExprunCore
 public final class ScaleByDCTAdam: GradientTransform {
     /// Which orthonormal basis supplies the candidate directions.
     public enum Basis: String, CaseIterable, Sendable {
-        /// Cosine atoms as columns: G Q = scipy.fft.dct(G, norm="ortho", axis=1).
+        /// The spec's (and the official code's default) Q[a, b] = sqrt(2/N) c_a cos(pi a (2b+1)/(2N))
+        /// with the columns Q[:, j] as basis vectors: Q = scipy.fft.dct(eye(N), norm="ortho", axis=0).
         case dct
-        /// The spec's literal index order (columns = rows of the DCT matrix): Q = dct(eye, axis=0).
-        case dctTransposed = "dct_transposed"
+        /// The transpose (cosine atoms as columns, the official code's non-default path):
+        /// G Q = scipy.fft.dct(G, norm="ortho", axis=1).
+        case dctAtoms = "dct_atoms"
         /// Q = I: the selection keeps the r largest-norm columns (rows) of G.
         case identity
         /// A fixed Haar-random orthogonal Q per size (the paper's "random basis" control).
@@ -68,8 +70,8 @@ public final class ScaleByDCTAdam: GradientTransform {
             if let q = bases[k] { return q }
             let q: [Double]
             switch basis {
-            case .dct: q = Dense.dctAtoms(k)
-            case .dctTransposed:
+            case .dctAtoms: q = Dense.dctAtoms(k)
+            case .dct:
                 let c = Dense.dctAtoms(k)
                 q = (0..<(k * k)).map { c[($0 % k) * k + $0 / k] }
             case .identity: q = (0..<(k * k)).map { $0 / k == $0 % k ? 1 : 0 }

@@ -18,10 +18,10 @@ enum Preset {
         .double("weight_decay", def, .nonNegative, doc)
     }
     /// pytorch_optimizer's decay options (BaseOptimizer.apply_weight_decay).
-    static func kozistrDecay(fixed: Bool = true) -> [ParamDecl] {
+    static func kozistrDecay(fixed: Bool = true, decouple: Bool = true) -> [ParamDecl] {
         var out: [ParamDecl] = [
             .double("weight_decay", 0, .nonNegative, "Weight decay strength."),
-            .bool("weight_decouple", true, "Decoupled decay x *= 1 - lr*wd (else coupled g += wd*x)."),
+            .bool("weight_decouple", decouple, "Decoupled decay x *= 1 - lr*wd (else coupled g += wd*x)."),
         ]
         if fixed { out.append(.bool("fixed_decay", false, "Decoupled decay factor 1 - wd, independent of lr.")) }
         return out

@@ -85,6 +85,7 @@ public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) t
             if logPoint(t) { break rounds }
         }
         if t % interval == 0 {
+            control.publish(step: t)
             if control.isCancelled { throw RunCancelled() }
             if control.isPastDeadline {
                 status = .timeout

@@ -10,6 +10,8 @@ import ExprunCore
 /// - `shuffle`: a fresh Fisher-Yates permutation per epoch, read in order; a batch that runs
 ///   past the end of an epoch takes the rest of it and continues into the next permutation
 ///   (batches keep their size; every index appears exactly once per epoch).
+/// - `shuffle_drop_last`: a fresh permutation per epoch cut into floor(n/b) full batches; the
+///   n mod b indices left at the end of an epoch are dropped (torch's drop_last).
 /// - `cyclic`: 0, 1, ..., n-1, 0, 1, ... with no randomness.
 public struct MinibatchSampler: ~Copyable {
     public let sampleCount: Int
@@ -29,7 +31,7 @@ public struct MinibatchSampler: ~Copyable {
         rng = RNG(seed: UInt64(bitPattern: Int64(seed)), purpose: "batches")
         batch = .allocate(capacity: batchSize)
         batch.initialize(repeating: 0)
-        if sampling == .shuffle {
+        if sampling == .shuffle || sampling == .shuffleDropLast {
             permutation = .allocate(capacity: n)
             for i in 0..<n { permutation[i] = i }
             position = n   // the first draw shuffles
@@ -57,6 +59,10 @@ public struct MinibatchSampler: ~Copyable {
                 batch[i] = permutation[position]
                 position += 1
             }
+        case .shuffleDropLast:
+            if position + batchSize > n { rng.shuffle(permutation); position = 0 }
+            for i in 0..<batchSize { batch[i] = permutation[position + i] }
+            position += batchSize
         case .cyclic:
             for i in 0..<batchSize {
                 batch[i] = position

@@ -45,6 +45,9 @@ public enum StochasticDriver {
         let n = objective.sampleCount, d = objective.dimension
         guard d > 0 else { throw ComponentError("model \(modelInstance.name): dimension is 0") }
         guard n > 0 else { throw ComponentError("dataset \(datasetInstance.name): no training examples") }
+        if settings.sampling == .shuffleDropLast, let b = settings.batchSize, b > n {
+            throw ComponentError("run: sampling shuffle_drop_last needs batch_size (\(b)) <= the \(n) training examples")
+        }
 
         var fStar: Double?
         if metrics.contains(.suboptimality) || stopMetric == .suboptimality {
@@ -288,7 +291,8 @@ final class StochasticRunState {
         let gradientOptimizer = self.gradientOptimizer
         if targetOptimizer != nil && fullBatch && allRows.count != sampleCount { allRows = Array(0..<sampleCount) }
         var extras = StepExtras()
-        if targetOptimizer != nil { extras.innerSteps = 0; extras.mmViolations = 0 }
+        // mm_violations is checked only in full batch (nothing is guaranteed on minibatches): NaN elsewhere.
+        if targetOptimizer != nil { extras.innerSteps = 0; extras.mmViolations = fullBatch ? 0 : .nan }
         // wall_time counts optimization only: the metric evaluations at log points are excluded.
         var loopClock = RunControl.now()
         var wallTime = 0.0
@@ -340,7 +344,7 @@ final class StochasticRunState {
                 extras.innerSteps += Double(report.innerSteps)
                 extras.surrogateBefore = report.surrogateBefore
                 extras.surrogateAfter = report.surrogateAfter
-                extras.mmViolations = Double(report.mmViolations)
+                extras.mmViolations = fullBatch ? Double(report.mmViolations) : .nan
                 mmViolations = report.mmViolations
                 if !batchLoss.isFinite || abs(batchLoss) > threshold {
                     outcome.status = .diverged
@@ -364,7 +368,7 @@ final class StochasticRunState {
                 gradEvals &+= evalsPerStep
             }
             extras.expensiveGradEvals += Double(evalsPerStep)
-            views.update(x)
+            views.update(x, lr: optimizer.currentLR)
             t += 1
 
             if t == nextLogStep {
@@ -396,6 +400,7 @@ final class StochasticRunState {
             untilCheck -= 1
             if untilCheck == 0 {
                 untilCheck = checkInterval
+                control.publish(step: t)
                 if control.isCancelled { throw RunCancelled() }
                 if control.isPastDeadline {
                     outcome.status = .timeout

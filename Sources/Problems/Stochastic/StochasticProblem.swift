@@ -32,6 +32,6 @@ let stochasticMetrics: [MetricDecl] = [
     MetricDecl("inner_steps", perView: false, "cumulative cheap inner steps on the surrogate (sso; NaN for other optimizers)"),
     MetricDecl("surrogate_before", perView: false, "sso: surrogate at x_t in batch-objective units (= the minibatch objective), last outer step"),
     MetricDecl("surrogate_after", perView: false, "sso: surrogate at x_{t+1} after the inner loop, last outer step"),
-    MetricDecl("mm_violations", perView: false, "sso, full batch with eta <= 1/beta: cumulative violations of majorization or monotone decrease (0 expected)"),
+    MetricDecl("mm_violations", perView: false, "sso, full batch with eta <= 1/beta: cumulative violations of majorization or monotone decrease (0 expected; NaN on minibatches, where it is not checked)"),
     MetricDecl("wall_time", perView: false, "seconds of optimization since the loop started; metric evaluations at log points excluded (two clock reads per log point)"),
 ]

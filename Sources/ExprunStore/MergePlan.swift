@@ -1,0 +1,149 @@
+import CHDF5
+import ExprunCore
+import Foundation
+
+/// What a merge has to do, decided from file times and the existing results.h5 (see Merge.swift):
+/// which runs have a shard, which are already in the file as they are, which must go.
+struct MergePlan {
+    let shardDirectory: String
+    /// Ids of `runOrder` (first occurrence, valid HDF5 names) that have a shard file, in order.
+    let present: [String]
+    /// The /index columns after run_id and status.
+    let columnNames: [String]
+    /// Whether the existing results.h5 is for the same experiment and is updated in place (a copy).
+    private(set) var incremental = false
+    /// Whether the existing file already holds exactly `present`, each from a shard older than it.
+    private(set) var isUpToDate = false
+    /// Runs of the existing file kept as they are.
+    private(set) var kept = Set<String>()
+    /// Runs of the existing file to remove (shard newer, gone, or no longer in the sweep).
+    private(set) var removed: [String] = []
+
+    init(shardDirectory: String, runOrder: [String], root: RootInfo, existing path: String) {
+        self.shardDirectory = shardDirectory
+        var columns: [String] = []
+        for name in root.indexColumns where name != "run_id" && name != "status" && !columns.contains(name) {
+            columns.append(name)
+        }
+        columnNames = columns
+        var seen = Set<String>()
+        var present: [String] = []
+        var shardTimes: [String: timespec] = [:]
+        for runId in runOrder where seen.insert(runId).inserted {
+            guard (try? HDF5.checkLinkName(runId, "run id")) != nil,
+                  let time = Self.modificationTime(Store.shardPath(runId: runId, directory: shardDirectory))
+            else { continue }
+            present.append(runId)
+            shardTimes[runId] = time
+        }
+        self.present = present
+
+        guard let fileTime = Self.modificationTime(path),
+              let existingIds = Self.runIds(ofResults: path, matching: root, columns: ["run_id", "status"] + columns)
+        else { return }
+        incremental = true
+        for runId in existingIds {
+            if let shardTime = shardTimes[runId], Self.earlier(shardTime, fileTime) {
+                kept.insert(runId)
+            } else {
+                removed.append(runId)
+            }
+        }
+        isUpToDate = removed.isEmpty && existingIds == present
+    }
+
+    /// Writes the root attributes, /runs and /index into `file` (new, or a copy of the existing
+    /// results.h5 when incremental). Returns the ids merged, in order. Holds the HDF5 lock.
+    func write(_ file: hid_t, root: RootInfo) throws -> [String] {
+        if incremental {
+            for name in try HDF5.attributeNames(file) { try HDF5.deleteAttribute(file, name) }
+        }
+        try HDF5.writeAttribute(file, "format", .string(Store.format))
+        try HDF5.writeAttribute(file, "exprun_version", .string(root.exprunVersion))
+        try HDF5.writeAttribute(file, "experiment", .string(root.experiment))
+        try HDF5.writeAttribute(file, "config", .string(root.config))
+        try HDF5.writeAttribute(file, "created_utc", .string(ISO8601DateFormatter().string(from: Date())))
+        // Always a string array, even when empty or when the paths look like numbers.
+        try HDF5.writeAttribute(file, "swept", .list(root.swept.map { .string($0) }))
+        for (name, value) in root.provenance { try HDF5.writeAttribute(file, name, value) }
+
+        let runs = try incremental ? HDF5.openGroup(file, "runs") : HDF5.createGroup(file, "runs")
+        defer { H5Gclose(runs) }
+        if incremental {
+            for runId in removed { try HDF5.deleteLink(runs, runId) }
+            try HDF5.deleteLink(file, "index")
+        }
+
+        var merged: [String] = []
+        var statuses: [String] = []
+        var columnValues: [[Value?]] = Array(repeating: [], count: columnNames.count)
+        for runId in present {
+            let group: hid_t
+            if kept.contains(runId) {
+                group = try HDF5.openGroup(runs, runId)
+            } else {
+                guard let copied = try copyFromShard(runId, into: runs) else { continue }
+                group = copied
+            }
+            defer { H5Gclose(group) }
+            statuses.append((try? HDF5.readAttribute(group, "status"))?.asString ?? "")
+            for (column, name) in columnNames.enumerated() {
+                columnValues[column].append(HDF5.hasAttribute(group, name) ? try? HDF5.readAttribute(group, name) : nil)
+            }
+            merged.append(runId)
+        }
+
+        var table: [(name: String, data: H5Array)] = [("run_id", .strings(merged)), ("status", .strings(statuses))]
+        for (name, values) in zip(columnNames, columnValues) { table.append((name, Store.indexColumn(values))) }
+        try HDF5.writeTable(file, "index", columns: table)
+        return merged
+    }
+
+    /// Copies /runs/<runId> of its shard into `runs` and returns the new group (open), or nil
+    /// when the shard does not open or lacks the group (a full merge skips it too).
+    private func copyFromShard(_ runId: String, into runs: hid_t) throws -> hid_t? {
+        let shard = Store.shardPath(runId: runId, directory: shardDirectory)
+        guard let source = try? HDF5.openFile(shard) else { return nil }
+        defer { H5Fclose(source) }
+        guard HDF5.exists(source, ["runs", runId]), let group = try? HDF5.openGroup(source, "runs/" + runId) else {
+            return nil
+        }
+        defer { H5Gclose(group) }
+        do {
+            try Store.copyGroup(group, into: runs, as: runId)
+        } catch let error as StoreError {
+            throw StoreError("cannot copy run \(runId) from \(shard): \(error.message)")
+        }
+        return try HDF5.openGroup(runs, runId)
+    }
+
+    /// The run ids of the results file at `path` in index order, when it is a complete results
+    /// file of this version for the same experiment with the same index columns; else nil.
+    private static func runIds(ofResults path: String, matching root: RootInfo, columns: [String]) -> [String]? {
+        HDF5.locked {
+            guard let file = try? HDF5.openFile(path) else { return nil }
+            defer { H5Fclose(file) }
+            guard HDF5.exists(file, ["runs"]), HDF5.exists(file, ["index"]),
+                  let attributes = try? HDF5.readAttributes(file) else { return nil }
+            let value = { (name: String) in attributes.first { $0.0 == name }?.1 }
+            guard value("format")?.asString == Store.format,
+                  value("exprun_version")?.asString == root.exprunVersion,
+                  value("experiment")?.asString == root.experiment,
+                  value("config")?.asString == root.config,
+                  (value("swept")?.asList?.compactMap(\.asString) ?? []) == root.swept,
+                  let index = try? HDF5.readTable(file, "index"), index.map(\.name) == columns
+            else { return nil }
+            return index.first?.data.values.compactMap(\.asString)
+        }
+    }
+
+    static func modificationTime(_ path: String) -> timespec? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return info.st_mtim
+    }
+
+    static func earlier(_ a: timespec, _ b: timespec) -> Bool {
+        a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec)
+    }
+}

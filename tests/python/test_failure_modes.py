@@ -1,0 +1,173 @@
+"""Each failure of issue 14, reproduced as it was reported, and what exprun does now."""
+import fcntl
+import os
+import pathlib
+import signal
+import subprocess
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import EXPRUN, ROOT, run_exprun
+
+CONFIG = """name: fm
+seeds: SEEDS
+run: {steps: STEPS, batch_size: 4, log: {points: 10}}
+datasets:
+  d: {kind: csv, path: d.csv, target_column: 0}
+models:
+  m: {kind: least_squares, dataset: d}
+optimizers:
+  sgd: {kind: sgd, lr: 0.05}
+sweep:
+  optimizer.lr: [0.01, 0.05]
+"""
+
+
+def experiment(folder, seeds=2, steps=100):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3))
+    rows = [",".join(repr(float(v)) for v in r) for r in np.c_[x @ [1.0, 2.0, -1.0], x]]
+    (folder / "d.csv").write_text("\n".join(rows) + "\n")
+    path = folder / "c.yaml"
+    path.write_text(CONFIG.replace("SEEDS", str(seeds)).replace("STEPS", str(steps)))
+    return path
+
+
+def test_unwritable_out_is_one_line_exit_2(tmp_path):
+    config = experiment(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    r = run_exprun(config, "--out", blocker / "out", check=False, cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "Not a directory" in r.stderr, r.stderr
+    assert "NSCocoaErrorDomain" not in r.stderr
+
+
+def test_second_process_fails_naming_the_first_and_a_stale_lock_is_taken_over(tmp_path):
+    config = experiment(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    # A live holder (this test) of the lock.
+    with open(out / ".exprun.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.write(f"pid {os.getpid()} on here")
+        f.flush()
+        r = run_exprun(config, "--out", out, check=False, cwd=tmp_path)
+        assert r.returncode == 2 and f"pid {os.getpid()}" in r.stderr, r.stderr
+        assert not (out / "shards").exists() or not list((out / "shards").iterdir())
+    # The holder is gone (as after kill -9): its lock file is stale, and is taken over.
+    r = run_exprun(config, "--out", out, cwd=tmp_path)
+    assert "took over the lock" in r.stderr and (out / "results.h5").exists()
+    # A clean exit leaves no stale mark: the next run says nothing about a lock.
+    r = run_exprun(config, "--out", out, cwd=tmp_path)
+    assert "lock" not in r.stderr
+
+
+def test_failed_runs_are_retried_and_the_exit_code_reports_the_folder(tmp_path):
+    config = experiment(tmp_path)
+    out = tmp_path / "out"
+    # The data file vanishes after validation: every run fails (exit 1).
+    good = (tmp_path / "d.csv").read_text()
+    r = run_exprun(config, "--out", out, check=False, cwd=tmp_path, env={})
+    assert r.returncode == 0
+    # Make the failures: a shard rewritten with status failed stands for a run that failed.
+    shards = sorted((out / "shards").glob("*.h5"))
+    with h5py.File(shards[0], "r+") as f:
+        (rid,) = list(f["runs"])
+        f["runs"][rid].attrs["status"] = "failed"
+    # --no-retry keeps it, and the exit code says a run in the folder failed (was 0).
+    r = run_exprun(config, "--out", out, "--no-retry", check=False, cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    # A plain re-run retries it: it completes, exit 0.
+    r = run_exprun(config, "--out", out, check=False, cwd=tmp_path)
+    assert r.returncode == 0 and "retrying 1 failed run" in r.stderr, r.stderr
+    with h5py.File(shards[0], "r") as f:
+        assert f["runs"][rid].attrs["status"] == "completed"
+    assert (tmp_path / "d.csv").read_text() == good
+
+
+def test_editing_a_data_file_changes_the_run_ids(tmp_path):
+    config = experiment(tmp_path)
+    out = tmp_path / "out"
+    run_exprun(config, "--out", out, cwd=tmp_path)
+    before = {p.name for p in (out / "shards").glob("*.h5")}
+    with open(tmp_path / "d.csv", "a") as f:
+        f.write("1.0,2.0,3.0,4.0\n")
+    r = run_exprun(config, "--out", out, cwd=tmp_path)
+    assert "resuming" not in r.stderr, "the old shards were reused after the data changed"
+    after = {p.name for p in (out / "shards").glob("*.h5")}
+    assert len(after - before) == 4
+    with h5py.File(out / "results.h5", "r") as f:
+        ids = [x.decode() if isinstance(x, bytes) else x for x in f["index"]["run_id"]]
+        assert set(ids) == {n[:-3] for n in after - before}
+        assert "dataset.path.content_hash" in f["runs"][ids[0]].attrs
+
+
+@pytest.mark.parametrize("content, where", [("1.0,2.0,abc,4.0\n", "d.csv:41"), (None, "/etc/passwd")])
+def test_data_content_errors_fail_validate_data_and_the_run_once(tmp_path, content, where):
+    config = experiment(tmp_path)
+    if content:
+        with open(tmp_path / "d.csv", "a") as f:
+            f.write(content)
+    else:
+        config.write_text(config.read_text().replace("path: d.csv", "path: /etc/passwd"))
+    assert run_exprun("validate", config, check=False, cwd=tmp_path).returncode == 0
+    r = run_exprun("validate", "--data", config, check=False, cwd=tmp_path)
+    assert r.returncode == 2 and where in r.stderr, r.stderr
+    out = tmp_path / "out"
+    r = run_exprun(config, "--out", out, check=False, cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count(where) == 1, r.stderr
+    assert not list((out / "shards").glob("*.h5"))
+
+
+def test_libsvm_index_1e9_without_dim_is_refused_before_allocating(tmp_path):
+    (tmp_path / "d.svm").write_text("1 1:0.5 1000000000:1.0\n-1 2:0.25\n")
+    config = tmp_path / "c.yaml"
+    config.write_text(CONFIG.replace("SEEDS", "1").replace("STEPS", "10")
+                      .replace("{kind: csv, path: d.csv, target_column: 0}", "{kind: libsvm, path: d.svm}"))
+    r = run_exprun("validate", "--data", config, check=False, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2 and "dim 1000000000" in r.stderr and "memory" in r.stderr, r.stderr
+
+
+def test_sigterm_while_expanding_exits_130(tmp_path):
+    config = experiment(tmp_path)
+    # A large grid to expand, so the signal lands during expansion.
+    config.write_text(config.read_text().replace("optimizer.lr: [0.01, 0.05]", "optimizer.lr: {logspace: [-4, 0, 50000]}")
+                      + "limits: {max_runs: 200000}\n")
+    p = subprocess.Popen([EXPRUN, str(config), "--out", str(tmp_path / "out"), "--quiet"], cwd=tmp_path,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=60) == 130
+    assert not (tmp_path / "out" / "results.h5").exists()
+
+
+def test_full_disk_stops_the_sweep_and_keeps_finished_shards(tmp_path):
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs is not allowed here (needs root)")
+    try:
+        config = experiment(tmp_path, seeds=200, steps=20000)
+        config.write_text(config.read_text().replace("log: {points: 10}", "log: {every: 1}"))
+        r = run_exprun(config, "--out", mnt / "out", "--jobs", "2", check=False, cwd=tmp_path, timeout=600)
+        assert r.returncode == 1, (r.returncode, r.stderr[-2000:])
+        assert "could not be stored" in r.stderr and "No space left on device" in r.stderr, r.stderr[-2000:]
+        assert "Backtrac" not in r.stderr
+        shards = list((mnt / "out" / "shards").glob("*.h5"))
+        assert 0 < len(shards) < 400, "the sweep must stop at the first storage error"
+        for s in shards:
+            with h5py.File(s, "r") as f:
+                (rid,) = list(f["runs"])
+                assert f["runs"][rid].attrs["status"] == "completed"
+                assert len(f["runs"][rid]["step"]) == 20001
+        # No half-written shard temporary is left in the shards folder.
+        assert not list((mnt / "out" / "shards").glob(".tmp-*")), list((mnt / "out" / "shards").iterdir())
+        # The merge's own temporary file and results.h5 atomicity under ENOSPC belong to the
+        # merge rewrite (helper i18): until it is merged this part may fail.
+        assert not list((mnt / "out").glob(".tmp-*")), "a merge temporary was left on the full disk (i18's merge fix)"
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])
