@@ -181,8 +181,8 @@ public struct PerformanceProfile: Sendable {
         for s in methods.indices {
             var (tau, rho) = curve(method: s)
             tau.append(max(maxTau * 2, 2)); rho.append(rho.last ?? 0)
-            series.append(ChartSeries(label: methods[s], x: tau, y: rho, color: ChartFigure.palette[s % 10],
-                                      dash: ChartFigure.dashes[(s / 10) % ChartFigure.dashes.count], stepwise: true))
+            let style = LineStyles.style(s)
+            series.append(ChartSeries(label: methods[s], x: tau, y: rho, color: style.color, dash: style.dash, stepwise: true))
         }
         var f = ChartFigure(title: title, xLabel: "τ (cost within a factor τ of the best method)",
                             yLabel: "fraction of problems", xScale: .log, yScale: .linear,
