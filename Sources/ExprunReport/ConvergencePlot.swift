@@ -187,7 +187,8 @@ public enum ConvergencePlot {
                                  panels: panelOrder.map { panels[$0]! },
                                  legendTitle: lineDims.map { names[$0.name] ?? $0.name }.joined(separator: " / "))
         figure.fontSize = 13
-        figure.legendKey = factoredKey(lineDims.map { d in d.values.map { text(d.name, $0) } }, drawnCoordinates)
+        // Tuned lines carry their winners in their labels: no key for them.
+        if o.bestOver.isEmpty { figure.legendKey = factoredKey(lineDims.map { d in d.values.map { text(d.name, $0) } }, drawnCoordinates) }
         // Tuned winners differ between panels, so each panel lists its own.
         if !o.bestOver.isEmpty && figure.panels.count > 1 { figure.legendPerPanel = true }
         return (figure, notes)

@@ -115,6 +115,8 @@ private let wideGrid: [Double] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 
         let file = try ResultsFile(path: s.path)
         var o = PlotOptions(metric: "loss")
         o.views = ["last", "avg"]  // 12 step sizes x 2 views = 24 lines per panel, 2 panels
+        // 12 step sizes are more than the palette: one entry per line (24), still a compact strip.
+        #expect(try ConvergencePlot.figure(file: file, cells: CellIndex.make(file: file), options: o).0.legendKey == nil)
         for size in [nil, FigureSize.parse("7x3in"), FigureSize.parse("4x5in")] {
             var f = try ConvergencePlot.figure(file: file, cells: CellIndex.make(file: file), options: o).0
             f.size = size
@@ -134,6 +136,30 @@ private let wideGrid: [Double] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 
                 #expect(t.x >= 0 && t.x <= w && t.y >= 0 && t.y <= h, "text '\(t.text)' outside \(w)x\(h)")
             }
         }
+    }
+
+    @Test func productsOfParametersGetAColourKeyAndADashKey() throws {
+        let s = try SyntheticResults(name: "key")
+        defer { s.remove() }
+        let file = try ResultsFile(path: s.path)
+        var o = PlotOptions(metric: "loss")
+        o.views = ["last", "avg"]
+        let f = try ConvergencePlot.figure(file: file, cells: CellIndex.make(file: file), options: o).0
+        // 3 step sizes x 2 views = 6 lines per panel: 3 colours + 2 dashes.
+        let key = try #require(f.legendKey)
+        #expect(key.map(\.0) == ["0.01", "0.1", "1", "last", "avg"])
+        #expect(key.prefix(3).allSatisfy { $0.2 == "" } && Set(key.prefix(3).map(\.1)).count == 3)
+        #expect(Set(key.suffix(2).map(\.2)).count == 2 && Set(key.suffix(2).map(\.1)).count == 1)
+        // Every line's colour and dash are in the key.
+        for series in f.panels.flatMap(\.series) {
+            #expect(key.contains { $0.1 == series.color } && key.contains { $0.2 == series.dash })
+        }
+        let svg = f.svg()
+        #expect(svg.components(separatedBy: "<g class=\"legend\">")[1].components(separatedBy: "</g>")[0]
+            .components(separatedBy: "<line ").count == 6)
+        var tuned = o
+        tuned.bestOver = ["optimizer.lr"]; tuned.facets = []
+        #expect(try ConvergencePlot.figure(file: file, cells: CellIndex.make(file: file), options: tuned).0.legendKey == nil)
     }
 
     @Test func sizeSetsThePhysicalSizeAndThePanelsFillIt() throws {
