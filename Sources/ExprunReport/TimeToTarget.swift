@@ -158,12 +158,16 @@ public struct PerformanceProfile: Sendable {
     public static func from(_ ttt: TimeToTarget, problemParameters: [String], tuned: [String] = []) -> PerformanceProfile? {
         guard !problemParameters.isEmpty else { return nil }
         let showView = Set(ttt.rows.map(\.view)).count > 1
+        // The numbers of one parameter are written in one style in the legend (1e-4 ... 1e2).
+        var labelsOf: [String: [String]] = [:]
+        for r in ttt.rows { for (p, v) in r.key where !(labelsOf[p]?.contains(v) ?? false) { labelsOf[p, default: []].append(v) } }
+        let shown = labelsOf.mapValues(PlotLabels.uniformNumbers)
         var methods: [String] = [], problems: [String] = []
         var cost: [String: [String: Double]] = [:]
         for r in ttt.rows {
             let p = r.key.filter { problemParameters.contains($0.0) }.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
             var m = r.key.filter { !problemParameters.contains($0.0) && !tuned.contains($0.0) && ttt.swept.contains($0.0) }
-                .map(\.1).joined(separator: " / ")
+                .map { shown[$0.0]?[$0.1] ?? $0.1 }.joined(separator: " / ")
             if showView { m += (m.isEmpty ? "" : " / ") + r.view }
             if !methods.contains(m) { methods.append(m) }
             if !problems.contains(p) { problems.append(p) }

@@ -95,6 +95,19 @@ private let wideGrid: [Double] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 
         #expect(!svg.contains("e-04") && !legend.contains("0.001") && !legend.contains("0.1"))
     }
 
+    @Test func performanceProfileLegendUsesTheSameNumberStyle() throws {
+        let s = try SyntheticResults(name: "wideprofile", lrs: wideGrid)
+        defer { s.remove() }
+        let file = try ResultsFile(path: s.path)
+        let index = CellIndex.make(file: file)
+        let ttt = TimeToTarget.make(file: file, cells: index, metric: "loss", target: 0.5, minimize: true, views: ["last"])
+        let profile = try #require(PerformanceProfile.from(ttt, problemParameters: ["model"]))
+        #expect(profile.methods.contains("1e-4") && profile.methods.contains("1e-3") && profile.methods.contains("1e2"))
+        #expect(!profile.methods.contains { $0.contains("e-0") || $0 == "0.001" })
+        let svg = profile.figure(title: "t", legendTitle: "method").svg()
+        #expect(Set(curveStyles(svg)).count == profile.methods.count)
+    }
+
     @Test func twentyFourLinesInOnePanelAreAllDistinct() throws {
         let s = try SyntheticResults(name: "many", lrs: wideGrid)
         defer { s.remove() }
