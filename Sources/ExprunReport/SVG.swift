@@ -7,10 +7,14 @@ public struct SVGDocument: Sendable {
     public let height: Double
     private(set) var body: [String] = []
 
+    /// The width and height attributes with a unit ("6in"); nil: the px size. The viewBox is
+    /// always in px, so a physical size scales the drawing.
+    public var physicalSize: (String, String)? = nil
+
     public init(width: Double, height: Double) { self.width = width; self.height = height }
 
     /// A number with at most two decimals and no trailing zeros (compact coordinates).
-    static func num(_ x: Double) -> String {
+    public static func num(_ x: Double) -> String {
         guard x.isFinite else { return "0" }
         var s = String(format: "%.2f", x)
         while s.hasSuffix("0") { s.removeLast() }
@@ -72,9 +76,10 @@ public struct SVGDocument: Sendable {
     /// The document, with a white background and a sans-serif font.
     public func render() -> String {
         let w = Self.num(width), h = Self.num(height)
+        let (sw, sh) = physicalSize ?? (w, h)
         return """
         <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(w)" height="\(h)" viewBox="0 0 \(w) \(h)" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(sw)" height="\(sh)" viewBox="0 0 \(w) \(h)" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">
         <rect x="0" y="0" width="\(w)" height="\(h)" fill="white"/>
         \(body.joined(separator: "\n"))
         </svg>

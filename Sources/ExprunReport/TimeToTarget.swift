@@ -158,12 +158,16 @@ public struct PerformanceProfile: Sendable {
     public static func from(_ ttt: TimeToTarget, problemParameters: [String], tuned: [String] = []) -> PerformanceProfile? {
         guard !problemParameters.isEmpty else { return nil }
         let showView = Set(ttt.rows.map(\.view)).count > 1
+        // The numbers of one parameter are written in one style in the legend (1e-4 ... 1e2).
+        var labelsOf: [String: [String]] = [:]
+        for r in ttt.rows { for (p, v) in r.key where !(labelsOf[p]?.contains(v) ?? false) { labelsOf[p, default: []].append(v) } }
+        let shown = labelsOf.mapValues(PlotLabels.uniformNumbers)
         var methods: [String] = [], problems: [String] = []
         var cost: [String: [String: Double]] = [:]
         for r in ttt.rows {
             let p = r.key.filter { problemParameters.contains($0.0) }.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
             var m = r.key.filter { !problemParameters.contains($0.0) && !tuned.contains($0.0) && ttt.swept.contains($0.0) }
-                .map(\.1).joined(separator: " / ")
+                .map { shown[$0.0]?[$0.1] ?? $0.1 }.joined(separator: " / ")
             if showView { m += (m.isEmpty ? "" : " / ") + r.view }
             if !methods.contains(m) { methods.append(m) }
             if !problems.contains(p) { problems.append(p) }
@@ -181,8 +185,8 @@ public struct PerformanceProfile: Sendable {
         for s in methods.indices {
             var (tau, rho) = curve(method: s)
             tau.append(max(maxTau * 2, 2)); rho.append(rho.last ?? 0)
-            series.append(ChartSeries(label: methods[s], x: tau, y: rho, color: ChartFigure.palette[s % 10],
-                                      dash: ChartFigure.dashes[(s / 10) % ChartFigure.dashes.count], stepwise: true))
+            let style = LineStyles.style(s)
+            series.append(ChartSeries(label: methods[s], x: tau, y: rho, color: style.color, dash: style.dash, stepwise: true))
         }
         var f = ChartFigure(title: title, xLabel: "τ (cost within a factor τ of the best method)",
                             yLabel: "fraction of problems", xScale: .log, yScale: .linear,

@@ -17,6 +17,13 @@ struct Plot: ParsableCommand {
           exprun plot runs/last_iterate/results.h5
           exprun plot runs/last_iterate/results.h5 --best-over optimizer.lr --view last,avg
           exprun plot runs/last_iterate/results.h5 --where model=svm --band minmax --xscale log
+          exprun plot runs/last_iterate/results.h5 --label optimizer.lr="step size" --label optimizer.schedule:inv_sqrt="1/√t" --size 6x4in --pdf
+
+        Labels: --label PATH=TEXT names a swept parameter, the metric, the x axis (step, \
+        grad_evals, wall) or "view" in legends, panel titles and axes; --label PATH:VALUE=TEXT \
+        renames one value (numbers match by value: optimizer.lr:1e-3 matches 0.001). Numbers \
+        of one parameter are written alike: plain decimals when all lie in [0.001, 9999], else \
+        all in scientific notation (1e-4, 2.5e-3, 1e0). No two lines share both colour and dash.
         """)
     @OptionGroup var selection: ResultsSelection
     @Option(help: "x axis: step, grad_evals, expensive_grad_evals, wall.") var x: String = "step"
@@ -35,6 +42,10 @@ struct Plot: ParsableCommand {
     @Flag(help: "Write only the SVG.") var noPng = false
     @Flag(help: "Also write a PDF (vector, for papers; through rsvg-convert).") var pdf = false
     @Option(help: "Font size in px of the figure's text (default 13).") var fontSize: Double?
+    @Option(help: ArgumentHelp("Rename in the figure: PATH=TEXT (a parameter, the metric, the x axis, view) or PATH:VALUE=TEXT (one value); repeatable.", valueName: "label"))
+    var label: [String] = []
+    @Option(help: ArgumentHelp("Figure size WxH in in, cm or px (default px), e.g. 6x4in, 15x10cm, 900x600; the panels fill what the legend leaves.", valueName: "size"))
+    var size: String?
 
     func run() throws {
         let (file, m, index, minimizing) = selection.open()
@@ -56,6 +67,16 @@ struct Plot: ParsableCommand {
         o.xScale = scale(xscale, "--xscale")
         o.yScale = scale(yscale, "--yscale")
         o.title = title
+        do { o.labels = try PlotLabels.parse(label) } catch { failWith("\(error)") }
+        var figureSize: FigureSize? = nil
+        if let size {
+            guard let s = FigureSize.parse(size) else { failWith("--size \(size): write WxH with a unit in, cm or px (e.g. 6x4in, 15x10cm, 900x600)") }
+            // Below about 1.6 x 1 inch there is no room for ticks, labels and a curve.
+            guard s.width >= 150 && s.height >= 100 && s.width <= 20000 && s.height <= 20000 else {
+                failWith("--size \(size): \(SVGDocument.num(s.width))x\(SVGDocument.num(s.height)) px; between 150x100 px (1.6x1.1in) and 20000x20000 px")
+            }
+            figureSize = s
+        }
         var figure: ChartFigure, notes: [String]
         do { (figure, notes) = try ConvergencePlot.figure(file: file, cells: index, options: o) }
         catch { failWith("\(selection.results): \(error)") }
@@ -64,6 +85,7 @@ struct Plot: ParsableCommand {
             guard f >= 4 && f <= 72 else { failWith("--font-size \(f): between 4 and 72") }
             figure.fontSize = f
         }
+        figure.size = figureSize
         let dir = out ?? (selection.folder as NSString).appendingPathComponent("plots")
         let base = name ?? FigureFiles.safeName(m + (xKind == .step ? "" : "_" + xKind.rawValue))
         do {

@@ -7,7 +7,9 @@ import ExprunStore
 /// `exprun status DIR`: finished, running, failed and missing runs of an output folder, from
 /// its shards and (after `exprun submit`) the SLURM queue.
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Report finished, running, failed and missing runs of an output folder.")
+    static let configuration = CommandConfiguration(
+        abstract: "Report finished, running, failed and missing runs of an output folder.",
+        discussion: "Examples:\n  exprun status runs/last_iterate")
     @Argument(help: "The output folder (runs/<name>).") var dir: String
 
     func run() throws {

@@ -9,7 +9,13 @@ import ExprunStore
 /// writing shards into one shared output folder, and a merge job that runs after all of them.
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Submit a sweep to SLURM: a job array of shards, then a merge job (afterok).")
+        abstract: "Submit a sweep to SLURM: a job array of shards, then a merge job (afterok).",
+        discussion: """
+        Examples:
+          exprun submit configs/last_iterate.yaml --slurm --tasks 64 --time 02:00:00 --dry-run
+          exprun submit configs/last_iterate.yaml --slurm --tasks 64 --time 02:00:00
+          exprun submit configs/last_iterate.yaml --slurm      # again: resubmits only what is missing
+        """)
 
     @Argument(help: "The experiment config (YAML).") var config: String
     @Flag(help: "Submit to SLURM (sbatch); the only scheduler so far.") var slurm = false

@@ -25,14 +25,15 @@ struct SyntheticResults {
         (model == "b" && lr == 1 && seed == 3) || (model == "a" && lr == 1 && seed == 0)
     }
 
-    init(name: String = "synthetic") throws {
+    /// `lrs`: the swept step sizes (default `SyntheticResults.lrs`).
+    init(name: String = "synthetic", lrs: [Double] = SyntheticResults.lrs) throws {
         directory = NSTemporaryDirectory() + "exprun-report-\(name)-\(UUID().uuidString)"
         path = directory + "/results.h5"
         let shards = directory + "/shards"
         try FileManager.default.createDirectory(atPath: shards, withIntermediateDirectories: true)
         var order: [String] = []
         for model in ["a", "b"] {
-            for lr in Self.lrs {
+            for lr in lrs {
                 for seed in 0..<4 {
                     let id = "\(model)-\(lr)-\(seed)"
                     order.append(id)
