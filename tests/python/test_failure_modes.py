@@ -106,17 +106,39 @@ def test_editing_a_data_file_changes_the_run_ids(tmp_path):
         assert "dataset.path.content_hash" in f["runs"][ids[0]].attrs
 
 
-@pytest.mark.parametrize("content, where", [("1.0,2.0,abc,4.0\n", "d.csv:41"), (None, "/etc/passwd")])
-def test_data_content_errors_fail_validate_data_and_the_run_once(tmp_path, content, where):
+LIBSVM = CONFIG.replace("{kind: csv, path: d.csv, target_column: 0}", "{kind: libsvm, path: d.svm}")
+
+
+def passwd_where():
+    """/etc/passwd read as a CSV: line 1 (no number in it) is the header, and the first cell of
+    line 2 is the first non-number, provided neither line has a comma (true of every Debian
+    passwd: root's and daemon's entries have no GECOS commas)."""
+    lines = pathlib.Path("/etc/passwd").read_text().splitlines()
+    assert len(lines) >= 2 and "," not in lines[0] + lines[1], lines[:2]
+    return "/etc/passwd:2:1: field 1: expected a number, found '" + lines[1][:40]
+
+
+@pytest.mark.parametrize("case", ["csv_cell", "passwd", "libsvm_token"])
+def test_data_content_errors_give_file_line_col_in_validate_data_and_the_run_once(tmp_path, case):
     config = experiment(tmp_path)
-    if content:
+    if case == "csv_cell":
+        # Line 41 (after the 40 good rows), third field, which begins at character 9.
         with open(tmp_path / "d.csv", "a") as f:
-            f.write(content)
-    else:
+            f.write("1.0,2.0,abc,4.0\n")
+        where = f"{tmp_path}/d.csv:41:9: field 3: expected a number, found 'abc'"
+    elif case == "passwd":
         config.write_text(config.read_text().replace("path: d.csv", "path: /etc/passwd"))
+        where = passwd_where()
+    else:
+        # A bad feature index on line 2: "-1 1:0.5 " is 9 characters, the token starts at 10.
+        (tmp_path / "d.svm").write_text("1 1:0.5 2:0.25\n-1 1:0.5 two:1\n")
+        config.write_text(LIBSVM.replace("SEEDS", "2").replace("STEPS", "10"))
+        where = f"{tmp_path}/d.svm:2:10: bad feature index 'two'"
     assert run_exprun("validate", config, check=False, cwd=tmp_path).returncode == 0
     r = run_exprun("validate", "--data", config, check=False, cwd=tmp_path)
     assert r.returncode == 2 and where in r.stderr, r.stderr
+    # The location leads the line, as a config error's does (editors jump to it).
+    assert any(line.startswith(where) for line in r.stderr.splitlines()), r.stderr
     out = tmp_path / "out"
     r = run_exprun(config, "--out", out, check=False, cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.count(where) == 1, r.stderr
@@ -126,8 +148,7 @@ def test_data_content_errors_fail_validate_data_and_the_run_once(tmp_path, conte
 def test_libsvm_index_1e9_without_dim_is_refused_before_allocating(tmp_path):
     (tmp_path / "d.svm").write_text("1 1:0.5 1000000000:1.0\n-1 2:0.25\n")
     config = tmp_path / "c.yaml"
-    config.write_text(CONFIG.replace("SEEDS", "1").replace("STEPS", "10")
-                      .replace("{kind: csv, path: d.csv, target_column: 0}", "{kind: libsvm, path: d.svm}"))
+    config.write_text(LIBSVM.replace("SEEDS", "1").replace("STEPS", "10"))
     r = run_exprun("validate", "--data", config, check=False, cwd=tmp_path, timeout=60)
     assert r.returncode == 2 and "dim 1000000000" in r.stderr and "memory" in r.stderr, r.stderr
 
@@ -171,3 +192,4 @@ def test_full_disk_stops_the_sweep_and_keeps_finished_shards(tmp_path):
         assert not list((mnt / "out").glob(".tmp-*")), "a merge temporary was left on the full disk (i18's merge fix)"
     finally:
         subprocess.run(["umount", "-l", str(mnt)])
+
