@@ -2,6 +2,7 @@
 import fcntl
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import time
@@ -193,3 +194,85 @@ def test_full_disk_stops_the_sweep_and_keeps_finished_shards(tmp_path):
     finally:
         subprocess.run(["umount", "-l", str(mnt)])
 
+
+@pytest.fixture(scope="module")
+def many_shards(tmp_path_factory):
+    """A finished sweep of 3000 tiny runs: its merge (3000 shards copied) lasts long enough to
+    be signalled while the merge's temporary file exists."""
+    folder = tmp_path_factory.mktemp("many")
+    config = experiment(folder, seeds=1500, steps=2)
+    config.write_text(config.read_text().replace("log: {points: 10}", "log: {points: 2}"))
+    run_exprun(config, "--out", folder / "out", "--jobs", "2", "--quiet", cwd=folder, timeout=1200)
+    return folder
+
+
+def merge_temporaries(out):
+    return list(out.glob(".tmp-results.h5-*"))
+
+
+def signal_during_merge(command, out, signals, cwd):
+    """Starts `command`, waits for its merge temporary to appear, sends `signals` (0.2 s apart)."""
+    p = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, "EXPRUN_DATA": str(ROOT / "data")})
+    deadline = time.monotonic() + 600
+    while not merge_temporaries(out):
+        assert p.poll() is None, f"exited {p.returncode} before merging: {p.communicate()}"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    for s in signals:
+        p.send_signal(s)
+        time.sleep(0.2)
+    stdout, stderr = p.communicate(timeout=600)
+    return p.returncode, stderr
+
+
+def merged_ids(path):
+    with h5py.File(path, "r") as f:
+        return {x.decode() if isinstance(x, bytes) else x for x in f["index"]["run_id"]}
+
+
+def shard_ids(out):
+    return {p.name[:-3] for p in (out / "shards").glob("*.h5")}
+
+
+@pytest.mark.parametrize("sig, subcommand", [(signal.SIGTERM, "run"), (signal.SIGINT, "run"), (signal.SIGTERM, "merge")])
+def test_one_signal_while_merging_finishes_the_merge_and_exits_130(many_shards, tmp_path, sig, subcommand):
+    out = tmp_path / "out"
+    shutil.copytree(many_shards / "out", out)
+    (out / "results.h5").unlink()
+    (out / "summary.txt").unlink()
+    if subcommand == "merge":
+        # out/config.yaml names the data relative to itself (the data's hash is in the run ids).
+        shutil.copy(many_shards / "d.csv", out / "d.csv")
+    command = ([EXPRUN, str(many_shards / "c.yaml"), "--out", str(out), "--jobs", "2"] if subcommand == "run"
+               else [EXPRUN, "merge", str(out)])
+    code, stderr = signal_during_merge(command, out, [sig], many_shards)
+    # Was: SIGTERM killed the merge (143), no summary, the temporary left forever.
+    assert code == 130, stderr
+    assert "interrupted while merging" in stderr, stderr
+    assert merge_temporaries(out) == []
+    assert merged_ids(out / "results.h5") == shard_ids(out) and len(shard_ids(out)) == 3000
+    if subcommand == "run":
+        # The summary of the new file: both cells with all 1500 seeds.
+        rows = [line.split() for line in (out / "summary.txt").read_text().splitlines()]
+        assert sorted(r[:2] for r in rows if r[0] in ("0.01", "0.05")) == [["0.01", "1500"], ["0.05", "1500"]], rows
+
+
+def test_a_second_signal_while_merging_exits_at_once_keeping_the_old_complete_file(many_shards, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(many_shards / "out", out)
+    old = (out / "results.h5").read_bytes()
+    # Shards newer than results.h5 are merged again: a long incremental merge onto a copy.
+    later = time.time() + 5
+    for shard in (out / "shards").glob("*.h5"):
+        os.utime(shard, (later, later))
+    command = [EXPRUN, str(many_shards / "c.yaml"), "--out", str(out), "--jobs", "2"]
+    code, stderr = signal_during_merge(command, out, [signal.SIGINT, signal.SIGINT], many_shards)
+    assert code == 130 and "interrupted again, exiting now" in stderr, stderr
+    # The rename never happened: results.h5 is the previous complete file, byte for byte.
+    assert (out / "results.h5").read_bytes() == old
+    assert merged_ids(out / "results.h5") == shard_ids(out)
+    # The temporary of the killed merge is stale, and the next run removes it.
+    r = run_exprun(many_shards / "c.yaml", "--out", out, "--jobs", "2", cwd=many_shards, timeout=1200)
+    assert merge_temporaries(out) == [], r.stderr
+    assert merged_ids(out / "results.h5") == shard_ids(out)
