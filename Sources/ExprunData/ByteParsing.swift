@@ -30,13 +30,22 @@ func readFileBytes(_ path: String) throws -> [UInt8] {
     return bytes
 }
 
-/// Messages shared by the file loaders: every one of them reads "path:line: message".
+/// Messages shared by the file loaders: every one of them reads "path:line:col: message",
+/// the form of config errors, so an editor jumps to the bad cell or token.
 enum ComponentErrorText {
     static func file(_ path: String, _ reason: String) -> ComponentError {
         ComponentError("\(path): cannot read file: \(reason)")
     }
-    static func at(_ path: String, _ line: Int, _ message: String) -> ComponentError {
-        ComponentError("\(path):\(line): \(message)")
+    static func at(_ path: String, _ line: Int, _ column: Int, _ message: String) -> ComponentError {
+        ComponentError("\(path):\(line):\(column): \(message)")
+    }
+    /// The 1-based character column of byte `position` in the line starting at byte
+    /// `lineStart`: UTF-8 continuation bytes are not counted, so a column means the same as in
+    /// an editor (and in YAML marks). A tab is one character.
+    static func column(_ p: UnsafePointer<UInt8>, lineStart: Int, _ position: Int) -> Int {
+        var characters = 1
+        for k in lineStart..<max(lineStart, position) where p[k] & 0xC0 != 0x80 { characters += 1 }
+        return characters
     }
     /// A token quoted for an error message, cut short when long.
     static func token(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> String {

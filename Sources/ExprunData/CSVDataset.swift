@@ -38,15 +38,16 @@ public let csvDataset = DatasetEntry(
     })
 
 extension CSVTable {
-    /// Splits off the target column, checking it exists (errors point at the first data line).
+    /// Splits off the target column, checking it exists (errors point at the first data line,
+    /// column 1: the table's shape, not one cell, is wrong).
     func featuresAndTargets(path: String, targetColumn: Int) throws -> (DenseMatrix, [Double]) {
         let target = targetColumn < 0 ? columns + targetColumn : targetColumn
         guard target >= 0, target < columns else {
-            throw ComponentErrorText.at(path, Int(lineOfRow[0]),
+            throw ComponentErrorText.at(path, Int(lineOfRow[0]), 1,
                 "target_column \(targetColumn) is out of range for \(columns) columns")
         }
         guard columns >= 2 else {
-            throw ComponentErrorText.at(path, Int(lineOfRow[0]), "needs at least 2 columns (features and a target)")
+            throw ComponentErrorText.at(path, Int(lineOfRow[0]), 1, "needs at least 2 columns (features and a target)")
         }
         return split(target: target)
     }

@@ -16,7 +16,8 @@ enum CSVHeader: String { case auto, yes, no }
 /// Parses delimited numeric text at byte level. Fields may be padded with blanks and wrapped
 /// in double quotes; CRLF line ends and blank lines are accepted. With a blank delimiter
 /// (space or tab) runs of blanks count as one separator. `auto` takes the first line as a
-/// header when any of its fields is not a number. Errors read "path:line: message".
+/// header when any of its fields is not a number. Errors read "path:line:col: message", the
+/// column being that of the bad cell.
 func parseCSV(path: String, delimiter: UInt8, header: CSVHeader) throws -> CSVTable {
     let bytes = try readFileBytes(path)
     return try bytes.withUnsafeBufferPointer { buffer -> CSVTable in
@@ -42,12 +43,14 @@ private func parseCSVBytes(_ p: UnsafePointer<UInt8>, _ count: Int, path: String
         (b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r")) && b != delimiter
     }
     var table = CSVTable()
-    var fields: [(Int, Int)] = []
+    // Each field: its value's bytes [start, end) and where the cell begins (a quote included).
+    var fields: [(start: Int, end: Int, cell: Int)] = []
     var line = 0
     var i = 0
     var firstLine = true
     while i < count {
         line += 1
+        let lineStart = i
         var lineEnd = i
         while lineEnd < count, p[lineEnd] != newline { lineEnd += 1 }
         // Split the line into trimmed, unquoted field ranges.
@@ -65,8 +68,9 @@ private func parseCSVBytes(_ p: UnsafePointer<UInt8>, _ count: Int, path: String
                 var s = a, e = b
                 while s < e, isPad(p[s]) { s += 1 }
                 while e > s, isPad(p[e - 1]) { e -= 1 }
+                let cell = s
                 if e - s >= 2, p[s] == quote, p[e - 1] == quote { s += 1; e -= 1 }
-                fields.append((s, e))
+                fields.append((s, e, cell))
                 if b >= lineEnd { break }
                 a = b + 1
                 if blankDelimiter {
@@ -81,19 +85,24 @@ private func parseCSVBytes(_ p: UnsafePointer<UInt8>, _ count: Int, path: String
         if firstLine {
             firstLine = false
             table.columns = fields.count
-            let numeric = fields.allSatisfy { parseDecimal(p, $0.0, $0.1) != nil }
+            let numeric = fields.allSatisfy { parseDecimal(p, $0.start, $0.end) != nil }
             if header == .yes || (header == .auto && !numeric) {
-                table.header = fields.map { String(decoding: UnsafeBufferPointer(start: p + $0.0, count: $0.1 - $0.0), as: UTF8.self) }
+                table.header = fields.map { String(decoding: UnsafeBufferPointer(start: p + $0.start, count: $0.end - $0.start), as: UTF8.self) }
                 continue
             }
         }
         if fields.count != table.columns {
-            throw ComponentErrorText.at(path, line, "expected \(table.columns) fields, found \(fields.count)")
+            // At the first extra cell, or where the first missing one would begin (the line's end).
+            var at = lineEnd
+            if fields.count > table.columns { at = fields[table.columns].cell } else { while at > lineStart, isPad(p[at - 1]) { at -= 1 } }
+            throw ComponentErrorText.at(path, line, ComponentErrorText.column(p, lineStart: lineStart, at),
+                                        "expected \(table.columns) fields, found \(fields.count)")
         }
         for (k, field) in fields.enumerated() {
-            guard let value = parseDecimal(p, field.0, field.1) else {
-                let shown = field.0 == field.1 ? "an empty field" : ComponentErrorText.token(p, field.0, field.1)
-                throw ComponentErrorText.at(path, line, "column \(k + 1): expected a number, found \(shown)")
+            guard let value = parseDecimal(p, field.start, field.end) else {
+                let shown = field.start == field.end ? "an empty field" : ComponentErrorText.token(p, field.start, field.end)
+                throw ComponentErrorText.at(path, line, ComponentErrorText.column(p, lineStart: lineStart, field.cell),
+                                            "field \(k + 1): expected a number, found \(shown)")
             }
             table.values.append(value)
         }

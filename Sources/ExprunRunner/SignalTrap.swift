@@ -18,16 +18,17 @@ private let trapHandler: @convention(c) (Int32) -> Void = { _ in
 }
 
 /// Turns SIGINT and SIGTERM into a flag while installed (their default action, which would
-/// kill the process mid-write, is replaced). One trap at a time per process.
+/// kill the process mid-write, is replaced). One trap at a time per process: the sweep
+/// runner's while runs execute, the CLI's while results.h5 is merged.
 ///
 /// A real `sigaction` handler rather than a DispatchSource: on Linux a dispatch signal source
 /// only sees signals that every thread blocks, and an ignored, unblocked signal is discarded.
-final class SignalTrap: @unchecked Sendable {
+public final class SignalTrap: @unchecked Sendable {
     private let signals: [Int32]
     // Written in init, read in remove(), both on the thread that runs the sweep.
     private var previous: [sigaction] = []
 
-    init(signals: [Int32] = [SIGINT, SIGTERM]) {
+    public init(signals: [Int32] = [SIGINT, SIGTERM]) {
         self.signals = signals
         signalsReceived.store(0, ordering: .relaxed)
         for s in signals {
@@ -42,10 +43,10 @@ final class SignalTrap: @unchecked Sendable {
     }
 
     /// Whether a signal arrived.
-    var fired: Bool { signalsReceived.load(ordering: .relaxed) > 0 }
+    public var fired: Bool { signalsReceived.load(ordering: .relaxed) > 0 }
 
     /// Restores the previous actions.
-    func remove() {
+    public func remove() {
         for (s, old) in zip(signals, previous) {
             var old = old
             sigaction(s, &old, nil)

@@ -86,7 +86,7 @@ extension Store {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
         for name in names where name.hasPrefix(prefix) {
             let path = (directory as NSString).appendingPathComponent(name)
-            if isStaleTemporary(path: path, name: name) { unlink(path) }
+            if isStaleTemporary(path: path, name: name, grace: 0) { unlink(path) }
         }
     }
 

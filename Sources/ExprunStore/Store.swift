@@ -160,14 +160,16 @@ public enum Store {
         }
     }
 
-    static func isStaleTemporary(path: String, name: String) -> Bool {
+    /// `grace` is 0 for the merge's temporaries: a merge holds the folder's lock alone, so a
+    /// temporary of a dead pid can only be a killed merge's, however young.
+    static func isStaleTemporary(path: String, name: String, grace: TimeInterval = 2) -> Bool {
         guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
         else { return false }
         let age = Date().timeIntervalSince(modified)
         if age >= 600 { return true }
         // ".tmp-<id>-<pid>.h5": the pid is the text between the last '-' and the extension.
         let stem = name.hasSuffix(".h5") ? String(name.dropLast(3)) : name
-        guard age >= 2, let dash = stem.lastIndex(of: "-"), let pid = Int32(stem[stem.index(after: dash)...]),
+        guard age >= grace, let dash = stem.lastIndex(of: "-"), let pid = Int32(stem[stem.index(after: dash)...]),
               pid > 0 else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
     }

@@ -7,7 +7,8 @@ import ExprunRunner
 /// non-numeric CSV cell, a LIBSVM index too large for memory, /etc/passwd given as a CSV) is
 /// then one located error and exit 2, not the same failure once per run.
 enum DataCheck {
-    /// Problems, one per data set instance that reads files and cannot be built.
+    /// Problems, one per data set instance that reads files and cannot be built, each as the
+    /// loader's "file:line:col: message" naming the data set.
     static func problems(_ runs: [RunSpec]) -> [String] {
         var seen = Set<String>()
         var out: [String] = []
@@ -21,7 +22,8 @@ enum DataCheck {
             let key = DatasetCache.key(instance, runSeed: 0, baseDirectory: spec.baseDirectory, dataDirectory: spec.dataDirectory)
             guard seen.insert(key).inserted else { continue }
             do { _ = try ComponentFactory.catalogue.makeDataset(instance, context) }
-            catch { out.append("dataset '\(instance.name)': \(error)") }
+            // The location first (file:line:col: ...), as a config error reads.
+            catch { out.append("\(error) (dataset '\(instance.name)')") }
         }
         return out
     }

@@ -121,21 +121,25 @@ struct Run: ParsableCommand {
         // A shard of a SLURM array leaves merging to `exprun merge`.
         // After a storage error (a full disk) results.h5 is left as it was: merging onto the
         // same full disk cannot succeed, and the finished shards are the state to resume from.
+        // A signal while merging lets the merge and its summary finish, then exits 130 (MergeGuard).
+        var interruptedWhileMerging = false
         if shard == nil && outcome.sinkFailures.isEmpty {
-            try mergeResults(experiment: experiment, outDir: outDir)
-            if let file = try? ResultsFile(path: outDir + "/results.h5") {
-                let table = SummaryTable.make(file: file, metric: experiment.summaryMetric)
-                let text = table.render(.text)
-                try? text.write(toFile: outDir + "/summary.txt", atomically: true, encoding: .utf8)
-                if !quiet {
-                    print(SweepEnd.shortTable(file: file, metric: experiment.summaryMetric, fullTable: outDir + "/summary.txt"),
-                          terminator: "")
-                    print("results: \(outDir)/results.h5")
+            interruptedWhileMerging = try MergeGuard.run(afterInterrupt: outcome.interrupted, quiet: quiet) {
+                try mergeResults(experiment: experiment, outDir: outDir)
+                if let file = try? ResultsFile(path: outDir + "/results.h5") {
+                    let table = SummaryTable.make(file: file, metric: experiment.summaryMetric)
+                    let text = table.render(.text)
+                    try? text.write(toFile: outDir + "/summary.txt", atomically: true, encoding: .utf8)
+                    if !quiet {
+                        print(SweepEnd.shortTable(file: file, metric: experiment.summaryMetric, fullTable: outDir + "/summary.txt"),
+                              terminator: "")
+                        print("results: \(outDir)/results.h5")
+                    }
                 }
             }
         }
         lock.release()
-        if outcome.interrupted {
+        if outcome.interrupted || interruptedWhileMerging {
             stderr(SweepEnd.resumeHint(finished: runs.count - todo.count + outcome.finished, total: runs.count))
             Foundation.exit(Exit.interrupted)
         }
@@ -211,12 +215,16 @@ struct Merge: ParsableCommand {
         discussion: "Examples:\n  exprun merge runs/last_iterate")
     @Argument(help: "The output folder (runs/<name>), holding config.yaml and shards/.") var dir: String
     func run() throws {
+        EarlySignals.exitOnSignal()
         let experiment: Experiment
         do { experiment = try ExperimentBuilder.load(path: dir + "/config.yaml", dataDirectory: dataDirectory()) }
         catch { fail(error) }
-        try mergeResults(experiment: experiment, outDir: dir)
+        let interrupted = try MergeGuard.run(afterInterrupt: false, quiet: false) {
+            try mergeResults(experiment: experiment, outDir: dir)
+        }
         let n = Store.completedShardIds(directory: dir + "/shards").intersection(experiment.runs.map(\.runId)).count
         print("merged \(n) of \(experiment.runs.count) runs into \(dir)/results.h5")
+        if interrupted { Foundation.exit(Exit.interrupted) }
     }
 }
 

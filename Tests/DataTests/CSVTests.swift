@@ -37,14 +37,21 @@ import Testing
         #expect(entry.decl.check?(resolvedParams(entry, ["path": .string("x"), "delimiter": .string(";;")])).map(\.param) == ["delimiter"])
     }
 
-    @Test func errorsNameFileAndLine() {
+    @Test func errorsNameFileLineAndColumn() {
         func message(_ text: String, _ o: [String: Value] = [:]) -> String {
             componentErrorMessage { _ = try load(text, o) } ?? "no error"
         }
-        #expect(message("x,y\n1,2\n3\n").hasSuffix("t.csv:3: expected 2 fields, found 1"))
-        #expect(message("1,2\n3,abc\n").hasSuffix("t.csv:2: column 2: expected a number, found 'abc'"))
-        #expect(message("1,2\n3,\n").hasSuffix("t.csv:2: column 2: expected a number, found an empty field"))
-        #expect(message("h1,h2\n1,2\n", ["target_column": .int(5)]).hasSuffix("t.csv:2: target_column 5 is out of range for 2 columns"))
+        // The column is the 1-based character column of the bad cell (of where a missing one
+        // would start; of the first extra one), counted in characters, not bytes.
+        #expect(message("x,y\n1,2\n3\n").hasSuffix("t.csv:3:2: expected 2 fields, found 1"))
+        #expect(message("x,y\n1,2\n3,4,5\n").hasSuffix("t.csv:3:5: expected 2 fields, found 3"))
+        #expect(message("1,2\n3,abc\n").hasSuffix("t.csv:2:3: field 2: expected a number, found 'abc'"))
+        #expect(message("1,2\n3,\n").hasSuffix("t.csv:2:3: field 2: expected a number, found an empty field"))
+        #expect(message("1,2,3\n4,  \"x\" ,6\n").hasSuffix("t.csv:2:5: field 2: expected a number, found 'x'"))
+        #expect(message("é,ü,z\n1,2,3\n1,2,né\n").hasSuffix("t.csv:3:5: field 3: expected a number, found 'né'"))
+        #expect(message("é;ü;z\n1;2;3\nü;2;x\n", ["delimiter": .string(";")]).hasSuffix("t.csv:3:1: field 1: expected a number, found 'ü'"))
+        #expect(message("  1   2  7\n3 4 q\n", ["delimiter": .string(" ")]).hasSuffix("t.csv:2:5: field 3: expected a number, found 'q'"))
+        #expect(message("h1,h2\n1,2\n", ["target_column": .int(5)]).hasSuffix("t.csv:2:1: target_column 5 is out of range for 2 columns"))
         #expect(message("h1,h2\n").hasSuffix("t.csv: no data rows"))
         #expect(message("1,0.5\n2,1.5\n", ["task": .string("multiclass")]).contains("task multiclass needs integer labels"))
     }

@@ -60,18 +60,22 @@ import Testing
         #expect(msg?.contains("a.svm: task binary needs exactly 2 distinct labels, found 3") == true, "\(msg ?? "")")
     }
 
-    @Test func errorsNameFileAndLine() throws {
+    @Test func errorsNameFileLineAndColumn() throws {
         func message(_ text: String, _ o: [String: Value] = [:]) -> String {
             componentErrorMessage { _ = try load(text, o) } ?? "no error"
         }
-        #expect(message("1 1:1\n\n1 2:x\n").hasSuffix("a.svm:3: bad feature value 'x'"))
-        #expect(message("1 1:1\nfoo 1:2\n").hasSuffix("a.svm:2: bad label 'foo'"))
-        #expect(message("1 1:1 2\n").hasSuffix("a.svm:1: expected index:value, found '2'"))
-        #expect(message("1 0:1\n").contains("a.svm:1: feature index 0 in a 1-based file"))
-        #expect(message("1 -3:1\n").hasSuffix("a.svm:1: bad feature index '-3'"))
-        #expect(message("1 1:1\n1 11:1\n", ["dim": .int(10)]).hasSuffix("a.svm:2: feature index 11 is out of range for dim 10"))
-        #expect(message("1 2:1 2:3\n").hasSuffix("a.svm:1: feature index 2 appears twice"))
-        #expect(message("1 1:nan\n").hasSuffix("a.svm:1: bad feature value 'nan'"))
+        #expect(message("1 1:1\n\n1 2:x\n").hasSuffix("a.svm:3:5: bad feature value 'x'"))
+        #expect(message("1 1:1\nfoo 1:2\n").hasSuffix("a.svm:2:1: bad label 'foo'"))
+        #expect(message("1 1:1 2\n").hasSuffix("a.svm:1:7: expected index:value, found '2'"))
+        #expect(message("1 0:1\n").contains("a.svm:1:3: feature index 0 in a 1-based file"))
+        #expect(message("1 -3:1\n").hasSuffix("a.svm:1:3: bad feature index '-3'"))
+        #expect(message("1 1:1\n1 11:1\n", ["dim": .int(10)]).hasSuffix("a.svm:2:3: feature index 11 is out of range for dim 10"))
+        #expect(message("1 2:1 2:3\n").hasSuffix("a.svm:1:7: feature index 2 appears twice"))
+        #expect(message("1 3:1 1:2 3:4 2:1\n").hasSuffix("a.svm:1:11: feature index 3 appears twice"))
+        #expect(message("  -1 1:0.5\t2:é\n").hasSuffix("a.svm:1:14: bad feature value 'é'"))
+        #expect(message("1 1:1 # é comment\n1 é:1\n").hasSuffix("a.svm:2:3: bad feature index 'é'"))
+        #expect(message("1 qid:3 2:1 x\n").hasSuffix("a.svm:1:13: expected index:value, found 'x'"))
+        #expect(message("1 1:nan\n").hasSuffix("a.svm:1:5: bad feature value 'nan'"))
         let missing = componentErrorMessage {
             _ = try entry.make(resolvedParams(entry, ["path": .string("/nonexistent/x.svm")]), context())
         }

@@ -2,6 +2,7 @@
 import fcntl
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import time
@@ -106,17 +107,39 @@ def test_editing_a_data_file_changes_the_run_ids(tmp_path):
         assert "dataset.path.content_hash" in f["runs"][ids[0]].attrs
 
 
-@pytest.mark.parametrize("content, where", [("1.0,2.0,abc,4.0\n", "d.csv:41"), (None, "/etc/passwd")])
-def test_data_content_errors_fail_validate_data_and_the_run_once(tmp_path, content, where):
+LIBSVM = CONFIG.replace("{kind: csv, path: d.csv, target_column: 0}", "{kind: libsvm, path: d.svm}")
+
+
+def passwd_where():
+    """/etc/passwd read as a CSV: line 1 (no number in it) is the header, and the first cell of
+    line 2 is the first non-number, provided neither line has a comma (true of every Debian
+    passwd: root's and daemon's entries have no GECOS commas)."""
+    lines = pathlib.Path("/etc/passwd").read_text().splitlines()
+    assert len(lines) >= 2 and "," not in lines[0] + lines[1], lines[:2]
+    return "/etc/passwd:2:1: field 1: expected a number, found '" + lines[1][:40]
+
+
+@pytest.mark.parametrize("case", ["csv_cell", "passwd", "libsvm_token"])
+def test_data_content_errors_give_file_line_col_in_validate_data_and_the_run_once(tmp_path, case):
     config = experiment(tmp_path)
-    if content:
+    if case == "csv_cell":
+        # Line 41 (after the 40 good rows), third field, which begins at character 9.
         with open(tmp_path / "d.csv", "a") as f:
-            f.write(content)
-    else:
+            f.write("1.0,2.0,abc,4.0\n")
+        where = f"{tmp_path}/d.csv:41:9: field 3: expected a number, found 'abc'"
+    elif case == "passwd":
         config.write_text(config.read_text().replace("path: d.csv", "path: /etc/passwd"))
+        where = passwd_where()
+    else:
+        # A bad feature index on line 2: "-1 1:0.5 " is 9 characters, the token starts at 10.
+        (tmp_path / "d.svm").write_text("1 1:0.5 2:0.25\n-1 1:0.5 two:1\n")
+        config.write_text(LIBSVM.replace("SEEDS", "2").replace("STEPS", "10"))
+        where = f"{tmp_path}/d.svm:2:10: bad feature index 'two'"
     assert run_exprun("validate", config, check=False, cwd=tmp_path).returncode == 0
     r = run_exprun("validate", "--data", config, check=False, cwd=tmp_path)
     assert r.returncode == 2 and where in r.stderr, r.stderr
+    # The location leads the line, as a config error's does (editors jump to it).
+    assert any(line.startswith(where) for line in r.stderr.splitlines()), r.stderr
     out = tmp_path / "out"
     r = run_exprun(config, "--out", out, check=False, cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.count(where) == 1, r.stderr
@@ -126,8 +149,7 @@ def test_data_content_errors_fail_validate_data_and_the_run_once(tmp_path, conte
 def test_libsvm_index_1e9_without_dim_is_refused_before_allocating(tmp_path):
     (tmp_path / "d.svm").write_text("1 1:0.5 1000000000:1.0\n-1 2:0.25\n")
     config = tmp_path / "c.yaml"
-    config.write_text(CONFIG.replace("SEEDS", "1").replace("STEPS", "10")
-                      .replace("{kind: csv, path: d.csv, target_column: 0}", "{kind: libsvm, path: d.svm}"))
+    config.write_text(LIBSVM.replace("SEEDS", "1").replace("STEPS", "10"))
     r = run_exprun("validate", "--data", config, check=False, cwd=tmp_path, timeout=60)
     assert r.returncode == 2 and "dim 1000000000" in r.stderr and "memory" in r.stderr, r.stderr
 
@@ -171,3 +193,86 @@ def test_full_disk_stops_the_sweep_and_keeps_finished_shards(tmp_path):
         assert not list((mnt / "out").glob(".tmp-*")), "a merge temporary was left on the full disk (i18's merge fix)"
     finally:
         subprocess.run(["umount", "-l", str(mnt)])
+
+
+@pytest.fixture(scope="module")
+def many_shards(tmp_path_factory):
+    """A finished sweep of 3000 tiny runs: its merge (3000 shards copied) lasts long enough to
+    be signalled while the merge's temporary file exists."""
+    folder = tmp_path_factory.mktemp("many")
+    config = experiment(folder, seeds=1500, steps=2)
+    config.write_text(config.read_text().replace("log: {points: 10}", "log: {points: 2}"))
+    run_exprun(config, "--out", folder / "out", "--jobs", "2", "--quiet", cwd=folder, timeout=1200)
+    return folder
+
+
+def merge_temporaries(out):
+    return list(out.glob(".tmp-results.h5-*"))
+
+
+def signal_during_merge(command, out, signals, cwd):
+    """Starts `command`, waits for its merge temporary to appear, sends `signals` (0.2 s apart)."""
+    p = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, "EXPRUN_DATA": str(ROOT / "data")})
+    deadline = time.monotonic() + 600
+    while not merge_temporaries(out):
+        assert p.poll() is None, f"exited {p.returncode} before merging: {p.communicate()}"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    for s in signals:
+        p.send_signal(s)
+        time.sleep(0.2)
+    stdout, stderr = p.communicate(timeout=600)
+    return p.returncode, stderr
+
+
+def merged_ids(path):
+    with h5py.File(path, "r") as f:
+        return {x.decode() if isinstance(x, bytes) else x for x in f["index"]["run_id"]}
+
+
+def shard_ids(out):
+    return {p.name[:-3] for p in (out / "shards").glob("*.h5")}
+
+
+@pytest.mark.parametrize("sig, subcommand", [(signal.SIGTERM, "run"), (signal.SIGINT, "run"), (signal.SIGTERM, "merge")])
+def test_one_signal_while_merging_finishes_the_merge_and_exits_130(many_shards, tmp_path, sig, subcommand):
+    out = tmp_path / "out"
+    shutil.copytree(many_shards / "out", out)
+    (out / "results.h5").unlink()
+    (out / "summary.txt").unlink()
+    if subcommand == "merge":
+        # out/config.yaml names the data relative to itself (the data's hash is in the run ids).
+        shutil.copy(many_shards / "d.csv", out / "d.csv")
+    command = ([EXPRUN, str(many_shards / "c.yaml"), "--out", str(out), "--jobs", "2"] if subcommand == "run"
+               else [EXPRUN, "merge", str(out)])
+    code, stderr = signal_during_merge(command, out, [sig], many_shards)
+    # Was: SIGTERM killed the merge (143), no summary, the temporary left forever.
+    assert code == 130, stderr
+    assert "interrupted while merging" in stderr, stderr
+    assert merge_temporaries(out) == []
+    assert merged_ids(out / "results.h5") == shard_ids(out) and len(shard_ids(out)) == 3000
+    if subcommand == "run":
+        # The summary of the new file: both cells with all 1500 seeds.
+        rows = [line.split() for line in (out / "summary.txt").read_text().splitlines()]
+        assert sorted(r[:2] for r in rows if r[0] in ("0.01", "0.05")) == [["0.01", "1500"], ["0.05", "1500"]], rows
+
+
+def test_a_second_signal_while_merging_exits_at_once_keeping_the_old_complete_file(many_shards, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(many_shards / "out", out)
+    old = (out / "results.h5").read_bytes()
+    # Shards newer than results.h5 are merged again: a long incremental merge onto a copy.
+    later = time.time() + 5
+    for shard in (out / "shards").glob("*.h5"):
+        os.utime(shard, (later, later))
+    command = [EXPRUN, str(many_shards / "c.yaml"), "--out", str(out), "--jobs", "2"]
+    code, stderr = signal_during_merge(command, out, [signal.SIGINT, signal.SIGINT], many_shards)
+    assert code == 130 and "interrupted again, exiting now" in stderr, stderr
+    # The rename never happened: results.h5 is the previous complete file, byte for byte.
+    assert (out / "results.h5").read_bytes() == old
+    assert merged_ids(out / "results.h5") == shard_ids(out)
+    # The temporary of the killed merge is stale, and the next run removes it.
+    r = run_exprun(many_shards / "c.yaml", "--out", out, "--jobs", "2", cwd=many_shards, timeout=1200)
+    assert merge_temporaries(out) == [], r.stderr
+    assert merged_ids(out / "results.h5") == shard_ids(out)
