@@ -51,28 +51,14 @@ public enum Catalogue {
 public extension ComponentFactory {
     /// Factories of the Catalogue, looked up by each instance's `kind`.
     static let catalogue = ComponentFactory(
-        makeDataset: { instance, context in
-            guard let entry = Catalogue.dataset(instance.params.kind) else {
-                throw ComponentError("dataset \(instance.name): unknown kind \(instance.params.kind)")
-            }
-            return try entry.make(instance.params, context)
-        },
-        makeObjective: { instance, data in
-            guard let entry = Catalogue.model(instance.params.kind) else {
-                throw ComponentError("model \(instance.name): unknown kind \(instance.params.kind)")
-            }
-            return try entry.make(instance.params, data)
-        },
-        makeSchedule: { instance, context in
-            guard let entry = Catalogue.schedule(instance.params.kind) else {
-                throw ComponentError("schedule \(instance.name): unknown kind \(instance.params.kind)")
-            }
-            return try entry.make(instance.params, context)
-        },
-        makeOptimizer: { instance, context in
-            guard let entry = Catalogue.optimizer(instance.params.kind) else {
-                throw ComponentError("optimizer \(instance.name): unknown kind \(instance.params.kind)")
-            }
-            return try entry.make(instance.params, context)
-        })
+        makeDataset: { i, context in try known(Catalogue.dataset(i.params.kind), "dataset", i).make(i.params, context) },
+        makeObjective: { i, data in try known(Catalogue.model(i.params.kind), "model", i).make(i.params, data) },
+        makeSchedule: { i, context in try known(Catalogue.schedule(i.params.kind), "schedule", i).make(i.params, context) },
+        makeOptimizer: { i, context in try known(Catalogue.optimizer(i.params.kind), "optimizer", i).make(i.params, context) })
+}
+
+/// The catalogue entry found for an instance's kind, or the error naming the instance.
+private func known<Entry>(_ entry: Entry?, _ family: String, _ instance: ComponentInstance) throws -> Entry {
+    guard let entry else { throw ComponentError("\(family) \(instance.name): unknown kind \(instance.params.kind)") }
+    return entry
 }
