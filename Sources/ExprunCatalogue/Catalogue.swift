@@ -19,7 +19,7 @@ public enum Catalogue {
     /// Every problem kind (the runner looks a run's kind up here; the Spec resolves cells
     /// from their roles). A new kind is one folder under Sources/Problems and one line here.
     /// Each kind also records the named counters of the methods that can fill its roles.
-    public static let problems: [ProblemEntry] = [stochasticProblem, onlineProblem].map { $0.addingCounters(of: decls) }
+    public static let problems: [ProblemEntry] = [StochasticProblem.entry, OnlineProblem.entry].map { $0.addingCounters(of: decls) }
 
     /// Declarations of one family, in catalogue order.
     public static func decls(_ family: Family) -> [ComponentDecl] {

@@ -66,9 +66,6 @@ public struct MetricPlan<K: LoopKernel> {
     public var stop: (rule: StopRule, metric: LoopMetric<K>)?
     /// The views requested (deduplicated; `.last` alone when none).
     public var views: [ViewKind]
-    /// Everything the requested metrics need at some point (the kind prepares for it once,
-    /// like computing f* for suboptimality).
-    public var allNeeds: K.Needs = []
     public var recordsWallTime = false
 
     /// Resolves `names` (a metric may be requested once; repeats are dropped) against the
@@ -107,7 +104,6 @@ public struct MetricPlan<K: LoopKernel> {
             }
         }
         if !lastPoint.isEmpty || !lastNeeds.isEmpty { points.append((.last, lastNeeds, lastPoint)) }
-        allNeeds = lastNeeds
         for v in views where v != .last {
             var indices: [Int] = []
             var needs: K.Needs = []
@@ -117,7 +113,7 @@ public struct MetricPlan<K: LoopKernel> {
                 needs.formUnion(n)
                 columns.append(Column(name: m.decl.name, view: v, evaluator: m.evaluator, divergence: m.divergence))
             }
-            if !indices.isEmpty { points.append((v, needs, indices)); allNeeds.formUnion(needs) }
+            if !indices.isEmpty { points.append((v, needs, indices)) }
         }
     }
 }

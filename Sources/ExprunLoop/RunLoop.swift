@@ -59,7 +59,7 @@ public enum RunLoop {
         let threshold = settings.divergenceThreshold
         let checkInterval = max(1, control.checkInterval)
         let x = kernel.iterate
-        var checks: [(finite: Bool, threshold: Bool)] = plan.columns.map {
+        let checks: [(finite: Bool, threshold: Bool)] = plan.columns.map {
             $0.divergence.resolved(for: kernel, atLast: $0.view == .last)
         }
         var logSteps: [Int] = [], logTimes: [Double] = []
@@ -90,7 +90,7 @@ public enum RunLoop {
         var end: LoopEnd?
         let firstDue = simulated ? (logTimes.first.map { $0 <= 0 } ?? false) : logSteps.first == 0
         if firstDue {
-            end = try logPoint(kernel, plan, &recorder, &checks, views: views, viewPoint: viewPoint, step: 0,
+            end = try logPoint(kernel, plan, &recorder, checks, views: views, viewPoint: viewPoint, step: 0,
                                clock: 0, wallTime: 0, settings: settings, conventions: conventions,
                                pointWork: pointWork, control: control)
             nextLog = 1
@@ -132,7 +132,7 @@ public enum RunLoop {
                     wallTime += now - loopClock
                     loopClock = now
                 }
-                end = try logPoint(kernel, plan, &recorder, &checks, views: views, viewPoint: viewPoint, step: t,
+                end = try logPoint(kernel, plan, &recorder, checks, views: views, viewPoint: viewPoint, step: t,
                                    clock: clock, wallTime: wallTime, settings: settings, conventions: conventions,
                                    pointWork: pointWork, control: control)
                 if timesWall { loopClock = RunControl.now() }
@@ -176,7 +176,7 @@ public enum RunLoop {
     /// time limit and the stop rule; returns why the run ends there, if it does.
     @inlinable
     static func logPoint<K: LoopKernel>(_ kernel: K, _ plan: MetricPlan<K>, _ recorder: inout LoopRecorder,
-                                        _ checks: inout [(finite: Bool, threshold: Bool)],
+                                        _ checks: [(finite: Bool, threshold: Bool)],
                                         views: borrowing IterateViews, viewPoint: UnsafeMutableBufferPointer<Double>,
                                         step: Int, clock: Double, wallTime: Double, settings: LoopSettings,
                                         conventions: LoopConventions, pointWork: Bool,

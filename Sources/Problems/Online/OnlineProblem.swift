@@ -4,27 +4,29 @@ import ExprunOnline
 
 /// The online-learning problem kind: a learner plays an environment's loss sequence for T
 /// rounds (the environment may replay a data set).
-public let onlineProblem = ProblemEntry(
-    ProblemDecl(
-        "online", doc: "online learning: environment x learner for T rounds, regret against the best fixed point",
-        roles: [
-            RoleDecl("environment", .environment),
-            RoleDecl("learner", .learner),
-            RoleDecl("dataset", .dataset, via: ("environment", "dataset")),
-        ],
-        metrics: onlineMetrics, defaultMetrics: ["regret"], views: false),
-    run: { spec, context in
-        let started = RunControl.now()
-        var data: Dataset?
-        if let instance = spec.component("dataset") { data = try context.dataset(instance, for: spec).dataset }
-        var record = try runOnline(spec, dataset: data, control: context.control)
-        var attributes = spec.parameters
-        if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }
-        record.runId = spec.runId
-        record.attributes = attributes + record.attributes
-        if record.wallSeconds <= 0 { record.wallSeconds = RunControl.now() - started }
-        return record
-    })
+public enum OnlineProblem {
+    public static let entry = ProblemEntry(
+        ProblemDecl(
+            "online", doc: "online learning: environment x learner for T rounds, regret against the best fixed point",
+            roles: [
+                RoleDecl("environment", .environment),
+                RoleDecl("learner", .learner),
+                RoleDecl("dataset", .dataset, via: ("environment", "dataset")),
+            ],
+            metrics: onlineMetrics, defaultMetrics: ["regret"], views: false),
+        run: { spec, context in
+            let started = RunControl.now()
+            var data: Dataset?
+            if let instance = spec.component("dataset") { data = try context.dataset(instance, for: spec).dataset }
+            var record = try runOnline(spec, dataset: data, control: context.control)
+            var attributes = spec.parameters
+            if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }
+            record.runId = spec.runId
+            record.attributes = attributes + record.attributes
+            if record.wallSeconds <= 0 { record.wallSeconds = RunControl.now() - started }
+            return record
+        })
+}
 
 /// Metrics of online runs, each with its evaluator, read from the game after t rounds at log
 /// points: the only list of them.
