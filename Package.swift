@@ -33,9 +33,12 @@ let package = Package(
         .target(name: "ExprunModels", dependencies: ["ExprunCore"], swiftSettings: optimize),
         .target(name: "ExprunOptim", dependencies: ["ExprunCore"], swiftSettings: optimize),
         .target(name: "ExprunOnline", dependencies: ["ExprunCore"], swiftSettings: optimize),
-        .target(name: "ProblemStochastic", dependencies: ["ExprunCore"], path: "Sources/Problems/Stochastic",
+        // The one run loop (clock, log points, views, checks, recorder), generic over a kind's
+        // kernel and @inlinable, so each problem kind's module specialises it.
+        .target(name: "ExprunLoop", dependencies: ["ExprunCore"], swiftSettings: optimize),
+        .target(name: "ProblemStochastic", dependencies: ["ExprunCore", "ExprunLoop"], path: "Sources/Problems/Stochastic",
                 swiftSettings: optimize),
-        .target(name: "ProblemOnline", dependencies: ["ExprunCore", "ExprunOnline"], path: "Sources/Problems/Online",
+        .target(name: "ProblemOnline", dependencies: ["ExprunCore", "ExprunLoop", "ExprunOnline"], path: "Sources/Problems/Online",
                 swiftSettings: optimize),
         .target(name: "ExprunCatalogue",
                 dependencies: ["ExprunCore", "ExprunData", "ExprunModels", "ExprunOptim", "ExprunOnline",
@@ -74,7 +77,7 @@ let package = Package(
                     path: "Tests/ContractTests"),
         .testTarget(name: "RunnerTests",
                     dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",
-                                   "ExprunConfig", "ExprunTestSupport", "ProblemStochastic"],
+                                   "ExprunConfig", "ExprunTestSupport", "ProblemStochastic", "ExprunLoop"],
                     path: "Tests/RunnerTests"),
     ]
 )
