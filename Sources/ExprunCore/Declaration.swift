@@ -38,6 +38,10 @@ public enum ParamType: Sendable, Equatable {
     /// entry by entry against the family's declarations; the value is the list of the entries'
     /// canonical texts (`InlineComponentSyntax.text`), every parameter included.
     case componentList(Family)
+    /// The name of a selection of runs of the same config (`selections:`): the component
+    /// takes its input from those runs (an edge of the run graph; the runner builds the
+    /// component with their records, `ScheduleContext.upstream`).
+    case selection
 
     public var name: String {
         switch self {
@@ -53,6 +57,7 @@ public enum ParamType: Sendable, Equatable {
         case .stringList: return "list of strings"
         case .path: return "file path"
         case .componentList(let f): return "list of \(f.rawValue)s"
+        case .selection: return "selection name"
         }
     }
 }

@@ -10,6 +10,8 @@ struct ParamValidator {
     var baseDirectory: String
     /// Names defined per family, to check references.
     var names: [Family: [String]]
+    /// Names of the config's selections (`selections:`), to check `selection` parameters.
+    var selections: [String] = []
 
     /// Converts one value. `owner` reads like "optimizer 'sgd'" in messages.
     func value(_ node: ConfigNode, for decl: ParamDecl, owner: String, into problems: inout [Diagnostic]) -> Value? {
@@ -107,6 +109,14 @@ struct ParamValidator {
             return .list(out)
         case .componentList(let family):
             return componentList(node, family, decl: decl, owner: owner, problems: &problems)
+        case .selection:
+            guard case .string(let s)? = node.scalar else { return wrong("the name of a selection (`selections:`)") }
+            if selections.contains(s) { return .string(s) }
+            problems.append(Diagnostic(node.location,
+                                       "\(owner): \(decl.name) '\(s)' is not defined in selections"
+                                        + (selections.isEmpty ? " (there are none: declare it as `selections: {\(s): {axis: value}}`)" : ""),
+                                       suggestion: closestMatch(s, in: selections)))
+            return nil
         case .path:
             guard case .string(let s)? = node.scalar, !s.isEmpty else { return wrong("a file path") }
             let full = s.hasPrefix("/") ? s : (baseDirectory.isEmpty ? s : baseDirectory + "/" + s)
