@@ -184,4 +184,37 @@ func f(_ lr: Double, steps: Int = 10) -> Double { 1.5 * pow(1 - lr, 2 * Double(s
         #expect(summary.counts[.completed] == 4 && summary.counts[.failed] == 8)
         #expect(records.values.filter { $0.message.contains("upstream run") && $0.message.contains("failed") }.count == 4)
     }
+
+    @Test func theStochasticKindsSchedulesGetTheirUpstreamRecordsThroughTheFactory() throws {
+        // The shipped driver builds its schedule with the run's factory, which carries the
+        // upstream records: the second pass's lr is the first pass's final train_loss.
+        let yaml = """
+            run: {steps: 50, batch_size: 8, log: {every: 10}, metrics: [train_loss, lr]}
+            datasets:
+              d1: {kind: synthetic_regression, n: 64, dim: 3}
+            models:
+              m1: {kind: least_squares, dataset: d1, l2: 0.1}
+            schedules:
+              flat: {kind: constant}
+              second: {kind: upstream_final, from: first_pass, metric: train_loss}
+            optimizers:
+              plain: {kind: sgd, lr: 0.05}
+            selections:
+              first_pass: {schedule: flat}
+            sweep:
+              schedule: [second, flat]
+            """
+        let experiment = try ExperimentBuilder.build(tree: ConfigLoader.parse(yaml, file: "s.yaml"), configPath: "s.yaml",
+                                                     dataDirectory: "", components: [upstreamFinalDecl])
+        let records = Mutex<[String: RunRecord]>([:])
+        let summary = SweepRunner(specs: experiment.runs, jobs: 2, quiet: true, factory: dependencyFactory, handlesSignals: false,
+                                  sink: { r in records.withLock { $0[r.runId] = r } }).run()
+        #expect(summary.counts[.completed] == 2)
+        let all = records.withLock { $0 }
+        let second = try #require(experiment.runs.first { !$0.upstream.isEmpty })
+        let first = try #require(all[second.upstream["first_pass"]![0]])
+        let finalLoss = try #require(first.metrics.first { $0.name == "train_loss" }?.values.last)
+        let lr = try #require(all[second.runId]?.metrics.first { $0.name == "lr" }?.values)
+        #expect(lr.dropFirst().allSatisfy { $0 == finalLoss }, "\(lr) vs \(finalLoss)")
+    }
 }
