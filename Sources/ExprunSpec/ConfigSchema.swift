@@ -125,6 +125,13 @@ public enum ConfigSchema {
         case .stringList: s = ["anyOf": [["type": "string"], ["type": "array", "items": ["type": "string"], "minItems": 1]]]
         case .componentList(let family):
             s = ["anyOf": [["type": "string"], ["type": "array", "items": inlineEntrySchema(family), "minItems": 1]]]
+        case .intOr(let words): s = ["anyOf": [numberSchema("integer", p.range), ["enum": words]]]
+        case .choiceList(let options): s = ["anyOf": [["enum": options], ["type": "array", "items": ["enum": options]]]]
+        case .mapping(let fields):
+            var props: [String: Any] = [:]
+            for f in fields { props[f.name] = paramSchema(f) }
+            s = ["type": "object", "properties": props, "additionalProperties": false,
+                 "required": fields.filter(\.required).map(\.name)]
         }
         s["description"] = p.doc + (p.defaultValue.map { " (default \($0.canonical))" } ?? "")
         if !p.required && p.defaultValue == nil { return ["anyOf": [s, ["type": "null"]], "description": p.doc] }
@@ -171,29 +178,7 @@ public enum ConfigSchema {
 
     static func runSchema() -> [String: Any] {
         var props: [String: Any] = [:]
-        for p in RunSection.params {
-            switch p.name {
-            case "batch_size":
-                props[p.name] = ["description": p.doc, "anyOf": [["type": "integer", "minimum": 1], ["const": "full"]]]
-            case "log":
-                props[p.name] = ["description": p.doc, "type": "object", "additionalProperties": false,
-                                 "properties": ["every": ["type": "integer", "minimum": 1],
-                                                "points": ["type": "integer", "minimum": 2],
-                                                "scale": ["enum": ["linear", "log"]]]]
-            case "views":
-                props[p.name] = ["description": p.doc, "type": "array", "items": ["enum": ViewKind.allCases.map(\.rawValue)]]
-            case "metrics":
-                props[p.name] = ["description": p.doc, "type": "array", "minItems": 1,
-                                 "items": ["enum": Catalogue.metrics.map(\.metric.name)]]
-            case "stop":
-                props[p.name] = ["description": p.doc, "type": "object", "required": ["metric"], "additionalProperties": false,
-                                 "properties": ["metric": ["type": "string"], "below": ["type": "number"], "above": ["type": "number"]]]
-            case "sampling":
-                props[p.name] = paramSchema(p)
-            default:
-                props[p.name] = paramSchema(p)
-            }
-        }
+        for p in RunSection.params { props[p.name] = paramSchema(p) }
         return ["type": "object", "properties": props, "additionalProperties": false]
     }
 }
