@@ -30,41 +30,23 @@ extension Builder {
             report(Diagnostic(kindNode.location, "unknown \(family.rawValue) kind '\(k)'", suggestion: closestMatch(k, in: kinds)))
             return nil
         }
-        var given: [String: ConfigNode] = [:]
-        var givenKeyLoc: [String: SourceLocation] = [:]
-        for e in comp.body.entries! where e.key != "kind" {
-            guard decl.param(e.key) != nil else {
-                report(Diagnostic(e.keyLocation, "unknown parameter '\(e.key)' for \(family.rawValue) kind '\(kind)'",
-                                  suggestion: closestMatch(e.key, in: decl.params.map(\.name))))
-                continue
-            }
-            given[e.key] = e.value
-            givenKeyLoc[e.key] = e.keyLocation
-        }
+        // The sweep's values replace the component's own (an unknown one is named at the axis).
+        var entries = comp.body.entries!.filter { $0.key != "kind" }
         for (p, node) in overrides {
             guard decl.param(p) != nil else {
                 report(Diagnostic(node.location, "sweep axis '\(family.rawValue).\(p)': \(owner) (kind \(kind)) has no parameter '\(p)'",
                                   suggestion: closestMatch(p, in: decl.params.map(\.name))))
                 continue
             }
-            given[p] = node
+            entries.removeAll { $0.key == p }
+            entries.append(ConfigEntry(key: p, keyLocation: node.location, value: node))
         }
-        var values: [String: Value] = [:]
-        for p in decl.params {
-            if let node = given[p.name] {
-                if case .null? = node.scalar, !p.required { continue }
-                if let v = validator.value(node, for: p, owner: owner, into: &problems) { values[p.name] = v }
-            } else if let d = p.defaultValue {
-                values[p.name] = d
-            } else if p.required {
-                report(Diagnostic(comp.loc, "\(owner): missing required parameter '\(p.name)' (\(p.type.name): \(p.doc))"))
-            }
-        }
-        guard problems.count == before else { return nil }
-        let params = Params(kind: kind, values: values)
-        for issue in decl.check?(params) ?? [] {
-            report(Diagnostic(given[issue.param]?.location ?? givenKeyLoc[issue.param] ?? comp.loc, "\(owner): \(issue.message)"))
-        }
+        var local: [Diagnostic] = []
+        let validated = validator.component(decl, entries, owner: owner, at: comp.loc, into: &local,
+                                            unknown: { "unknown parameter '\($0)' for \(family.rawValue) kind '\(kind)'" })
+        report(local)
+        guard let params = validated, problems.count == before else { return nil }
+        let given = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, b in b })
         if family == .dataset, let entry = Catalogue.dataset(kind) {
             let ctx = DatasetContext(seed: 0, baseDirectory: baseDirectory, dataDirectory: dataDirectory)
             for file in entry.inputFiles(params, ctx) {

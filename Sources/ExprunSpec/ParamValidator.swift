@@ -159,10 +159,12 @@ extension ParamValidator {
     /// One component's parameters from the entries of its mapping: unknown keys (with "did you
     /// mean"), types and ranges, defaults filled, required ones present, then the declaration's
     /// own check, each problem at the location of the key or value it is about.
+    /// `unknown` words the message for a key the declaration does not have.
     func component(_ decl: ComponentDecl, _ entries: [ConfigEntry], owner: String, at location: SourceLocation,
-                   into problems: inout [Diagnostic]) -> Params? {
+                   into problems: inout [Diagnostic], unknown: ((String) -> String)? = nil) -> Params? {
         let before = problems.count
-        guard let (values, given) = fields(decl.params, entries, owner: owner, at: location, into: &problems) else { return nil }
+        guard let (values, given) = fields(decl.params, entries, owner: owner, at: location, into: &problems,
+                                           unknown: unknown) else { return nil }
         let params = Params(kind: decl.kind, values: values)
         for issue in decl.check?(params) ?? [] {
             problems.append(Diagnostic(given[issue.param]?.value.location ?? location, "\(owner): \(issue.message)"))
@@ -174,13 +176,14 @@ extension ParamValidator {
     /// `mapping` parameter's fields): unknown keys (with "did you mean"), types and ranges,
     /// defaults filled, required ones present. nil when anything is wrong.
     func fields(_ params: [ParamDecl], _ entries: [ConfigEntry], owner: String, at location: SourceLocation,
-                into problems: inout [Diagnostic]) -> (values: [String: Value], given: [String: ConfigEntry])? {
+                into problems: inout [Diagnostic], unknown: ((String) -> String)? = nil)
+        -> (values: [String: Value], given: [String: ConfigEntry])? {
         let before = problems.count
         var given: [String: ConfigEntry] = [:]
         for e in entries {
             guard params.contains(where: { $0.name == e.key }) else {
                 let takes = params.isEmpty ? "it takes no parameters" : "it takes " + params.map(\.name).joined(separator: ", ")
-                problems.append(Diagnostic(e.keyLocation, "\(owner) has no parameter '\(e.key)'; \(takes)",
+                problems.append(Diagnostic(e.keyLocation, unknown?(e.key) ?? "\(owner) has no parameter '\(e.key)'; \(takes)",
                                            suggestion: closestMatch(e.key, in: params.map(\.name))))
                 continue
             }
