@@ -54,15 +54,19 @@ public enum RunSection {
         }
         let before = problems.count
         let here = node?.location ?? SourceLocation(file: "", line: 0, column: 0)
-        guard let (values, _) = validator.fields(declarations(metrics: problem.metrics.map(\.name)), node?.entries ?? [],
-                                                 owner: "run", at: here, into: &problems) else { return nil }
+        let decls = declarations(metrics: problem.metrics.map(\.name))
+        guard let (given, _) = validator.fields(decls, node?.entries ?? [], owner: "run", at: here, into: &problems)
+        else { return nil }
+        // A setting written as null (`sampling:`) is unset: it takes its default.
+        var values = given
+        for d in decls where values[d.name] == nil { values[d.name] = d.defaultValue }
         let steps = values["steps"]!.asInt!
         let batch = values["batch_size"]!.asInt   // nil: `full`
         let sampling = Sampling(rawValue: values["sampling"]!.asString!)!
 
         let logFields = values["log"]?.mappingFields ?? [:]
-        if logFields["every"] != nil && node?["log"]?["points"] != nil {
-            problems.append(Diagnostic(node!["log"]!.location, "run: log takes either `every` or `points`, not both"))
+        if logFields["every"] != nil, let ln = node?["log"], ln["points"] != nil {
+            problems.append(Diagnostic(ln.location, "run: log takes either `every` or `points`, not both"))
         }
         let log: LogPolicy = logFields["every"].map { .every($0.asInt!) }
             ?? .points(logFields["points"]?.asInt ?? 100, logScale: logFields["scale"]?.asString == "log")
@@ -76,15 +80,15 @@ public enum RunSection {
         var metrics = problem.defaultMetrics
         if let listed = values["metrics"]?.asList {
             metrics = listed.compactMap(\.asString)
-            if metrics.isEmpty { problems.append(Diagnostic(node!["metrics"]!.location, "run: metrics is empty; name at least one")) }
+            if metrics.isEmpty { problems.append(Diagnostic(node?["metrics"]?.location ?? here, "run: metrics is empty; name at least one")) }
         }
         var stop: StopRule?
         if let fields = values["stop"]?.mappingFields, let m = fields["metric"]?.asString {
-            let sn = node!["stop"]!
+            let sn = node?["stop"]
             if fields["below"] == nil && fields["above"] == nil {
-                problems.append(Diagnostic(sn.location, "run: stop needs `below: x` or `above: x`"))
+                problems.append(Diagnostic(sn?.location ?? here, "run: stop needs `below: x` or `above: x`"))
             } else if !metrics.contains(m) {
-                problems.append(Diagnostic(sn["metric"]!.location, "run: stop metric '\(m)' must also be in run.metrics"))
+                problems.append(Diagnostic(sn?["metric"]?.location ?? here, "run: stop metric '\(m)' must also be in run.metrics"))
             } else {
                 stop = StopRule(metric: m, below: fields["below"]?.asDouble, above: fields["above"]?.asDouble)
             }
