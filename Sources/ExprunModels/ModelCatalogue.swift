@@ -2,9 +2,9 @@ import ExprunCore
 
 /// Every model kind, in the order `exprun list` shows them.
 public let modelCatalogue: [ModelEntry] = [
-    leastSquaresEntry,
-    logisticEntry,
-    softmaxEntry,
-    hingeEntry,
-    mlpEntry,
+    LeastSquaresObjective.entry,
+    LogisticObjective.entry,
+    SoftmaxObjective.entry,
+    HingeObjective.entry,
+    MLPObjective.entry,
 ]
