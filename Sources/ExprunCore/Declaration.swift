@@ -38,6 +38,19 @@ public enum ParamType: Sendable, Equatable {
     /// entry by entry against the family's declarations; the value is the list of the entries'
     /// canonical texts (`InlineComponentSyntax.text`), every parameter included.
     case componentList(Family)
+    /// The name of a selection of runs of the same config (`selections:`): the component
+    /// takes its input from those runs (an edge of the run graph; the runner builds the
+    /// component with their records, `ScheduleContext.upstream`).
+    case selection
+    /// An integer in the range, or one of a few words (`batch_size: full`).
+    case intOr([String])
+    /// Words of a fixed set, as a list (a single word is a list of one; a repeated word
+    /// counts once): iterate views, metrics.
+    case choiceList([String])
+    /// A mapping of declared keys (`log: {every: 10}`, `stop: {metric: m, below: x}`),
+    /// validated key by key like a component's parameters; its value is the list of its
+    /// `[key, value]` pairs in declaration order (`mappingFields` reads them back).
+    case mapping([ParamDecl])
 
     public var name: String {
         switch self {
@@ -53,6 +66,10 @@ public enum ParamType: Sendable, Equatable {
         case .stringList: return "list of strings"
         case .path: return "file path"
         case .componentList(let f): return "list of \(f.rawValue)s"
+        case .selection: return "selection name"
+        case .intOr(let words): return "integer or " + words.joined(separator: "|")
+        case .choiceList(let c): return c.count <= 8 ? "list of " + c.joined(separator: "|") : "list of names"
+        case .mapping(let fields): return "{" + fields.map(\.name).joined(separator: ", ") + "}"
         }
     }
 }
@@ -92,7 +109,7 @@ public struct ValueRange: Sendable, Equatable {
 }
 
 /// One declared parameter: name, type, default, range and a one-line doc.
-public struct ParamDecl: Sendable {
+public struct ParamDecl: Sendable, Equatable {
     public var name: String
     public var type: ParamType
     /// The default; nil with `required == false` means "absent unless given".
@@ -218,4 +235,13 @@ public struct Params: Sendable, Hashable {
 public struct ComponentError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ message: String) { description = message }
+}
+
+extension Value {
+    /// The fields of a `mapping` parameter's value, by key.
+    public var mappingFields: [String: Value] {
+        var out: [String: Value] = [:]
+        for pair in asList ?? [] { if let p = pair.asList, p.count == 2, let k = p[0].asString { out[k] = p[1] } }
+        return out
+    }
 }

@@ -59,8 +59,11 @@ public struct ScheduleContext: Sendable {
     public var totalSteps: Int
     /// Parameters of the schedules this one names (a sequential schedule's parts), by name.
     public var named: [String: Params]
-    public init(baseLR: Double, totalSteps: Int, named: [String: Params] = [:]) {
-        self.baseLR = baseLR; self.totalSteps = totalSteps; self.named = named
+    /// Records of the upstream runs, by selection name, for a schedule with a `selection`
+    /// parameter (the runner fills it through `ComponentFactory.feeding`).
+    public var upstream: [String: [RunRecord]]
+    public init(baseLR: Double, totalSteps: Int, named: [String: Params] = [:], upstream: [String: [RunRecord]] = [:]) {
+        self.baseLR = baseLR; self.totalSteps = totalSteps; self.named = named; self.upstream = upstream
     }
 }
 
@@ -106,8 +109,11 @@ public struct OptimizerContext: Sendable {
     /// Whether every step sees the whole data set (no batch_size): counters that are only
     /// meaningful in full batch (SSO's mm_violations) read NaN otherwise.
     public var fullBatch: Bool
-    public init(dimension: Int, layout: [ParamBlock], schedule: any Schedule, seed: UInt64, fullBatch: Bool = false) {
+    /// Records of the upstream runs, by selection name (see `ScheduleContext.upstream`).
+    public var upstream: [String: [RunRecord]]
+    public init(dimension: Int, layout: [ParamBlock], schedule: any Schedule, seed: UInt64, fullBatch: Bool = false,
+                upstream: [String: [RunRecord]] = [:]) {
         self.dimension = dimension; self.layout = layout; self.schedule = schedule; self.seed = seed
-        self.fullBatch = fullBatch
+        self.fullBatch = fullBatch; self.upstream = upstream
     }
 }

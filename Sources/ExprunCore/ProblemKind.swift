@@ -51,8 +51,13 @@ public struct RunContext: Sendable {
     public var control: RunControl
     public var factory: ComponentFactory
     public var caches: SharedCaches
-    public init(control: RunControl, factory: ComponentFactory, caches: SharedCaches) {
-        self.control = control; self.factory = factory; self.caches = caches
+    /// The records of the run's upstream runs, by selection name (`RunSpec.upstream`), in grid
+    /// order; empty for a run without dependencies. `factory` hands them to the schedules and
+    /// optimizers it builds as well.
+    public var upstream: [String: [RunRecord]]
+    public init(control: RunControl, factory: ComponentFactory, caches: SharedCaches,
+                upstream: [String: [RunRecord]] = [:]) {
+        self.control = control; self.factory = factory; self.caches = caches; self.upstream = upstream
     }
 
     /// The built data set of a run's dataset instance (shared by the runs that use it).

@@ -138,13 +138,23 @@ public struct RunSpec: Sendable {
     /// Folder of the config (relative data paths) and of exported bundled data sets.
     public var baseDirectory: String
     public var dataDirectory: String
+    /// The runs this one takes input from, by the name of the selection a component's
+    /// `selection` parameter names (`schedule: {kind: ..., from: first_pass}`), each list in
+    /// grid order. Empty for a run without dependencies. The run id hashes these ids.
+    public var upstream: [String: [String]]
 
     public init(runId: String, seed: Int, parameters: [(String, Value)], swept: [(String, Value)],
                 problem: String, components: [RoleInstance], run: RunSettings, baseDirectory: String,
-                dataDirectory: String) {
+                dataDirectory: String, upstream: [String: [String]] = [:]) {
         self.runId = runId; self.seed = seed; self.parameters = parameters; self.swept = swept
         self.problem = problem; self.components = components; self.run = run
-        self.baseDirectory = baseDirectory; self.dataDirectory = dataDirectory
+        self.baseDirectory = baseDirectory; self.dataDirectory = dataDirectory; self.upstream = upstream
+    }
+
+    /// Every upstream run id, once, selections in name order (the `inputs` attribute).
+    public var inputs: [String] {
+        var seen = Set<String>()
+        return upstream.keys.sorted().flatMap { upstream[$0]! }.filter { seen.insert($0).inserted }
     }
 
     /// The component of a role, nil when the role is empty in this run.

@@ -36,8 +36,12 @@ public struct SweepSummary: Sendable {
 
 /// Runs a list of RunSpecs on `jobs` worker threads and hands each finished run to a sink.
 ///
-/// Workers pull the next run index from a shared atomic counter, so runs start in grid
-/// order. Each run builds its own components (data sets and f* are shared through
+/// Workers take the next ready run from a `ReadyQueue`: the lowest grid index whose upstream
+/// runs (`RunSpec.upstream`) have finished, so runs without dependencies start in grid order
+/// and fill every worker, and a downstream run starts once its inputs exist. A run gets its
+/// upstream records in `RunContext.upstream` (and its factory hands them to the schedules and
+/// optimizers it builds); a run whose upstream run failed or has no result is not run but
+/// recorded as failed, and a re-run retries both. Each run builds its own components (data sets and f* are shared through
 /// `SharedCaches`); a run that throws becomes a `.failed` record with the message. SIGINT or
 /// SIGTERM cancels the sweep: runs in flight are discarded (a re-run resumes them), finished
 /// ones are kept, and `run()` returns with `interrupted == true`; a second signal exits with
@@ -57,6 +61,9 @@ public final class SweepRunner: Sendable {
     public let control: RunControl
     public let handlesSignals: Bool
     private let sink: @Sendable (RunRecord) throws -> Void
+    /// The record of an upstream run that is not in `specs` (finished by an earlier
+    /// invocation), or nil when it has none.
+    private let upstreamRecord: @Sendable (String) -> RunRecord?
     private let onEvent: (@Sendable (SweepEvent) -> Void)?
 
     /// - Parameters:
@@ -65,6 +72,8 @@ public final class SweepRunner: Sendable {
     ///   - failFast: cancel the sweep at the first failed run or sink error.
     ///   - quiet: no progress output (failure lines are still printed).
     ///   - handlesSignals: trap SIGINT and SIGTERM while running.
+    ///   - upstreamRecord: reads the record of an upstream run outside `specs` (the CLI reads
+    ///     its shard).
     ///   - onEvent: called from workers as runs end.
     ///   - sink: stores a finished run (called from the worker that ran it); throwing marks
     ///     the sweep failed.
@@ -72,11 +81,13 @@ public final class SweepRunner: Sendable {
                 quiet: Bool = false, factory: ComponentFactory = .catalogue,
                 problems: [ProblemEntry] = Catalogue.problems, caches: SharedCaches = SharedCaches(),
                 control: RunControl = RunControl(), handlesSignals: Bool = true,
+                upstreamRecord: @escaping @Sendable (String) -> RunRecord? = { _ in nil },
                 onEvent: (@Sendable (SweepEvent) -> Void)? = nil,
                 sink: @escaping @Sendable (RunRecord) throws -> Void) {
         self.specs = specs; self.jobs = max(1, jobs); self.failFast = failFast; self.quiet = quiet
         self.factory = factory; self.problems = problems; self.caches = caches; self.control = control
         self.handlesSignals = handlesSignals; self.onEvent = onEvent; self.sink = sink
+        self.upstreamRecord = upstreamRecord
     }
 
     private struct Tally {
@@ -110,16 +121,16 @@ public final class SweepRunner: Sendable {
         }
 
         let tally = Mutex(Tally())
-        let next = Atomic<Int>(0)
+        let queue = ReadyQueue(specs, outside: upstreamRecord)
         let group = DispatchGroup()
         for _ in 0..<workers {
             group.enter()
             let thread = Thread { [self] in
                 defer { group.leave() }
-                while !sweepControl.isCancelled {
-                    let index = next.add(1, ordering: .relaxed).oldValue
-                    guard index < specs.count else { break }
-                    work(on: specs[index], sweepControl: sweepControl, tally: tally, progress: progress)
+                while let (index, upstream) = queue.next(cancelled: { sweepControl.isCancelled }) {
+                    let record = work(on: specs[index], upstream: upstream, sweepControl: sweepControl, tally: tally,
+                                      progress: progress)
+                    queue.finished(index, record: record)
                 }
             }
             thread.stackSize = 16 << 20
@@ -141,15 +152,23 @@ public final class SweepRunner: Sendable {
                             wallSeconds: RunControl.now() - started)
     }
 
-    private func work(on spec: RunSpec, sweepControl: RunControl, tally: borrowing Mutex<Tally>,
-                      progress: SweepProgress) {
+    /// Runs one spec and stores its record; nil when it was cancelled (discarded).
+    private func work(on spec: RunSpec, upstream: [String: [(id: String, record: RunRecord?)]], sweepControl: RunControl,
+                      tally: borrowing Mutex<Tally>, progress: SweepProgress) -> RunRecord? {
         let runControl = RunControl(sharing: sweepControl, timeLimit: spec.run.timeLimit)
         progress.runStarted(runControl)
-        let outcome = Self.execute(spec, control: runControl, factory: factory, caches: caches, problems: problems)
+        let outcome: RunRecord?
+        if let missing = Self.unusableUpstream(upstream) {
+            outcome = RunRecord(runId: spec.runId, status: .failed, message: missing, wallSeconds: 0,
+                                attributes: Self.baseAttributes(spec), steps: [], metrics: [], views: [])
+        } else {
+            outcome = Self.execute(spec, control: runControl, factory: factory, caches: caches, problems: problems,
+                                   upstream: upstream.mapValues { $0.map(\.record!) })
+        }
         if let key = DatasetCache.key(of: spec) { caches.datasets.release(key) }
         guard let record = outcome else {   // cancelled: discarded
             progress.runEnded(runControl, steps: 0, status: nil)
-            return
+            return nil
         }
 
         var sinkError: String?
@@ -171,20 +190,41 @@ public final class SweepRunner: Sendable {
         onEvent?(.finished(record))
         // A store that fails (a full disk, an I/O error) fails every later run too: stop at once.
         if sinkError != nil || (failFast && record.status == .failed) { sweepControl.cancel() }
+        return record
+    }
+
+    /// Why a run cannot use its upstream runs (one failed, or has no result), or nil.
+    static func unusableUpstream(_ upstream: [String: [(id: String, record: RunRecord?)]]) -> String? {
+        for selection in upstream.keys.sorted() {
+            for (id, record) in upstream[selection]! {
+                guard let record else {
+                    return "upstream run \(id) (selection \(selection)) has no result: it was not run in this folder"
+                }
+                if record.status == .failed {
+                    return "upstream run \(id) (selection \(selection)) failed: \(record.message)"
+                }
+            }
+        }
+        return nil
     }
 
     /// Runs one spec; nil when the sweep was cancelled during it. Any other error becomes a
     /// `.failed` record carrying the message. The spec's problem kind is looked up in
     /// `problems` (the catalogue's by default).
+    /// `upstream` holds the records of the spec's upstream runs, by selection.
     public static func execute(_ spec: RunSpec, control: RunControl, factory: ComponentFactory = .catalogue,
                                caches: SharedCaches = SharedCaches(),
-                               problems: [ProblemEntry] = Catalogue.problems) -> RunRecord? {
+                               problems: [ProblemEntry] = Catalogue.problems,
+                               upstream: [String: [RunRecord]] = [:]) -> RunRecord? {
         let started = RunControl.now()
         do {
             guard let kind = problems.first(where: { $0.decl.name == spec.problem }) else {
                 throw ComponentError("run \(spec.runId): unknown problem kind \(spec.problem)")
             }
-            return try kind.run(spec, RunContext(control: control, factory: factory, caches: caches))
+            var record = try kind.run(spec, RunContext(control: control, factory: factory.feeding(upstream), caches: caches,
+                                                       upstream: upstream))
+            if !spec.inputs.isEmpty { record.attributes.append(inputsAttribute(spec)) }
+            return record
         } catch is RunCancelled {
             return nil
         } catch {
@@ -194,10 +234,16 @@ public final class SweepRunner: Sendable {
         }
     }
 
-    /// The resolved parameters and the seed.
+    /// The resolved parameters and the seed (and the inputs of a run with dependencies).
     static func baseAttributes(_ spec: RunSpec) -> [(String, Value)] {
         var a = spec.parameters
         if !a.contains(where: { $0.0 == "seed" }) { a.append(("seed", .int(spec.seed))) }
+        if !spec.inputs.isEmpty { a.append(inputsAttribute(spec)) }
         return a
+    }
+
+    /// `inputs`: the ids of the runs this one took input from (the run group's attribute).
+    static func inputsAttribute(_ spec: RunSpec) -> (String, Value) {
+        ("inputs", .list(spec.inputs.map(Value.string)))
     }
 }

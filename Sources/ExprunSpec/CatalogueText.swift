@@ -13,6 +13,9 @@ public enum CatalogueText {
 
     static func defaultText(_ p: ParamDecl) -> String {
         if let d = p.defaultValue { return d.canonical }
+        if case .mapping(let fields) = p.type, fields.contains(where: { $0.defaultValue != nil }) {
+            return "{" + fields.compactMap { f in f.defaultValue.map { "\(f.name): \($0.canonical)" } }.joined(separator: ", ") + "}"
+        }
         return p.required ? "required" : "-"
     }
 

@@ -20,6 +20,9 @@ public enum ConfigSchema {
                                 sweepHelper("range")]],
             "run": runSchema(),
             "sweep": sweepSchema(),
+            "selections": ["type": "object",
+                           "description": "named selections of runs, which a component's selection parameter (`from:`) takes input from",
+                           "additionalProperties": selectionSchema()],
             "summary": ["type": "object", "properties": ["metric": ["type": "string"]], "additionalProperties": false],
             "limits": ["type": "object", "description": "bounds checked before anything is allocated (raise them for larger sweeps)",
                        "properties": Dictionary(uniqueKeysWithValues: SweepLimits.keys.map { ($0, ["type": "integer", "minimum": 1] as [String: Any]) }),
@@ -114,7 +117,7 @@ public enum ConfigSchema {
         case .double: s = numberSchema("number", p.range)
         case .int: s = numberSchema("integer", p.range)
         case .bool: s = ["type": "boolean"]
-        case .string, .path, .reference: s = ["type": "string"]
+        case .string, .path, .reference, .selection: s = ["type": "string"]
         case .choice(let options): s = ["enum": options]
         case .referenceList: s = ["type": "array", "items": ["type": "string"]]
         case .doubleList: s = ["type": "array", "items": numberSchema("number", p.range)]
@@ -122,6 +125,13 @@ public enum ConfigSchema {
         case .stringList: s = ["anyOf": [["type": "string"], ["type": "array", "items": ["type": "string"], "minItems": 1]]]
         case .componentList(let family):
             s = ["anyOf": [["type": "string"], ["type": "array", "items": inlineEntrySchema(family), "minItems": 1]]]
+        case .intOr(let words): s = ["anyOf": [numberSchema("integer", p.range), ["enum": words]]]
+        case .choiceList(let options): s = ["anyOf": [["enum": options], ["type": "array", "items": ["enum": options]]]]
+        case .mapping(let fields):
+            var props: [String: Any] = [:]
+            for f in fields { props[f.name] = paramSchema(f) }
+            s = ["type": "object", "properties": props, "additionalProperties": false,
+                 "required": fields.filter(\.required).map(\.name)]
         }
         s["description"] = p.doc + (p.defaultValue.map { " (default \($0.canonical))" } ?? "")
         if !p.required && p.defaultValue == nil { return ["anyOf": [s, ["type": "null"]], "description": p.doc] }
@@ -138,43 +148,37 @@ public enum ConfigSchema {
             + SweepValues.helpers.map(sweepHelper)]
     }
 
-    static func sweepSchema() -> [String: Any] {
+    /// A sweep axis's name: a role, `role.param` or `run.key` (or `seed`, in a selection).
+    static func axisPattern(orSeed: Bool = false) -> String {
         let roles = ExperimentBuilder.roles.filter { $0 != "run" }
-        let axisPattern = "^((" + roles.joined(separator: "|") + ")(\\.[A-Za-z0-9_]+)?|run\\.(" + RunSection.keys.joined(separator: "|") + "))$"
+        return "^((" + roles.joined(separator: "|") + ")(\\.[A-Za-z0-9_]+)?|run\\.(" + RunSection.keys.joined(separator: "|") + ")"
+            + (orSeed ? "|seed" : "") + ")$"
+    }
+
+    static func sweepSchema() -> [String: Any] {
+        let pattern = axisPattern()
         let zipGroup: [String: Any] = ["type": "object", "minProperties": 1,
-                                       "patternProperties": [axisPattern: axisValues()], "additionalProperties": false]
+                                       "patternProperties": [pattern: axisValues()], "additionalProperties": false]
         return ["type": "object",
                 "description": "axes of the grid: a role (component names) or role.parameter; zip pairs axes",
                 "properties": ["zip": ["anyOf": [zipGroup, ["type": "array", "items": zipGroup]]]],
-                "patternProperties": [axisPattern: axisValues()],
+                "patternProperties": [pattern: axisValues()],
+                "additionalProperties": false]
+    }
+
+    /// A selection: sweep axes (or seed) to a value or a list of values, and `same`.
+    static func selectionSchema() -> [String: Any] {
+        return ["type": "object", "minProperties": 1,
+                "properties": ["same": ["description": "what an upstream run shares with its downstream run (default: the seed and every axis not filtered)",
+                                        "type": "array", "items": ["type": "string"]]],
+                "patternProperties": [axisPattern(orSeed: true): ["anyOf": [["type": ["number", "string", "boolean"]],
+                                                              ["type": "array", "minItems": 1]]]],
                 "additionalProperties": false]
     }
 
     static func runSchema() -> [String: Any] {
         var props: [String: Any] = [:]
-        for p in RunSection.params {
-            switch p.name {
-            case "batch_size":
-                props[p.name] = ["description": p.doc, "anyOf": [["type": "integer", "minimum": 1], ["const": "full"]]]
-            case "log":
-                props[p.name] = ["description": p.doc, "type": "object", "additionalProperties": false,
-                                 "properties": ["every": ["type": "integer", "minimum": 1],
-                                                "points": ["type": "integer", "minimum": 2],
-                                                "scale": ["enum": ["linear", "log"]]]]
-            case "views":
-                props[p.name] = ["description": p.doc, "type": "array", "items": ["enum": ViewKind.allCases.map(\.rawValue)]]
-            case "metrics":
-                props[p.name] = ["description": p.doc, "type": "array", "minItems": 1,
-                                 "items": ["enum": Catalogue.metrics.map(\.metric.name)]]
-            case "stop":
-                props[p.name] = ["description": p.doc, "type": "object", "required": ["metric"], "additionalProperties": false,
-                                 "properties": ["metric": ["type": "string"], "below": ["type": "number"], "above": ["type": "number"]]]
-            case "sampling":
-                props[p.name] = paramSchema(p)
-            default:
-                props[p.name] = paramSchema(p)
-            }
-        }
+        for p in RunSection.params { props[p.name] = paramSchema(p) }
         return ["type": "object", "properties": props, "additionalProperties": false]
     }
 }

@@ -30,7 +30,8 @@ public enum ExperimentBuilder {
         for p in Catalogue.problems { for r in p.decl.roles where !out.contains(r.name) { out.append(r.name) } }
         return out + ["run"]
     }()
-    static let topLevelKeys = ["name", "description", "seeds", "run", "sweep", "summary", "limits", "slurm"] + Family.configSections.map(\.section)
+    static let topLevelKeys = ["name", "description", "seeds", "run", "sweep", "selections", "summary", "limits", "slurm"]
+        + Family.configSections.map(\.section)
 
     /// Loads a config file, applies `--set` overrides and builds the experiment.
     public static func load(path: String, overrides: [String] = [], dataDirectory: String) throws -> Experiment {
@@ -39,11 +40,15 @@ public enum ExperimentBuilder {
         return try build(tree: overridden, configPath: path, dataDirectory: dataDirectory)
     }
 
-    /// - Parameter problems: the problem kinds a config may be of (the catalogue's; tests pass
-    ///   their own).
+    /// - Parameters:
+    ///   - problems: the problem kinds a config may be of (the catalogue's; tests pass their own).
+    ///   - components: declarations of components besides the catalogue's (test-only kinds;
+    ///     the runner then needs a factory that builds them).
     public static func build(tree: ConfigNode, configPath: String, dataDirectory: String,
-                             problems: [ProblemDecl] = Catalogue.problems.map(\.decl)) throws -> Experiment {
-        var b = Builder(tree: tree, configPath: configPath, dataDirectory: dataDirectory, kinds: problems)
+                             problems: [ProblemDecl] = Catalogue.problems.map(\.decl),
+                             components: [ComponentDecl] = []) throws -> Experiment {
+        var b = Builder(tree: tree, configPath: configPath, dataDirectory: dataDirectory, kinds: problems,
+                        extraDecls: components)
         let experiment = b.build()
         if !b.problems.isEmpty { throw DiagnosticList(b.sortedProblems) }
         return experiment!
@@ -71,9 +76,12 @@ struct Builder {
 
     /// The problem kinds the config may be of.
     let kinds: [ProblemDecl]
+    /// Component declarations besides the catalogue's (tests).
+    let extraDecls: [ComponentDecl]
 
-    init(tree: ConfigNode, configPath: String, dataDirectory: String, kinds: [ProblemDecl]) {
+    init(tree: ConfigNode, configPath: String, dataDirectory: String, kinds: [ProblemDecl], extraDecls: [ComponentDecl] = []) {
         self.tree = tree; self.configPath = configPath; self.dataDirectory = dataDirectory; self.kinds = kinds
+        self.extraDecls = extraDecls
         let dir = (configPath as NSString).deletingLastPathComponent
         baseDirectory = dir
         validator = ParamValidator(baseDirectory: dir, names: [:])
@@ -87,6 +95,12 @@ struct Builder {
             if la?.column != lb?.column { return (la?.column ?? 0) < (lb?.column ?? 0) }
             return a.offset < b.offset
         }.map(\.element)
+    }
+
+    /// The declarations of a family: the catalogue's, then any a test added.
+    func decls(_ family: Family) -> [ComponentDecl] { Catalogue.decls(family) + extraDecls.filter { $0.family == family } }
+    func decl(_ family: Family, kind: String) -> ComponentDecl? {
+        Catalogue.decl(family, kind: kind) ?? extraDecls.first { $0.family == family && $0.kind == kind }
     }
 
     mutating func report(_ d: Diagnostic) { if seen.insert(d).inserted { problems.append(d) } }
@@ -119,6 +133,7 @@ struct Builder {
         var names: [Family: [String]] = [:]
         for (f, list) in components { names[f] = list.map(\.name) }
         validator.names = names
+        validator.selections = tree["selections"]?.entries?.map(\.key) ?? []
 
         // The problem kind: the one whose root roles' families the config defines.
         func described(_ p: ProblemDecl) -> String {
@@ -155,31 +170,9 @@ struct Builder {
         if let n = tree["name"], n.string == nil || n.string!.isEmpty || n.string!.contains("/") {
             report(Diagnostic(n.location, "name must be a plain word (it names the output folder runs/<name>)"))
         }
-        // Expand the product of the axes, then seeds innermost.
-        var runs: [RunSpec] = []
-        var combos: [[(String, ConfigNode)]] = [[]]
-        for axis in axes {
-            var next: [[(String, ConfigNode)]] = []
-            for c in combos {
-                for row in axis.values { next.append(c + Array(zip(axis.paths, row))) }
-            }
-            combos = next
-        }
+        let selections = Selection.parseAll(tree["selections"], axes: axes, seeds: seeds, problems: &problems)
+        guard let runs = expand(axes, seeds: seeds, selections: selections) else { return nil }
         let swept = axes.flatMap(\.paths)
-        var ids = Set<String>()
-        for combo in combos {
-            guard let resolved = resolve(combo) else { continue }
-            for seed in seeds {
-                var parameters: [(String, Value)] = [("seed", .int(seed))] + resolved.parameters
-                let id = runId(parameters)
-                parameters = parameters.filter { $0.0 != "seed" }
-                if !ids.insert(id).inserted { continue }  // identical cells (e.g. a param swept to its default twice)
-                let sweptValues = swept.map { path in (path, resolved.parameters.first { $0.0 == path }?.1 ?? .string("")) }
-                runs.append(RunSpec(runId: id, seed: seed, parameters: parameters, swept: sweptValues,
-                                    problem: problem.name, components: resolved.components, run: resolved.run,
-                                    baseDirectory: baseDirectory, dataDirectory: dataDirectory))
-            }
-        }
         guard problems.isEmpty else { return nil }
         if runs.isEmpty { report(Diagnostic(tree.location, "the sweep expands to no runs (empty sweep)")); return nil }
         var summaryMetric = runs[0].run.metrics.first ?? "train_loss"
@@ -198,172 +191,39 @@ struct Builder {
                           resolvedConfig: tree.yamlText(), problem: problem.name, summaryMetric: summaryMetric)
     }
 
-    /// run id: a hash of the canonical resolved parameters (seed included).
-    func runId(_ parameters: [(String, Value)]) -> String {
-        let text = "exprun-run/1\n" + parameters.map { "\($0.0)=\($0.1.canonical)" }.joined(separator: "\n")
-        let a = stableHash64(text), b = stableHash64(text, basis: 0x84222325cbf29ce4)
-        return String(format: "%016llx", a) + String(format: "%08llx", b >> 32)
-    }
-
-    // MARK: - sweep
-
-    mutating func parseSweep() -> [Axis] {
-        guard let sweep = tree["sweep"] else { return [] }
-        guard let entries = sweep.entries else {
-            report(Diagnostic(sweep.location, "sweep must map axes (model, optimizer.lr, ...) to values"))
-            return []
-        }
-        var axes: [Axis] = []
-        var used = Set<String>()
-        for e in entries {
-            if e.key == "zip" {
-                let groups = e.value.items ?? [e.value]
-                for g in groups {
-                    guard let ge = g.entries, !ge.isEmpty else {
-                        report(Diagnostic(g.location, "zip must map two or more axes to lists of equal length"))
-                        continue
-                    }
-                    var paths: [String] = [], locs: [SourceLocation] = [], cols: [[ConfigNode]] = []
-                    for z in ge {
-                        guard checkAxisPath(z.key, z.keyLocation, used: &used) else { continue }
-                        guard let vals = SweepValues.expand(z.value, path: z.key, limit: limits.maxRuns, problems: &problems) else { continue }
-                        paths.append(z.key); locs.append(z.keyLocation); cols.append(vals)
-                    }
-                    guard !cols.isEmpty else { continue }
-                    let n = cols[0].count
-                    if let bad = cols.firstIndex(where: { $0.count != n }) {
-                        report(Diagnostic(locs[bad], "zip axis '\(paths[bad])' has \(cols[bad].count) values but '\(paths[0])' has \(n): zipped axes pair values by position"))
-                        continue
-                    }
-                    axes.append(Axis(paths: paths, pathLocations: locs, values: (0..<n).map { i in cols.map { $0[i] } }))
-                }
-                continue
-            }
-            guard checkAxisPath(e.key, e.keyLocation, used: &used) else { continue }
-            guard let vals = SweepValues.expand(e.value, path: e.key, limit: limits.maxRuns, problems: &problems) else { continue }
-            if !e.key.contains(".") {
-                // A selection axis: values are names of components of that family.
-                let family = problem.role(e.key)!.family
-                let defined = validator.names[family] ?? []
-                for v in vals {
-                    guard let s = v.string, defined.contains(s) else {
-                        let s = v.scalar?.text ?? v.kindName
-                        report(Diagnostic(v.location, "sweep axis '\(e.key)': '\(s)' is not defined in \(family.section)",
-                                          suggestion: closestMatch(s, in: defined)))
-                        continue
-                    }
-                }
-            }
-            axes.append(Axis(paths: [e.key], pathLocations: [e.keyLocation], values: vals.map { [$0] }))
-        }
-        return axes
-    }
-
-    mutating func checkAxisPath(_ path: String, _ loc: SourceLocation, used: inout Set<String>) -> Bool {
-        let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        let allowed = problem.roles.map(\.name) + ["run"]
-        if path == "seed" || path == "seeds" {
-            report(Diagnostic(loc, "seeds are their own axis: set `seeds:` at the top level, not in sweep"))
-            return false
-        }
-        guard let role = parts.first, allowed.contains(role), parts.count <= 2, !parts.contains(where: \.isEmpty) else {
-            report(Diagnostic(loc, "unknown sweep axis '\(path)': axes are a role (\(allowed.filter { $0 != "run" }.joined(separator: ", "))) or role.parameter",
-                              suggestion: closestMatch(parts.first ?? path, in: allowed).map { parts.count > 1 ? ([$0] + parts.dropFirst()).joined(separator: ".") : $0 }))
-            return false
-        }
-        if role == "run" {
-            if parts.count != 2 || !RunSection.keys.contains(parts[1]) {
-                report(Diagnostic(loc, "unknown sweep axis '\(path)'",
-                                  suggestion: parts.count == 2 ? closestMatch(parts[1], in: RunSection.keys).map { "run." + $0 } : nil))
-                return false
+    /// The runs of the grid in grid order (the product of the axes, seeds innermost), each
+    /// cell resolved once, with the run graph's upstream runs and the ids made from them;
+    /// identical runs (a parameter swept to its default twice) are kept once.
+    mutating func expand(_ axes: [Axis], seeds: [Int], selections: [String: Selection]) -> [RunSpec]? {
+        var gridRuns: [GridRun] = [], cells: [Resolved] = [], cellOf: [Int] = []
+        for positions in Grid.cells(axes) {
+            guard let resolved = resolve(Grid.combo(axes, positions)) else { continue }
+            cells.append(resolved)
+            for seed in seeds {
+                gridRuns.append(GridRun(positions: positions, seed: seed, parameters: [("seed", .int(seed))] + resolved.parameters,
+                                        inputs: resolved.inputs))
+                cellOf.append(cells.count - 1)
             }
         }
-        if !used.insert(path).inserted {
-            report(Diagnostic(loc, "sweep axis '\(path)' is given twice (duplicate name)"))
-            return false
+        guard problems.isEmpty else { return nil }
+        var upstream: [[String: [Int]]] = Array(repeating: [:], count: gridRuns.count)
+        var order = Array(gridRuns.indices)
+        if gridRuns.contains(where: { !$0.inputs.isEmpty }) {
+            guard let u = RunGraph.upstream(of: gridRuns, selections: selections, axes: axes, problems: &problems),
+                  let o = RunGraph.order(u) else { return nil }
+            (upstream, order) = (u, o)
         }
-        return true
-    }
-
-    // MARK: - components
-
-    /// Validated params of a named component with sweep overrides applied (cached).
-    mutating func params(_ family: Family, _ name: String, overrides: [(String, ConfigNode)]) -> Params? {
-        let key = "\(family.rawValue)/\(name)/" + overrides.map { "\($0.0)=\($0.1.flowText())@\($0.1.location)" }.joined(separator: ";")
-        if let cached = paramCache[key] { return cached }
-        let result = validateComponent(family, name, overrides: overrides)
-        paramCache[key] = result
-        return result
-    }
-
-    private mutating func validateComponent(_ family: Family, _ name: String, overrides: [(String, ConfigNode)]) -> Params? {
-        guard let comp = components[family]?.first(where: { $0.name == name }) else { return nil }
-        let owner = "\(family.rawValue) '\(name)'"
-        let before = problems.count
-        guard let kindNode = comp.body["kind"] else {
-            report(Diagnostic(comp.loc, "\(owner) needs a `kind` (one of: \(Catalogue.decls(family).map(\.kind).joined(separator: ", ")))"))
-            return nil
+        let (ids, upstreamIds) = RunGraph.ids(gridRuns, upstream: upstream, order: order)
+        let swept = axes.flatMap(\.paths)
+        var seen = Set<String>(), runs: [RunSpec] = []
+        for (i, r) in gridRuns.enumerated() where seen.insert(ids[i]).inserted {
+            let cell = cells[cellOf[i]]
+            let sweptValues = swept.map { path in (path, cell.parameters.first { $0.0 == path }?.1 ?? .string("")) }
+            runs.append(RunSpec(runId: ids[i], seed: r.seed, parameters: cell.parameters, swept: sweptValues,
+                                problem: problem.name, components: cell.components, run: cell.run,
+                                baseDirectory: baseDirectory, dataDirectory: dataDirectory, upstream: upstreamIds[i]))
         }
-        let kinds = Catalogue.decls(family).map(\.kind)
-        guard let kind = kindNode.string, let decl = Catalogue.decl(family, kind: kind) else {
-            let k = kindNode.scalar?.text ?? kindNode.kindName
-            report(Diagnostic(kindNode.location, "unknown \(family.rawValue) kind '\(k)'", suggestion: closestMatch(k, in: kinds)))
-            return nil
-        }
-        var given: [String: ConfigNode] = [:]
-        var givenKeyLoc: [String: SourceLocation] = [:]
-        for e in comp.body.entries! where e.key != "kind" {
-            guard decl.param(e.key) != nil else {
-                report(Diagnostic(e.keyLocation, "unknown parameter '\(e.key)' for \(family.rawValue) kind '\(kind)'",
-                                  suggestion: closestMatch(e.key, in: decl.params.map(\.name))))
-                continue
-            }
-            given[e.key] = e.value
-            givenKeyLoc[e.key] = e.keyLocation
-        }
-        for (p, node) in overrides {
-            guard decl.param(p) != nil else {
-                report(Diagnostic(node.location, "sweep axis '\(family.rawValue).\(p)': \(owner) (kind \(kind)) has no parameter '\(p)'",
-                                  suggestion: closestMatch(p, in: decl.params.map(\.name))))
-                continue
-            }
-            given[p] = node
-        }
-        var values: [String: Value] = [:]
-        for p in decl.params {
-            if let node = given[p.name] {
-                if case .null? = node.scalar, !p.required { continue }
-                if let v = validator.value(node, for: p, owner: owner, into: &problems) { values[p.name] = v }
-            } else if let d = p.defaultValue {
-                values[p.name] = d
-            } else if p.required {
-                report(Diagnostic(comp.loc, "\(owner): missing required parameter '\(p.name)' (\(p.type.name): \(p.doc))"))
-            }
-        }
-        guard problems.count == before else { return nil }
-        let params = Params(kind: kind, values: values)
-        for issue in decl.check?(params) ?? [] {
-            report(Diagnostic(given[issue.param]?.location ?? givenKeyLoc[issue.param] ?? comp.loc, "\(owner): \(issue.message)"))
-        }
-        if family == .dataset, let entry = Catalogue.dataset(kind) {
-            let ctx = DatasetContext(seed: 0, baseDirectory: baseDirectory, dataDirectory: dataDirectory)
-            for file in entry.inputFiles(params, ctx) {
-                if let why = unreadable(file.path) {
-                    let hint = file.path.hasPrefix(dataDirectory) ? "; run `make data` to export the bundled data sets" : ""
-                    report(Diagnostic(given[file.param]?.location ?? comp.loc, "\(owner): cannot read \(file.param) data: \(why)\(hint)"))
-                }
-            }
-        }
-        return problems.count == before ? params : nil
-    }
-
-    /// `dataset.<param>.content_hash` for each file a data set reads: part of the run id.
-    mutating func dataFileHashParameters(_ p: Params) -> [(String, Value)] {
-        guard let entry = Catalogue.dataset(p.kind) else { return [] }
-        let ctx = DatasetContext(seed: 0, baseDirectory: baseDirectory, dataDirectory: dataDirectory)
-        return entry.inputFiles(p, ctx).compactMap { file in
-            dataHashes.hash(file.path).map { ("dataset.\(file.param).content_hash", .string($0)) }
-        }
+        return runs
     }
 
     // MARK: - one grid cell
@@ -372,6 +232,8 @@ struct Builder {
         var parameters: [(String, Value)]
         var components: [RoleInstance]
         var run: RunSettings
+        /// The selections the cell's components take input from, where each is named.
+        var inputs: [(selection: String, location: SourceLocation)]
     }
 
     /// Picks the component of a root role: the axis value, else the only one defined.
@@ -417,7 +279,7 @@ struct Builder {
     /// parts), transitively, recorded as `<role>.parts.<name>.<param>`.
     mutating func relate(_ instance: inout ComponentInstance, role: String, family: Family,
                          into parameters: inout [(String, Value)]) -> Bool {
-        let decl = Catalogue.decl(family, kind: instance.params.kind)
+        let decl = decl(family, kind: instance.params.kind)
         let listFamilies = decl?.params.compactMap { p -> Family? in
             if case .referenceList(let f) = p.type { return f } else { return nil }
         } ?? []
@@ -494,7 +356,7 @@ struct Builder {
         }
         // Capabilities: every need of a component is provided by another of the cell.
         let cell = resolved.compactMap { r -> CellComponent? in
-            Catalogue.decl(r.family, kind: r.instance.params.kind).map {
+            decl(r.family, kind: r.instance.params.kind).map {
                 CellComponent(role: r.role, name: r.instance.name, decl: $0, params: r.instance.params)
             }
         }
@@ -505,6 +367,13 @@ struct Builder {
             report(Diagnostic(loc, u.message))
         }
         guard unmet.isEmpty else { return nil }
-        return Resolved(parameters: parameters + runParams, components: resolved, run: run)
+        var inputs: [(selection: String, location: SourceLocation)] = []
+        for r in resolved {
+            inputs += selectionInputs(r.family, r.instance.name, r.instance.params, overrides: overrides(r.role, combo))
+            for (part, p) in r.instance.related.sorted(by: { $0.key < $1.key }) {
+                inputs += selectionInputs(r.family, part, p, overrides: [])
+            }
+        }
+        return Resolved(parameters: parameters + runParams, components: resolved, run: run, inputs: inputs)
     }
 }

@@ -10,6 +10,8 @@ struct ParamValidator {
     var baseDirectory: String
     /// Names defined per family, to check references.
     var names: [Family: [String]]
+    /// Names of the config's selections (`selections:`), to check `selection` parameters.
+    var selections: [String] = []
 
     /// Converts one value. `owner` reads like "optimizer 'sgd'" in messages.
     func value(_ node: ConfigNode, for decl: ParamDecl, owner: String, into problems: inout [Diagnostic]) -> Value? {
@@ -107,6 +109,40 @@ struct ParamValidator {
             return .list(out)
         case .componentList(let family):
             return componentList(node, family, decl: decl, owner: owner, problems: &problems)
+        case .intOr(let words):
+            guard case .string(let s)? = node.scalar else { return convert(node, .int, decl: decl, owner: owner, problems: &problems) }
+            if words.contains(s) { return .string(s) }
+            problems.append(Diagnostic(node.location, "\(owner): \(decl.name) must be an integer \(decl.range.text) or "
+                                       + words.map { "`\($0)`" }.joined(separator: " or ") + ", got '\(s)'",
+                                       suggestion: closestMatch(s, in: words)))
+            return nil
+        case .choiceList(let options):
+            var out: [Value] = []
+            for item in node.items ?? [node] {
+                guard case .string(let s)? = item.scalar, options.contains(s) else {
+                    let s = item.scalar?.text ?? item.kindName
+                    problems.append(Diagnostic(item.location, "\(owner): unknown \(decl.name) entry '\(s)'; \(decl.name) are \(options.joined(separator: ", "))",
+                                               suggestion: item.string.flatMap { closestMatch($0, in: options) }))
+                    continue
+                }
+                if !out.contains(.string(s)) { out.append(.string(s)) }
+            }
+            return .list(out)
+        case .mapping(let fields):
+            guard let entries = node.entries else {
+                return wrong("a mapping {" + fields.map { "\($0.name): ..." }.joined(separator: ", ") + "}")
+            }
+            guard let (values, _) = self.fields(fields, entries, owner: "\(owner): \(decl.name)", at: node.location,
+                                                into: &problems) else { return nil }
+            return .list(fields.compactMap { f in values[f.name].map { .list([.string(f.name), $0]) } })
+        case .selection:
+            guard case .string(let s)? = node.scalar else { return wrong("the name of a selection (`selections:`)") }
+            if selections.contains(s) { return .string(s) }
+            problems.append(Diagnostic(node.location,
+                                       "\(owner): \(decl.name) '\(s)' is not defined in selections"
+                                        + (selections.isEmpty ? " (there are none: declare it as `selections: {\(s): {axis: value}}`)" : ""),
+                                       suggestion: closestMatch(s, in: selections)))
+            return nil
         case .path:
             guard case .string(let s)? = node.scalar, !s.isEmpty else { return wrong("a file path") }
             let full = s.hasPrefix("/") ? s : (baseDirectory.isEmpty ? s : baseDirectory + "/" + s)
@@ -123,22 +159,39 @@ extension ParamValidator {
     /// One component's parameters from the entries of its mapping: unknown keys (with "did you
     /// mean"), types and ranges, defaults filled, required ones present, then the declaration's
     /// own check, each problem at the location of the key or value it is about.
+    /// `unknown` words the message for a key the declaration does not have.
     func component(_ decl: ComponentDecl, _ entries: [ConfigEntry], owner: String, at location: SourceLocation,
-                   into problems: inout [Diagnostic]) -> Params? {
+                   into problems: inout [Diagnostic], unknown: ((String) -> String)? = nil) -> Params? {
+        let before = problems.count
+        guard let (values, given) = fields(decl.params, entries, owner: owner, at: location, into: &problems,
+                                           unknown: unknown) else { return nil }
+        let params = Params(kind: decl.kind, values: values)
+        for issue in decl.check?(params) ?? [] {
+            problems.append(Diagnostic(given[issue.param]?.value.location ?? location, "\(owner): \(issue.message)"))
+        }
+        return problems.count == before ? params : nil
+    }
+
+    /// The values of declared keys from the entries of a mapping (a component's parameters, a
+    /// `mapping` parameter's fields): unknown keys (with "did you mean"), types and ranges,
+    /// defaults filled, required ones present. nil when anything is wrong.
+    func fields(_ params: [ParamDecl], _ entries: [ConfigEntry], owner: String, at location: SourceLocation,
+                into problems: inout [Diagnostic], unknown: ((String) -> String)? = nil)
+        -> (values: [String: Value], given: [String: ConfigEntry])? {
         let before = problems.count
         var given: [String: ConfigEntry] = [:]
         for e in entries {
-            guard decl.param(e.key) != nil else {
-                let takes = decl.params.isEmpty ? "it takes no parameters" : "it takes " + decl.params.map(\.name).joined(separator: ", ")
-                problems.append(Diagnostic(e.keyLocation, "\(owner) has no parameter '\(e.key)'; \(takes)",
-                                           suggestion: closestMatch(e.key, in: decl.params.map(\.name))))
+            guard params.contains(where: { $0.name == e.key }) else {
+                let takes = params.isEmpty ? "it takes no parameters" : "it takes " + params.map(\.name).joined(separator: ", ")
+                problems.append(Diagnostic(e.keyLocation, unknown?(e.key) ?? "\(owner) has no parameter '\(e.key)'; \(takes)",
+                                           suggestion: closestMatch(e.key, in: params.map(\.name))))
                 continue
             }
             if given[e.key] != nil { problems.append(Diagnostic(e.keyLocation, "\(owner): \(e.key) is given twice")); continue }
             given[e.key] = e
         }
         var values: [String: Value] = [:]
-        for p in decl.params {
+        for p in params {
             if let node = given[p.name]?.value {
                 if case .null? = node.scalar, !p.required { continue }
                 if let v = value(node, for: p, owner: owner, into: &problems) { values[p.name] = v }
@@ -148,12 +201,7 @@ extension ParamValidator {
                 problems.append(Diagnostic(location, "\(owner): missing required parameter '\(p.name)' (\(p.type.name): \(p.doc))"))
             }
         }
-        guard problems.count == before else { return nil }
-        let params = Params(kind: decl.kind, values: values)
-        for issue in decl.check?(params) ?? [] {
-            problems.append(Diagnostic(given[issue.param]?.value.location ?? location, "\(owner): \(issue.message)"))
-        }
-        return problems.count == before ? params : nil
+        return problems.count == before ? (values, given) : nil
     }
 
     /// A list of inline components (a chain's transforms): each item a one-key mapping

@@ -1,6 +1,7 @@
 import Foundation
 import ExprunCore
 import ExprunStore
+import ExprunSpec
 
 /// What `exprun CONFIG` checks before the first run and after the last, kept out of the
 /// command's body: the output folder (writable, locked), the data files, and which finished
@@ -67,10 +68,11 @@ enum RunGuards {
 }
 
 /// The runs of array task `shard` of `count`: a deterministic slice of the grid in grid order
-/// (run k goes to task k mod count), so every task of a job array can compute its own from the
+/// (without dependencies run k goes to task k mod count; a run's dependency closure goes to
+/// one task, see `ShardPlan`), so every task of a job array can compute its own from the
 /// config alone, and the union of the slices is the grid.
 enum ShardSlice {
     static func runs(_ runs: [RunSpec], shard: Int, of count: Int) -> [RunSpec] {
-        runs.enumerated().filter { $0.offset % count == shard }.map(\.element)
+        ShardPlan.runs(runs, shard: shard, of: count)
     }
 }

@@ -115,6 +115,7 @@ struct Run: ParsableCommand {
         }
         let runner = SweepRunner(specs: todo, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                  failFast: failFast, quiet: quiet,
+                                 upstreamRecord: { id in Store.readShard(runId: id, directory: shardDir) },
                                  sink: { record in try Store.writeShard(record, directory: shardDir) })
         let outcome = runner.run()
         // Merge whatever finished (all of it on success; the finished part on Ctrl-C).

@@ -28,7 +28,9 @@ func sample(_ p: ParamDecl, name: [Family: String]) -> Any? {
     case .stringList: return ["x"]
     case .componentList(let f):
         return Catalogue.decls(f).first { d in !d.params.contains(where: \.required) }.map { [$0.kind] }
-    case .path: return nil
+    case .path, .selection, .mapping: return nil
+    case .intOr: return integer()
+    case .choiceList(let options): return [options[0]]
     }
 }
 

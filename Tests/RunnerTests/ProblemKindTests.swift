@@ -16,7 +16,7 @@ import Testing
 // The problem: f(x) = ½||x||² from x_0 = (1, 1, 1), the catalogue's optimizer stepping on the
 // exact gradient x. For SGD with a constant lr, x_t = (1 - lr)^t x_0, so f(x_t) = 3/2 (1 - lr)^{2t}:
 // an independent closed form.
-private let quadraticDescent = ProblemEntry(
+let quadraticDescent = ProblemEntry(
     ProblemDecl("quadratic_descent", doc: "test only: an optimizer on ½||x||²",
                 roles: [RoleDecl("optimizer", .optimizer),
                         RoleDecl("schedule", .schedule, via: ("optimizer", "schedule"), fallbackKind: "constant")],

@@ -24,16 +24,16 @@ sweep:
   optimizer.lr: [0.01, 0.1]
 """
 
-func build(_ text: String, file: String = "t.yaml", overrides: [String] = []) throws -> Experiment {
+func build(_ text: String, file: String = "t.yaml", overrides: [String] = [], components: [ComponentDecl] = []) throws -> Experiment {
     let tree = try ConfigLoader.parse(text, file: file)
     let over = try ConfigLoader.applyOverrides(tree, overrides, sweepRoles: ["dataset", "model", "schedule", "optimizer", "environment", "learner"])
-    return try ExperimentBuilder.build(tree: over, configPath: file, dataDirectory: "/nonexistent-data")
+    return try ExperimentBuilder.build(tree: over, configPath: file, dataDirectory: "/nonexistent-data", components: components)
 }
 
 /// The diagnostics of a config that must be rejected (fails the test if it is accepted).
-func problems(_ text: String, overrides: [String] = []) -> [Diagnostic] {
+func problems(_ text: String, overrides: [String] = [], components: [ComponentDecl] = []) -> [Diagnostic] {
     do {
-        _ = try build(text, overrides: overrides)
+        _ = try build(text, overrides: overrides, components: components)
         Issue.record("config was accepted but should have been rejected")
         return []
     } catch let list as DiagnosticList {

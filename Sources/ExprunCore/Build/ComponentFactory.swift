@@ -19,3 +19,25 @@ public struct ComponentFactory: Sendable {
         self.makeSchedule = makeSchedule; self.makeOptimizer = makeOptimizer; self.counterNames = counterNames
     }
 }
+
+extension ComponentFactory {
+    /// This factory, handing `upstream` (a run's upstream records by selection name) to every
+    /// schedule and optimizer it builds, so that a component with a `selection` parameter
+    /// reads its upstream runs without the problem kind passing them along.
+    public func feeding(_ upstream: [String: [RunRecord]]) -> ComponentFactory {
+        guard !upstream.isEmpty else { return self }
+        let base = self
+        var out = self
+        out.makeSchedule = { instance, context in
+            var context = context
+            if context.upstream.isEmpty { context.upstream = upstream }
+            return try base.makeSchedule(instance, context)
+        }
+        out.makeOptimizer = { instance, context in
+            var context = context
+            if context.upstream.isEmpty { context.upstream = upstream }
+            return try base.makeOptimizer(instance, context)
+        }
+        return out
+    }
+}

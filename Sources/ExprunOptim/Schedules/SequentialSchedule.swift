@@ -39,7 +39,7 @@ public struct SequentialSchedule: Schedule {
             guard let child = ctx.named[name] else { throw ComponentError("sequential: unknown schedule '\(name)'") }
             let start = i == 0 ? 0 : milestones[i - 1]
             let end = i < milestones.count ? milestones[i] : max(ctx.totalSteps, start + 1)
-            let sub = ScheduleContext(baseLR: ctx.baseLR, totalSteps: end - start, named: ctx.named)
+            let sub = ScheduleContext(baseLR: ctx.baseLR, totalSteps: end - start, named: ctx.named, upstream: ctx.upstream)
             if child.kind == "sequential" {
                 parts.append(try build(child, sub, depth: depth + 1))
             } else {

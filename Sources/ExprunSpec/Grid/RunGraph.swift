@@ -1,0 +1,144 @@
+import ExprunCore
+import ExprunConfig
+
+/// A run of the grid before its id: its position on each axis, its seed, its resolved
+/// parameters (seed first) and the selections its components take input from.
+struct GridRun {
+    var positions: [Int]
+    var seed: Int
+    var parameters: [(String, Value)]
+    /// (selection name, location of the parameter that names it), in role order.
+    var inputs: [(selection: String, location: SourceLocation)]
+}
+
+/// The runs of a config as a DAG: each run's upstream runs (from the selections its
+/// components name), the check that no run depends on itself through any path, and the run
+/// ids, made in dependency order so that a run's id hashes its upstream runs' ids.
+/// Pure: no config nodes are read here beyond the axes' values for messages.
+enum RunGraph {
+    /// The upstream run indices of each run, by selection name, in grid order; nil (with
+    /// located problems) when a selection has no run for a downstream run, or runs depend on
+    /// each other in a cycle.
+    static func upstream(of runs: [GridRun], selections: [String: Selection], axes: [Axis],
+                         problems: inout [Diagnostic]) -> [[String: [Int]]]? {
+        let before = problems.count
+        // Each selection's runs grouped by what they share with their downstream runs.
+        var groups: [String: [[Int]: [Int]]] = [:]
+        let used = Set(runs.flatMap { $0.inputs.map(\.selection) })
+        for name in used.sorted() {
+            guard let s = selections[name] else { continue }   // unknown names were reported by the validator
+            var g: [[Int]: [Int]] = [:]
+            for (i, r) in runs.enumerated() where s.contains(r.positions, seed: r.seed) {
+                g[s.key(r.positions, seed: r.seed), default: []].append(i)
+            }
+            groups[name] = g
+        }
+        var reported = Set<String>()
+        var out: [[String: [Int]]] = Array(repeating: [:], count: runs.count)
+        for (i, r) in runs.enumerated() {
+            for input in r.inputs {
+                guard let s = selections[input.selection], let g = groups[input.selection] else { continue }
+                let found = g[s.key(r.positions, seed: r.seed)] ?? []
+                if found.isEmpty {
+                    if reported.insert(input.selection).inserted {
+                        problems.append(Diagnostic(input.location, "selection '\(s.name)' has no run for the run with \(describe(r, axes)): "
+                                                   + "it needs one with \(s.describe(r.positions, seed: r.seed, axes: axes)) "
+                                                   + "(widen the selection, or list what it must share in `same:`)"))
+                    }
+                    continue
+                }
+                out[i][input.selection, default: []] += found
+            }
+        }
+        guard problems.count == before else { return nil }
+        if let cycle = cycle(out) { problems.append(cycleDiagnostic(cycle, runs: runs, upstream: out, axes: axes)); return nil }
+        return out
+    }
+
+    /// Run indices such that every run comes after its upstream runs (Kahn's algorithm,
+    /// lowest index first, so a grid without dependencies keeps grid order); nil on a cycle.
+    static func order(_ upstream: [[String: [Int]]]) -> [Int]? {
+        let reached = reachable(upstream)
+        return reached.count == upstream.count ? reached : nil
+    }
+
+    /// The runs Kahn's algorithm reaches, in its order: every run not on or behind a cycle.
+    static func reachable(_ upstream: [[String: [Int]]]) -> [Int] {
+        let n = upstream.count
+        var pending = upstream.map { Set($0.values.joined()).count }
+        var downstream: [[Int]] = Array(repeating: [], count: n)
+        for (i, u) in upstream.enumerated() { for j in Set(u.values.joined()) { downstream[j].append(i) } }
+        var ready = MinHeap((0..<n).filter { pending[$0] == 0 })
+        var out: [Int] = []
+        out.reserveCapacity(n)
+        while let i = ready.popMin() {
+            out.append(i)
+            for d in downstream[i] {
+                pending[d] -= 1
+                if pending[d] == 0 { ready.insert(d) }
+            }
+        }
+        return out
+    }
+
+    /// One cycle (run indices, each taking input from the next, the last from the first), or nil.
+    static func cycle(_ upstream: [[String: [Int]]]) -> [Int]? {
+        let reached = Set(reachable(upstream))
+        guard reached.count < upstream.count else { return nil }
+        // Every run left out has an upstream run left out too: walk them until one repeats.
+        var i = (0..<upstream.count).first { !reached.contains($0) }!
+        var path: [Int] = [], seen: [Int: Int] = [:]
+        while seen[i] == nil {
+            seen[i] = path.count
+            path.append(i)
+            i = upstream[i].values.joined().first { !reached.contains($0) }!
+        }
+        return Array(path[seen[i]!...])
+    }
+
+    static func cycleDiagnostic(_ cycle: [Int], runs: [GridRun], upstream: [[String: [Int]]], axes: [Axis]) -> Diagnostic {
+        var steps: [String] = []
+        var location: SourceLocation?
+        for (k, i) in cycle.enumerated() {
+            let next = cycle[(k + 1) % cycle.count]
+            let via = runs[i].inputs.first { upstream[i][$0.selection]?.contains(next) == true }!
+            if location == nil { location = via.location }
+            steps.append("the run with \(describe(runs[i], axes)) takes input from selection '\(via.selection)', which holds "
+                         + (next == i ? "that run itself" : "the run with \(describe(runs[next], axes))"))
+        }
+        return Diagnostic(location, "runs take input from each other in a cycle: " + steps.joined(separator: "; ")
+                          + "; narrow the selection so it holds only runs that come before")
+    }
+
+    /// "schedule steep, optimizer.lr 0.1, seed 0".
+    static func describe(_ run: GridRun, _ axes: [Axis]) -> String {
+        let parts = axes.enumerated().flatMap { a, axis in
+            axis.paths.enumerated().map { k, p in "\(p) \(axis.values[run.positions[a]][k].flowText())" }
+        }
+        return (parts + ["seed \(run.seed)"]).joined(separator: ", ")
+    }
+
+    /// The run ids, made in dependency `order`: a run's id hashes its resolved parameters and,
+    /// when it has any, its upstream runs' ids by selection.
+    static func ids(_ runs: [GridRun], upstream: [[String: [Int]]], order: [Int]) -> (ids: [String], upstream: [[String: [String]]]) {
+        var ids = Array(repeating: "", count: runs.count)
+        var upstreamIds: [[String: [String]]] = Array(repeating: [:], count: runs.count)
+        for i in order {
+            for (name, list) in upstream[i] {
+                var seen = Set<String>()
+                upstreamIds[i][name] = list.map { ids[$0] }.filter { seen.insert($0).inserted }
+            }
+            ids[i] = runId(runs[i].parameters, upstream: upstreamIds[i])
+        }
+        return (ids, upstreamIds)
+    }
+
+    /// A run id: a hash of the canonical resolved parameters (seed included) and, for a run
+    /// with dependencies, of its upstream run ids (so a changed upstream run changes it).
+    static func runId(_ parameters: [(String, Value)], upstream: [String: [String]] = [:]) -> String {
+        var text = "exprun-run/1\n" + parameters.map { "\($0.0)=\($0.1.canonical)" }.joined(separator: "\n")
+        for name in upstream.keys.sorted() { text += "\nupstream.\(name)=" + upstream[name]!.joined(separator: ",") }
+        let a = stableHash64(text), b = stableHash64(text, basis: 0x84222325cbf29ce4)
+        return String(format: "%016llx", a) + String(format: "%08llx", b >> 32)
+    }
+}
