@@ -7,4 +7,10 @@ public let modelCatalogue: [ModelEntry] = [
     softmaxEntry,
     hingeEntry,
     mlpEntry,
+    rastriginEntry,
+    ackleyEntry,
+    rosenbrockEntry,
+    bealeEntry,
+    styblinskiTangEntry,
+    illConditionedQuadraticEntry,
 ]
