@@ -58,7 +58,8 @@ public final class CMAES: PopulationMethod {
         c = alloc(cov); b = alloc(separable ? 1 : n * n); work = alloc(separable ? 1 : n * n); dv = alloc(n)
         ys = alloc(maxLambda * n); zs = alloc(maxLambda * n); yw = alloc(n); zw = alloc(n); tmp = alloc(n)
         order = .allocate(capacity: maxLambda); order.initialize(repeating: 0, count: maxLambda)
-        recent = alloc(Self.historyLength(n: n, lambda: maxLambda))
+        // The longest history is the one of the smallest population (the first).
+        recent = alloc(Self.historyLength(n: n, lambda: strategy.lambda))
     }
     deinit {
         for p in [m, x0, best, ps, pc, c, b, work, dv, ys, zs, yw, zw, tmp, recent] { p.deallocate() }

@@ -8,7 +8,7 @@ import Foundation
 /// applies, in join order, x <- x - (lr_t / N) Σ_j Σ_k decode(q_{j,k}) z(seed_{j,k}) with N the
 /// number of scalars of the round. Machines join (downloading a peer's replica: 8 bytes per
 /// parameter) and leave (the earliest-joined active machine, its scalars simply missing) at
-/// the rounds given. Replicas stay bitwise identical (`replicaMismatches` counts the ones
+/// the rounds given. Each perturbation is undone from a backup of θ_r, so replicas stay bitwise identical (`replicaMismatches` counts the ones
 /// that differ from the first). Counters: active machines, bytes sent (scalars broadcast once
 /// each, plus weight downloads), the RMS quantization error of the last round.
 public final class OneByteSPSA: ZerothOrderMethod {
@@ -28,6 +28,10 @@ public final class OneByteSPSA: ZerothOrderMethod {
     var nextId: Int
     let decoded: UnsafeMutablePointer<Double>
     let seeds: UnsafeMutablePointer<UInt64>
+    /// θ_r before a machine's perturbations, restored exactly after each sample (the paper's
+    /// code restores a backup too): restoring by adding εz back leaves rounding drift that
+    /// differs from machine to machine, and the replicas would drift apart.
+    let backup: UnsafeMutablePointer<Double>
     var scale: Double
     var lr = 0.0
     public private(set) var bytesSent = 0.0
@@ -55,13 +59,14 @@ public final class OneByteSPSA: ZerothOrderMethod {
         nextId = machines
         decoded = .allocate(capacity: maxMachines * samples); decoded.initialize(repeating: 0, count: maxMachines * samples)
         seeds = .allocate(capacity: maxMachines * samples); seeds.initialize(repeating: 0, count: maxMachines * samples)
+        backup = .allocate(capacity: max(dimension, 1)); backup.initialize(repeating: 0, count: max(dimension, 1))
         scale = scaleInit
     }
-    deinit { replicas.deallocate(); decoded.deallocate(); seeds.deallocate() }
+    deinit { replicas.deallocate(); decoded.deallocate(); seeds.deallocate(); backup.deallocate() }
 
     public var currentLR: Double { lr }
-    /// Every replica but the one the run reports (x itself), and the round's scalars.
-    public var stateSize: Int { (maxMachines - 1) * dimension + 2 * maxMachines * samples }
+    /// Every replica but the one the run reports (x itself), the backup, and the round's scalars.
+    public var stateSize: Int { maxMachines * dimension + 2 * maxMachines * samples }
     public let counterNames = ["machines", "bytes_sent", "quantization_error", "replica_mismatch"]
     public func counterValue(_ index: Int) -> Double {
         switch index {
@@ -104,7 +109,7 @@ public final class OneByteSPSA: ZerothOrderMethod {
             let xj = UnsafeMutableBufferPointer(start: replicas + j * d, count: d)
             for k in 0..<samples {
                 let s = Direction.seed(seed, round: t, machine: j, sample: k)
-                let g = direction.projectedGradient(xj, eps: eps, seed: s, backup: nil, batch: slot, loss: loss)
+                let g = direction.projectedGradient(xj, eps: eps, seed: s, backup: backup, batch: slot, loss: loss)
                 // 2. Quantized and broadcast.
                 let q = quantizer.roundTrip(g, scale: scale)
                 decoded[slot] = q; seeds[slot] = s
