@@ -4,6 +4,7 @@ import ExprunData
 import ExprunModels
 import ExprunOptim
 import ExprunOnline
+import ProblemBlackBox
 import ProblemOnline
 import ProblemStochastic
 
@@ -19,7 +20,7 @@ public enum Catalogue {
     public static let transforms: [TransformEntry] = transformCatalogue
     /// Every problem kind (the runner looks a run's kind up here; the Spec resolves cells
     /// from their roles). A new kind is one folder under Sources/Problems and one line here.
-    public static let problems: [ProblemEntry] = [stochasticProblem, onlineProblem]
+    public static let problems: [ProblemEntry] = [withFunctionValueOracles(stochasticProblem), onlineProblem]
 
     /// Declarations of one family, in catalogue order.
     public static func decls(_ family: Family) -> [ComponentDecl] {
