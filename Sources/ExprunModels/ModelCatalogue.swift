@@ -2,15 +2,15 @@ import ExprunCore
 
 /// Every model kind, in the order `exprun list` shows them.
 public let modelCatalogue: [ModelEntry] = [
-    leastSquaresEntry,
-    logisticEntry,
-    softmaxEntry,
-    hingeEntry,
-    mlpEntry,
-    rastriginEntry,
-    ackleyEntry,
-    rosenbrockEntry,
-    bealeEntry,
-    styblinskiTangEntry,
-    illConditionedQuadraticEntry,
+    LeastSquaresObjective.entry,
+    LogisticObjective.entry,
+    SoftmaxObjective.entry,
+    HingeObjective.entry,
+    MLPObjective.entry,
+    Rastrigin.entry,
+    Ackley.entry,
+    Rosenbrock.entry,
+    Beale.entry,
+    StyblinskiTang.entry,
+    IllConditionedQuadratic.entry,
 ]

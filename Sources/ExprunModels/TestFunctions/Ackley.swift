@@ -35,5 +35,7 @@ public struct Ackley: TestFunction {
     public func minimum(_ d: Int) -> Double { 0 }
 }
 
-/// Catalogue entry for `ackley`.
-public let ackleyEntry = testFunctionEntry(Ackley.self)
+public extension Ackley {
+    /// Catalogue entry: a data-free model (`TestFunctionObjective<Ackley>`).
+    static let entry = testFunctionEntry(Ackley.self)
+}

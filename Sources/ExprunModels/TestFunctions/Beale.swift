@@ -23,5 +23,7 @@ public struct Beale: TestFunction {
     public func minimum(_ d: Int) -> Double { 0 }
 }
 
-/// Catalogue entry for `beale`.
-public let bealeEntry = testFunctionEntry(Beale.self)
+public extension Beale {
+    /// Catalogue entry: a data-free model (`TestFunctionObjective<Beale>`).
+    static let entry = testFunctionEntry(Beale.self)
+}

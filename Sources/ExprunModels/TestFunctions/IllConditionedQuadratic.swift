@@ -31,5 +31,7 @@ public struct IllConditionedQuadratic: TestFunction {
     public func minimum(_ d: Int) -> Double { 0 }
 }
 
-/// Catalogue entry for `ill_conditioned_quadratic`.
-public let illConditionedQuadraticEntry = testFunctionEntry(IllConditionedQuadratic.self)
+public extension IllConditionedQuadratic {
+    /// Catalogue entry: a data-free model (`TestFunctionObjective<IllConditionedQuadratic>`).
+    static let entry = testFunctionEntry(IllConditionedQuadratic.self)
+}

@@ -28,5 +28,7 @@ public struct Rastrigin: TestFunction {
     public func minimum(_ d: Int) -> Double { 0 }
 }
 
-/// Catalogue entry for `rastrigin`.
-public let rastriginEntry = testFunctionEntry(Rastrigin.self)
+public extension Rastrigin {
+    /// Catalogue entry: a data-free model (`TestFunctionObjective<Rastrigin>`).
+    static let entry = testFunctionEntry(Rastrigin.self)
+}

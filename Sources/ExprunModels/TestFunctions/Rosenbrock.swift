@@ -30,5 +30,7 @@ public struct Rosenbrock: TestFunction {
     public func minimum(_ d: Int) -> Double { 0 }
 }
 
-/// Catalogue entry for `rosenbrock`.
-public let rosenbrockEntry = testFunctionEntry(Rosenbrock.self)
+public extension Rosenbrock {
+    /// Catalogue entry: a data-free model (`TestFunctionObjective<Rosenbrock>`).
+    static let entry = testFunctionEntry(Rosenbrock.self)
+}

@@ -35,5 +35,7 @@ public struct StyblinskiTang: TestFunction {
     public func minimum(_ d: Int) -> Double { Double(d) * Self.term(Self.coordinate) }
 }
 
-/// Catalogue entry for `styblinski_tang`.
-public let styblinskiTangEntry = testFunctionEntry(StyblinskiTang.self)
+public extension StyblinskiTang {
+    /// Catalogue entry: a data-free model (`TestFunctionObjective<StyblinskiTang>`).
+    static let entry = testFunctionEntry(StyblinskiTang.self)
+}
