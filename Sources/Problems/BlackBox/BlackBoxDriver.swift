@@ -70,7 +70,8 @@ final class BlackBoxRun: @unchecked Sendable {
 /// Runs one black-box run (or a first-order run on a data-free model): build, loop
 /// `oracle -> divergence check -> step`, metrics at the log points (step 0 is x_0).
 enum BlackBoxDriver {
-    static func run(_ spec: RunSpec, context: RunContext) throws -> RunRecord {
+    /// `baseMetrics`: the base kind's metric names; those without a meaning here are NaN.
+    static func run(_ spec: RunSpec, context: RunContext, baseMetrics: Set<String>) throws -> RunRecord {
         let started = RunControl.now()
         let settings = spec.run, control = context.control
         guard settings.steps >= 0 else { throw ComponentError("run: steps must be >= 0") }
@@ -90,7 +91,8 @@ enum BlackBoxDriver {
         for name in settings.metrics {
             if let m = blackBoxMetrics.first(where: { $0.decl.name == name }) { evaluators.append(m.value) }
             else if let m = BlackBoxRun.baseMetrics[name] { evaluators.append(m) }
-            else { evaluators.append { _ in .nan } }
+            else if baseMetrics.contains(name) { evaluators.append { _ in .nan } }
+            else { throw ComponentError("metric \(name) is not recorded by black-box runs") }
         }
         let needsFStar = settings.metrics.contains { $0 == "suboptimality" || $0 == "success_f" }
             || settings.stop.map { $0.metric == "suboptimality" || $0.metric == "success_f" } == true

@@ -14,16 +14,17 @@ import ExprunCore
 public func withFunctionValueOracles(_ base: ProblemEntry) -> ProblemEntry {
     var decl = base.decl
     for m in blackBoxMetrics where decl.metric(m.decl.name) == nil { decl.metrics.append(m.decl) }
-    let own = Set(base.decl.metrics.map(\.name))
+    let added = Set(blackBoxMetrics.map(\.decl.name)).subtracting(base.decl.metrics.map(\.name))
     return ProblemEntry(decl) { spec, context in
         let method = try spec.required("optimizer").params.kind
         if spec.component("dataset") == nil || blackBoxCatalogue.contains(where: { $0.decl.kind == method }) {
-            return try BlackBoxDriver.run(spec, context: context)
+            return try BlackBoxDriver.run(spec, context: context, baseMetrics: Set(base.decl.metrics.map(\.name)))
         }
-        // A first-order run on data: the base kind's run, asked only for its own metrics.
+        // A first-order run on data: the base kind's run, not asked for the metrics added here
+        // (any other name it does not know, it reports itself).
         var inner = spec
-        inner.run.metrics = spec.run.metrics.filter { own.contains($0) }
-        if let stop = spec.run.stop, !own.contains(stop.metric) {
+        inner.run.metrics = spec.run.metrics.filter { !added.contains($0) }
+        if let stop = spec.run.stop, added.contains(stop.metric) {
             throw ComponentError("stop rule: metric \(stop.metric) is recorded only for black-box methods and data-free models")
         }
         var record = try base.run(inner, context)
