@@ -28,9 +28,12 @@ let package = Package(
         .target(name: "ExprunOptim", dependencies: ["ExprunCore"], swiftSettings: optimize),
         .target(name: "ExprunOnline", dependencies: ["ExprunCore"], swiftSettings: optimize),
         .target(name: "ExprunBlackBox", dependencies: ["ExprunCore", "ExprunOptim"], swiftSettings: optimize),
-        .target(name: "ProblemStochastic", dependencies: ["ExprunCore"], path: "Sources/Problems/Stochastic",
+        // The one run loop (clock, log points, views, checks, recorder), generic over a kind's
+        // kernel and @inlinable, so each problem kind's module specialises it.
+        .target(name: "ExprunLoop", dependencies: ["ExprunCore"], swiftSettings: optimize),
+        .target(name: "ProblemStochastic", dependencies: ["ExprunCore", "ExprunLoop"], path: "Sources/Problems/Stochastic",
                 swiftSettings: optimize),
-        .target(name: "ProblemOnline", dependencies: ["ExprunCore", "ExprunOnline"], path: "Sources/Problems/Online",
+        .target(name: "ProblemOnline", dependencies: ["ExprunCore", "ExprunLoop", "ExprunOnline"], path: "Sources/Problems/Online",
                 swiftSettings: optimize),
         .target(name: "ProblemBlackBox", dependencies: ["ExprunCore", "ExprunModels", "ExprunBlackBox", "ProblemStochastic"],
                 path: "Sources/Problems/BlackBox", swiftSettings: optimize),
@@ -75,7 +78,7 @@ let package = Package(
                     path: "Tests/BlackBoxTests"),
         .testTarget(name: "RunnerTests",
                     dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",
-                                   "ExprunConfig", "ExprunTestSupport", "ProblemStochastic"],
+                                   "ExprunConfig", "ExprunTestSupport", "ProblemStochastic", "ExprunLoop"],
                     path: "Tests/RunnerTests"),
     ]
 )

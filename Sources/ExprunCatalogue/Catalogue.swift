@@ -20,7 +20,8 @@ public enum Catalogue {
     public static let transforms: [TransformEntry] = transformCatalogue
     /// Every problem kind (the runner looks a run's kind up here; the Spec resolves cells
     /// from their roles). A new kind is one folder under Sources/Problems and one line here.
-    public static let problems: [ProblemEntry] = [withFunctionValueOracles(stochasticProblem), onlineProblem]
+    /// Each kind also records the named counters of the methods that can fill its roles.
+    public static let problems: [ProblemEntry] = [withFunctionValueOracles(stochasticProblem), onlineProblem].map { $0.addingCounters(of: decls) }
 
     /// Declarations of one family, in catalogue order.
     public static func decls(_ family: Family) -> [ComponentDecl] {
@@ -56,7 +57,8 @@ public extension ComponentFactory {
         makeDataset: { i, context in try known(Catalogue.dataset(i.params.kind), "dataset", i).make(i.params, context) },
         makeObjective: { i, data in try known(Catalogue.model(i.params.kind), "model", i).make(i.params, data) },
         makeSchedule: { i, context in try known(Catalogue.schedule(i.params.kind), "schedule", i).make(i.params, context) },
-        makeOptimizer: { i, context in try known(Catalogue.optimizer(i.params.kind), "optimizer", i).make(i.params, context) })
+        makeOptimizer: { i, context in try known(Catalogue.optimizer(i.params.kind), "optimizer", i).make(i.params, context) },
+        counterNames: Set(Family.allCases.flatMap { Catalogue.decls($0).flatMap { $0.counters.map(\.name) } }))
 }
 
 /// The catalogue entry found for an instance's kind, or the error naming the instance.

@@ -153,13 +153,17 @@ public struct ComponentDecl: Sendable {
     /// What the component relies on (a method's oracle, a learner's assumptions); the Spec
     /// checks that the other components of each run provide it.
     public var needs: @Sendable (Params) -> [Capability]
+    /// The named counters a method of this kind keeps (its type's `Method.counters`): each is
+    /// a metric of the problem kinds whose roles this family fills.
+    public var counters: [CounterDecl]
 
     public init(_ family: Family, _ kind: String, doc: String, params: [ParamDecl],
                 check: (@Sendable (Params) -> [ParamProblem])? = nil,
                 provides: @escaping @Sendable (Params) -> Set<Capability> = { _ in [] },
-                needs: @escaping @Sendable (Params) -> [Capability] = { _ in [] }) {
+                needs: @escaping @Sendable (Params) -> [Capability] = { _ in [] },
+                counters: [CounterDecl] = []) {
         self.family = family; self.kind = kind; self.doc = doc; self.params = params; self.check = check
-        self.provides = provides; self.needs = needs
+        self.provides = provides; self.needs = needs; self.counters = counters
     }
     public func param(_ name: String) -> ParamDecl? { params.first { $0.name == name } }
 }

@@ -76,6 +76,20 @@ public struct MetricDecl: Sendable {
     }
 }
 
+/// A named counter a method keeps (inner steps, line-search backtracks, accepted step sizes,
+/// later bytes sent or function evaluations), declared once on the method's type
+/// (`Method.counters`) and its catalogue entry (`ComponentDecl.counters`). Each is a metric of
+/// that name, read from the method at log points; runs whose method does not keep it record NaN.
+public struct CounterDecl: Sendable {
+    public var metric: MetricDecl
+    /// Its final value, when finite, is also stored as an integer run attribute.
+    public var finalAttribute: Bool
+    public init(_ name: String, _ doc: String, finalAttribute: Bool = false) {
+        metric = MetricDecl(name, perView: false, doc); self.finalAttribute = finalAttribute
+    }
+    public var name: String { metric.name }
+}
+
 public extension OptimizerEntry {
     /// Builds a method of this kind that takes the gradient (every kind but a target-space
     /// one); throws for a kind that calls another oracle.

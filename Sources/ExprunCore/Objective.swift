@@ -73,6 +73,19 @@ public protocol Method: AnyObject {
     var currentLR: Double { get }
     /// Floats of optimizer state held (momentum buffers, moments...), for memory claims.
     var stateSize: Int { get }
+    /// The named counters this kind of method keeps, in the order `counter(_:)` reads them
+    /// (its catalogue entry passes the same list to `ComponentDecl(counters:)`).
+    static var counters: [CounterDecl] { get }
+    /// The current value of `Self.counters[index]` (NaN where it does not apply to this run).
+    /// Read at log points only.
+    func counter(_ index: Int) -> Double
+}
+
+public extension Method {
+    static var counters: [CounterDecl] { [] }
+    func counter(_ index: Int) -> Double { .nan }
+    /// The index of the counter `name` in this method's counters.
+    func counterIndex(_ name: String) -> Int? { Self.counters.firstIndex { $0.name == name } }
 }
 
 /// A first-order optimizer over a flat parameter vector (with its block layout): it calls
@@ -90,7 +103,11 @@ public struct OptimizerContext: Sendable {
     public var layout: [ParamBlock]
     public var schedule: any Schedule
     public var seed: UInt64
-    public init(dimension: Int, layout: [ParamBlock], schedule: any Schedule, seed: UInt64) {
+    /// Whether every step sees the whole data set (no batch_size): counters that are only
+    /// meaningful in full batch (SSO's mm_violations) read NaN otherwise.
+    public var fullBatch: Bool
+    public init(dimension: Int, layout: [ParamBlock], schedule: any Schedule, seed: UInt64, fullBatch: Bool = false) {
         self.dimension = dimension; self.layout = layout; self.schedule = schedule; self.seed = seed
+        self.fullBatch = fullBatch
     }
 }

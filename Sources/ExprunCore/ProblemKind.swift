@@ -73,3 +73,18 @@ public struct ProblemEntry: Sendable {
         self.decl = decl; self.run = run
     }
 }
+
+public extension ProblemEntry {
+    /// This kind with the counters of the components that may fill its roles as metrics too,
+    /// after its own (a counter two methods keep is listed once, with the first one's doc).
+    /// The registry builds its kinds this way, so a method's counters are declared once.
+    func addingCounters(of decls: (Family) -> [ComponentDecl]) -> ProblemEntry {
+        var entry = self
+        for role in decl.roles {
+            for component in decls(role.family) {
+                for c in component.counters where entry.decl.metric(c.name) == nil { entry.decl.metrics.append(c.metric) }
+            }
+        }
+        return entry
+    }
+}

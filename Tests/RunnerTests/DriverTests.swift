@@ -1,4 +1,5 @@
 import ExprunCatalogue
+import ExprunLoop
 import ExprunCore
 @testable import ExprunRunner
 @testable import ProblemStochastic
@@ -240,9 +241,14 @@ func close(_ a: Double, _ b: Double, _ tol: Double = 1e-12) -> Bool { abs(a - b)
         }
     }
 
-    @Test func metricEnumAgreesWithTheCatalogue() {
-        let declared = stochasticMetrics
-        #expect(declared.map(\.name).sorted() == StochasticMetric.allCases.map(\.rawValue).sorted())
+    @Test func theKindRecordsTheCountersOfItsMethods() throws {
+        // The registry's stochastic kind lists its own metrics, then the optimizers' counters
+        // (declared once, on the method), each once.
+        let names = try #require(Catalogue.problem("stochastic")).decl.metrics.map(\.name)
+        #expect(Array(names.prefix(stochasticMetrics.count)) == stochasticMetrics.map(\.name))
+        let counters = Catalogue.optimizers.flatMap { $0.decl.counters.map(\.name) }
+        #expect(!counters.isEmpty && counters.allSatisfy(names.contains))
+        #expect(Set(names).count == names.count)
     }
 }
 

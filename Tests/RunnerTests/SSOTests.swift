@@ -308,6 +308,60 @@ private func denseRows(_ data: Dataset) -> [[Double]] {
         #expect(before[0].isNaN)
         for (u, v) in zip(before.dropFirst(), batch.dropFirst()) { #expect(abs(u - v) <= 1e-12 * max(1, abs(v))) }
     }
+
+    /// Armijo's backtracks and accepted step against a case solved by hand: least squares on
+    /// one example (feature 1, target 1, no ridge), eta = 1, m = 2, from x_0 = 0. The surrogate
+    /// is Q(v) = L + (v - 0)(-1) + v^2/2, exactly quadratic along d = Q'(v) with curvature 1/2,
+    /// so Armijo (c = 0.1) accepts s iff s/2 <= 0.9, i.e. s <= 1.8.
+    /// - Inner step 1: s starts at 10 * 2^(b/n) = 20; 20 * 0.9^k <= 1.8 first at k = 23.
+    /// - Inner step 2: s starts at 2 * 20 * 0.9^23 = 3.545...; first at k = 7.
+    /// So 30 backtracks, accepted step 40 * 0.9^30, two inner steps.
+    @Test func armijoCountersMatchAHandSolvedCase() throws {
+        let data = Dataset(train: DataSplit(features: .dense(DenseMatrix(rows: 1, cols: 1, values: [1])), targets: [1]),
+                           task: .regression)
+        let entry = try #require(Catalogue.model("least_squares"))
+        let model = try #require(try entry.make(try resolve(entry.decl, ["dataset": "d", "l2": 0.0]), data) as? any TargetModel)
+        #expect(model.dimension == 1 && model.targetSmoothness == 1)
+        let sso = try makeSSO(["lr": .double(1), "inner": .string("armijo"), "inner_steps": .int(2), "inner_tol": .double(0)],
+                              dimension: 1)
+        func counter(_ name: String) throws -> Double { sso.counter(try #require(sso.counterIndex(name))) }
+        #expect(try counter("accepted_inner_lr").isNaN && counter("inner_steps") == 0)
+        var x = [0.0]
+        _ = ssoStep(sso, model, &x, [0])
+        #expect(try counter("inner_steps") == 2)
+        #expect(try counter("armijo_backtracks") == 30)
+        let accepted = (0..<30).reduce(40.0) { s, _ in s * 0.9 }   // 40 * 0.9^30
+        #expect(try abs(counter("accepted_inner_lr") - accepted) <= 1e-12 * accepted)
+        // x_1 = s1 - s2 (s1 - 1) with s1 = 20 * 0.9^23, s2 = the accepted step.
+        let s1 = (0..<23).reduce(20.0) { s, _ in s * 0.9 }   // 20 * 0.9^23
+        #expect(abs(x[0] - (s1 - accepted * (s1 - 1))) <= 1e-12)
+        // Full batch was not declared (the context's default): mm_violations reads NaN.
+        #expect(try counter("mm_violations").isNaN)
+    }
+
+    /// Through a run: inner gd accepts inner_lr and makes no backtracks (NaN); SGD keeps no
+    /// SSO counter (NaN).
+    @Test func counterMetricsThroughARun() throws {
+        let runs = try ssoRuns(ssoConfig(model: "logistic", optimizers: """
+              gd: {kind: sso, lr: 1, inner_steps: 3, inner: gd, inner_lr: 0.25, inner_tol: 0}
+              ls: {kind: sso, lr: 1, inner_steps: 3, inner: armijo, inner_tol: 0}
+              sgd: {kind: sgd, lr: 0.1}
+            """, steps: 20, metrics: "[train_loss, armijo_backtracks, accepted_inner_lr, inner_steps]")
+            .replacingOccurrences(of: "model: [logistic]", with: "model: [logistic]\n  optimizer: [gd, ls, sgd]"))
+        #expect(runs.count == 3)
+        func run(_ name: String) throws -> RunRecord {
+            try runOne(try #require(runs.first { $0.component("optimizer")?.name == name }))
+        }
+        let gd = try run("gd"), ls = try run("ls"), sgd = try run("sgd")
+        #expect(series(gd, "accepted_inner_lr")?.dropFirst().allSatisfy { $0 == 0.25 } == true)
+        #expect(series(gd, "armijo_backtracks")?.allSatisfy(\.isNaN) == true)
+        #expect(series(ls, "armijo_backtracks")?.first == 0)
+        #expect(series(ls, "accepted_inner_lr")?.dropFirst().allSatisfy { $0 > 0 && $0 <= 20 } == true)
+        #expect(series(ls, "inner_steps")?.last == 60)
+        for m in ["armijo_backtracks", "accepted_inner_lr", "inner_steps"] {
+            #expect(series(sgd, m)?.allSatisfy(\.isNaN) == true, "\(m)")
+        }
+    }
 }
 
 /// A logistic model that claims a 100x smaller target smoothness than it has.

@@ -1,4 +1,5 @@
 import ExprunCore
+import ExprunLoop
 @testable import ProblemStochastic
 @testable import ExprunRunner
 import Testing

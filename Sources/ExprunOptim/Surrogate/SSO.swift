@@ -49,11 +49,24 @@ public final class SSO: TargetSpaceOptimizer {
                           .double("armijo_decay", 0.9, ValueRange(min: 0, max: 1, minOpen: true, maxOpen: true), "Backtracking factor."),
                           .double("armijo_init", 10, .positive, "Initial inner step at every outer step (the next inner step starts from the last one times 2^(b/n))."),
                           .int("armijo_max_backtracks", 100, .atLeastOne, "Backtracking tries per inner step."),
-                      ]),
+                      ],
+                      counters: SSO.counters),
         needs: [.targetSpace]
     ) { p, ctx in
         try SSO(params: p, context: ctx)
     }
+
+    /// What SSO counts, read at log points as metrics of these names (specs-a section 1 logs
+    /// inner steps, backtracks and the accepted inner step per outer step).
+    public static let counters: [CounterDecl] = [
+        CounterDecl("inner_steps", "cumulative cheap inner steps on the surrogate (sso; NaN for other optimizers)"),
+        CounterDecl("armijo_backtracks", "sso with inner armijo: cumulative backtracking steps s <- armijo_decay s over all inner steps (NaN for inner gd or cg)"),
+        CounterDecl("accepted_inner_lr", "sso: the inner step size s of the last inner step taken (the Armijo-accepted one, or inner_lr for inner gd; NaN for cg and before the first inner step)"),
+        CounterDecl("surrogate_before", "sso: surrogate at x_t in batch-objective units (= the minibatch objective), last outer step"),
+        CounterDecl("surrogate_after", "sso: surrogate at x_{t+1} after the inner loop, last outer step"),
+        CounterDecl("mm_violations", "sso, full batch with eta <= 1/beta: cumulative violations of majorization or monotone decrease (0 expected; NaN on minibatches, where it is not checked)",
+                    finalAttribute: true),
+    ]
 
     let schedule: any Schedule
     public let inner: Inner
@@ -85,6 +98,13 @@ public final class SSO: TargetSpaceOptimizer {
     // Full-batch majorization-minimization check: the previous full-batch step's guarantee.
     var previousMM: (loss: Double, before: Double, after: Double)?
     public private(set) var mmViolations = 0
+    /// Whether the run is full batch (mm_violations is checked only there: NaN otherwise).
+    let fullBatchRun: Bool
+    // Counters (see `counters`).
+    public private(set) var totalInnerSteps = 0
+    public private(set) var totalBacktracks = 0
+    public private(set) var acceptedInnerLR = Double.nan
+    var lastBefore = Double.nan, lastAfter = Double.nan
 
     public init(params: Params, context: OptimizerContext) throws {
         schedule = Preset.schedule(params, context)
@@ -100,6 +120,7 @@ public final class SSO: TargetSpaceOptimizer {
         armijoInit = params.double("armijo_init")
         maxBacktracks = params.int("armijo_max_backtracks")
         dimension = context.dimension
+        fullBatchRun = context.fullBatch
         currentLR = schedule.lr(at: 0)
         let size = max(1, context.dimension)
         func vector() -> UnsafeMutableBufferPointer<Double> {
@@ -113,6 +134,18 @@ public final class SSO: TargetSpaceOptimizer {
     deinit {
         d.deallocate(); p.deallocate(); hp.deallocate()
         if targetCapacity > 0 { for b in [ft, gt, delta, e, w] { b.deallocate() } }
+    }
+
+    public func counter(_ index: Int) -> Double {
+        switch index {
+        case 0: return Double(totalInnerSteps)
+        case 1: return inner == .armijo ? Double(totalBacktracks) : .nan
+        case 2: return acceptedInnerLR
+        case 3: return lastBefore
+        case 4: return lastAfter
+        case 5: return fullBatchRun ? Double(mmViolations) : .nan
+        default: return .nan
+        }
     }
 
     /// Floats held: three parameter-space vectors and five target-space batch buffers.
@@ -209,11 +242,13 @@ public final class SSO: TargetSpaceOptimizer {
                         tries += 1
                     }
                     sPrev = s
+                    totalBacktracks += tries
                 } else {
                     model.pushforward(UnsafeBufferPointer(d), rows: rows, into: e)
                 }
                 for j in 0..<dimension { xp[j] -= s * d[j] }
                 for j in 0..<bk { deltaP[j] -= s * eP[j] }
+                acceptedInnerLR = s
                 steps += 1
             }
         case .cg:
@@ -244,6 +279,8 @@ public final class SSO: TargetSpaceOptimizer {
         let after = surrogate(batchLoss: loss, v: xp, eta: eta, ridge: ridge, bk: bk, b: b)
         // The guarantee holds for eta <= 1/beta; a larger eta is not majorization.
         previousMM = fullBatch && eta * model.targetSmoothness <= 1 ? (batchLoss, before, after) : nil
+        totalInnerSteps += steps
+        lastBefore = before; lastAfter = after
         return TargetStepReport(batchLoss: batchLoss, innerSteps: steps, pullbacks: pullbacks,
                                 surrogateBefore: before, surrogateAfter: after, mmViolations: mmViolations)
     }

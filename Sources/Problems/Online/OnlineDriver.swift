@@ -1,5 +1,6 @@
 import Foundation
 import ExprunCore
+import ExprunLoop
 import ExprunOnline
 
 /// Runs one online game (environment x learner) for `spec.run.steps` rounds and returns its
@@ -24,13 +25,8 @@ public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) t
     let T = spec.run.steps
     guard T >= 1 else { throw ComponentError("online runs need steps >= 1") }
     // Each metric's evaluator, looked up once in the declarations.
-    var evaluators: [OnlineMetric.Evaluator] = []
-    for m in spec.run.metrics {
-        guard let metric = onlineMetricDeclarations.first(where: { $0.decl.name == m }) else {
-            throw ComponentError("metric \(m) is not an online metric")
-        }
-        evaluators.append(metric.value)
-    }
+    let plan = try MetricPlan<OnlineKernel>(names: spec.run.metrics, stop: spec.run.stop, views: [], kind: "online",
+                                            metrics: onlineMetricDefinitions)
     let start = RunControl.now()
     let env = try envEntry.make(envParams, EnvironmentBuild(seed: UInt64(spec.seed), horizon: T, dataset: dataset))
     if spec.run.metrics.contains("expected_regret") && env.bestFixedExpectedLoss() == nil {
@@ -38,66 +34,13 @@ public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) t
     }
     let learner = try learnerEntry.make(learnerParams, LearnerContext(domain: env.domain, constants: env.constants, horizon: T))
     let stronglyConvexBound = learnerEntry.decl.needs(learnerParams).contains(.stronglyConvex)
-    var game = OnlineGame(env: env, learner: learner, dimension: env.domain.dimension,
-                          stronglyConvexBound: stronglyConvexBound)
-    defer { game.release() }
-
-    let metrics = spec.run.metrics
-    var series = metrics.map { _ in [Double]() }
-    var steps: [Int] = []
-    let logSteps = spec.run.log.logSteps(total: T)
-    var nextLog = 0
-    var status = RunStatus.completed
-    var message = ""
-    var divergedStep: Int?
-    var stoppedStep: Int?
-
-    func record(_ t: Int) {
-        steps.append(t)
-        let values = game.metrics(evaluators, rounds: t)
-        for k in 0..<metrics.count { series[k].append(values[k]) }
-    }
-    /// Records a log point and applies the stop rule; true when the run should end.
-    func logPoint(_ t: Int) -> Bool {
-        record(t)
-        if let rule = spec.run.stop, let k = metrics.firstIndex(of: rule.metric), rule.reached(series[k].last!) {
-            stoppedStep = t
-            return true
-        }
-        return false
-    }
-
-    if logSteps.first == 0 { nextLog = 1; _ = logPoint(0) }
-    let threshold = spec.run.divergenceThreshold
-    let interval = max(1, control.checkInterval)
-    var t = 1
-    rounds: while t <= T {
-        let value = game.round(t)
-        if !value.isFinite || abs(value) > threshold {
-            status = .diverged
-            divergedStep = t
-            message = "loss \(value) at round \(t)"
-            record(t)
-            break rounds
-        }
-        if nextLog < logSteps.count && logSteps[nextLog] == t {
-            nextLog += 1
-            if logPoint(t) { break rounds }
-        }
-        if t % interval == 0 {
-            control.publish(step: t)
-            if control.isCancelled { throw RunCancelled() }
-            if control.isPastDeadline {
-                status = .timeout
-                message = "time limit reached after \(t) rounds"
-                if steps.last != t { record(t) }
-                break rounds
-            }
-        }
-        t += 1
-    }
+    let kernel = OnlineKernel(OnlineGame(env: env, learner: learner, dimension: env.domain.dimension,
+                                         stronglyConvexBound: stronglyConvexBound))
+    let outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(spec.run), conventions: .rounds,
+                                  control: control)
+    let game = kernel.game
     let wall = RunControl.now() - start
-    let rounds = min(t, T)
+    let rounds = outcome.stepsTaken
     var attributes: [(String, Value)] = [
         ("sigma2_total", .double(game.sigma2)),
         ("variation2_total", .double(game.variation2)),
@@ -110,15 +53,53 @@ public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) t
         ("rounds", .int(rounds)),
         ("rounds_per_second", .double(Double(rounds) / max(wall, 1e-9))),
     ]
-    if status != .diverged {
+    if outcome.status != .diverged {
         let best = env.bestFixedLoss()
         attributes.append(("best_fixed_loss", .double(best.value)))
         attributes.append(("comparator_gap", .double(best.gap)))
         attributes.append(("regret_final", .double(game.cumulativeLoss - best.value)))
     }
-    return RunRecord(runId: spec.runId, status: status, message: message, divergedStep: divergedStep,
-                     stoppedStep: stoppedStep, wallSeconds: wall, attributes: attributes, steps: steps,
-                     metrics: zip(metrics, series).map { Series(name: $0, values: $1) }, views: [])
+    return RunRecord(runId: spec.runId, status: outcome.status, message: outcome.message,
+                     divergedStep: outcome.divergedStep, stoppedStep: outcome.stoppedStep, wallSeconds: wall,
+                     attributes: attributes, steps: outcome.steps, metrics: outcome.metrics, views: [])
+}
+
+extension LoopConventions {
+    /// Online rounds: round t + 1 is played and scored in the oracle of step t.
+    static let rounds = LoopConventions(
+        scoresAfterStep: true, stopsAtStepZero: false,
+        divergenceMessage: { v, t in "loss \(v) at round \(t)" },
+        timeoutMessage: { t in "time limit reached after \(t) rounds" })
+}
+
+/// The online kind's kernel: step t plays round t + 1 (the learner plays, the environment
+/// reveals the loss and gradient, the learner updates). No iterate views, no point metrics.
+final class OnlineKernel: LoopKernel {
+    typealias Needs = NoNeeds
+    typealias Quantities = Void
+    var game: OnlineGame
+    let iterate = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+    /// The best fixed loss of the current log point (an offline solve), computed at most once
+    /// per log point whichever metrics read it.
+    private var best: Double?
+
+    init(_ game: OnlineGame) { self.game = game }
+    deinit { game.release() }
+
+    var stepSize: Double { 0 }
+    func start() {}
+    @inline(__always) func oracle(_ t: Int) -> Double { game.round(t + 1) }
+    @inline(__always) func step(_ t: Int) -> Double { 0 }
+    func evaluate(_ point: UnsafeBufferPointer<Double>, needs: NoNeeds) {}
+    func beginLogPoint(step: Int) { best = nil }
+
+    /// min_X Σ_{s<=t} f_s(x) after t rounds (0 before any).
+    func bestFixed(rounds t: Int) -> Double {
+        if let b = best { return b }
+        let b = t == 0 ? 0 : game.env.bestFixedLoss().value
+        best = b
+        return b
+    }
 }
 
 /// The state of one game between log points: what regret analysis needs, kept incrementally.
@@ -166,18 +147,5 @@ struct OnlineGame {
         }
         if !c.L.isFinite { return c.D * c.G * Double(t).squareRoot() }
         return c.D * (max(sigma2, 0).squareRoot() + max(variation2, 0).squareRoot()) + c.L * c.D * c.D
-    }
-
-    /// The metrics after t rounds; the best fixed loss (an offline solve) is computed at
-    /// most once per log point, whichever metrics read it.
-    func metrics(_ evaluators: [OnlineMetric.Evaluator], rounds t: Int) -> [Double] {
-        var best: Double?
-        let bestFixed = { () -> Double in
-            if let b = best { return b }
-            let b = t == 0 ? 0 : env.bestFixedLoss().value
-            best = b
-            return b
-        }
-        return evaluators.map { $0(self, t, bestFixed) }
     }
 }

@@ -16,16 +16,18 @@ import ExprunCore
 /// Sums are kept (not running means) so a view equals the plain mean of its iterates up to
 /// the rounding of one sum and one division.
 public struct IterateViews: ~Copyable {
+    // Visible to the modules of the problem kinds (`@usableFromInline`): the loop is inlined
+    // there, and so is `update`, which runs every step.
     public let dimension: Int
     public let suffixStart: Int
     public let emaDecay: Double
-    private let hasAvg: Bool, hasSuffix: Bool, hasEMA: Bool, hasWeighted: Bool, hasStep: Bool
-    private let avgSum: UnsafeMutableBufferPointer<Double>
-    private let weightedSum: UnsafeMutableBufferPointer<Double>, stepSum: UnsafeMutableBufferPointer<Double>
-    private var weightTotal = 0.0, stepTotal = 0.0
-    private let suffixSum: UnsafeMutableBufferPointer<Double>
-    private let ema: UnsafeMutableBufferPointer<Double>
-    private var steps = 0
+    @usableFromInline let hasAvg: Bool, hasSuffix: Bool, hasEMA: Bool, hasWeighted: Bool, hasStep: Bool
+    @usableFromInline let avgSum: UnsafeMutableBufferPointer<Double>
+    @usableFromInline let weightedSum: UnsafeMutableBufferPointer<Double>, stepSum: UnsafeMutableBufferPointer<Double>
+    @usableFromInline var weightTotal = 0.0, stepTotal = 0.0
+    @usableFromInline let suffixSum: UnsafeMutableBufferPointer<Double>
+    @usableFromInline let ema: UnsafeMutableBufferPointer<Double>
+    @usableFromInline var steps = 0
 
     public init(kinds: [ViewKind], dimension d: Int, totalSteps: Int, suffixFraction: Double, emaDecay: Double) {
         dimension = d
@@ -60,7 +62,7 @@ public struct IterateViews: ~Copyable {
     }
 
     /// Folds in x_t, the iterate after step t (t = 1, 2, ...), made with step size `lr`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func update(_ x: UnsafeMutableBufferPointer<Double>, lr: Double = 0) {
         steps += 1
         let d = dimension
