@@ -1,8 +1,10 @@
+import ExprunBlackBox
 import ExprunCore
 import ExprunData
 import ExprunModels
 import ExprunOptim
 import ExprunOnline
+import ProblemBlackBox
 import ProblemOnline
 import ProblemStochastic
 
@@ -12,14 +14,14 @@ public enum Catalogue {
     public static let datasets: [DatasetEntry] = datasetCatalogue
     public static let models: [ModelEntry] = modelCatalogue
     public static let schedules: [ScheduleEntry] = scheduleCatalogue
-    public static let optimizers: [OptimizerEntry] = optimizerCatalogue
+    public static let optimizers: [OptimizerEntry] = optimizerCatalogue + blackBoxCatalogue
     public static let environments: [EnvironmentEntry] = environmentCatalogue
     public static let learners: [LearnerEntry] = learnerCatalogue
     public static let transforms: [TransformEntry] = transformCatalogue
     /// Every problem kind (the runner looks a run's kind up here; the Spec resolves cells
     /// from their roles). A new kind is one folder under Sources/Problems and one line here.
     /// Each kind also records the named counters of the methods that can fill its roles.
-    public static let problems: [ProblemEntry] = [StochasticProblem.entry, OnlineProblem.entry].map { $0.addingCounters(of: decls) }
+    public static let problems: [ProblemEntry] = [withFunctionValueOracles(StochasticProblem.entry), OnlineProblem.entry].map { $0.addingCounters(of: decls) }
 
     /// Declarations of one family, in catalogue order.
     public static func decls(_ family: Family) -> [ComponentDecl] {

@@ -7,4 +7,10 @@ public let modelCatalogue: [ModelEntry] = [
     SoftmaxObjective.entry,
     HingeObjective.entry,
     MLPObjective.entry,
+    Rastrigin.entry,
+    Ackley.entry,
+    Rosenbrock.entry,
+    Beale.entry,
+    StyblinskiTang.entry,
+    IllConditionedQuadratic.entry,
 ]
