@@ -6,5 +6,7 @@ public let modelCatalogue: [ModelEntry] = [
     logisticEntry,
     softmaxEntry,
     hingeEntry,
+    leastAbsoluteDeviationEntry,
+    noisyQuadraticEntry,
     mlpEntry,
 ]

@@ -289,6 +289,8 @@ final class StochasticRunState {
         let recordExtras = !extraMetrics.isEmpty
         let targetOptimizer = self.targetOptimizer, targetModel = self.targetModel
         let gradientOptimizer = self.gradientOptimizer
+        // A constrained model's domain: every iterate is projected onto it (projected SGD).
+        let domain = objective as? any ConstrainedObjective
         if targetOptimizer != nil && fullBatch && allRows.count != sampleCount { allRows = Array(0..<sampleCount) }
         var extras = StepExtras()
         // mm_violations is checked only in full batch (nothing is guaranteed on minibatches): NaN elsewhere.
@@ -368,6 +370,7 @@ final class StochasticRunState {
                 gradEvals &+= evalsPerStep
             }
             extras.expensiveGradEvals += Double(evalsPerStep)
+            if let domain { domain.project(x) }
             views.update(x, lr: optimizer.currentLR)
             t += 1
 
