@@ -15,7 +15,10 @@ public let syntheticRegression = DatasetEntry(
             .int("n", 1000, .atLeastOne, "number of examples (train and test together)"),
             .int("dim", 10, .atLeastOne, "number of features"),
             .double("noise", 0.1, .nonNegative, "standard deviation of the additive noise on y"),
-            .choice("noise_distribution", ["gaussian", "laplace"], "gaussian", "law of the additive noise on y (both of variance noise^2)"),
+            // No declared default: an absent key keeps the parameters, and so the stream names
+            // and run ids, of every config written before this option existed.
+            ParamDecl("noise_distribution", .choice(["gaussian", "laplace"]), default: nil, required: false,
+                      doc: "law of the additive noise on y, both of variance noise^2 (absent: gaussian)"),
             .double("condition", 1, .atLeastOne, "condition number of the feature covariance (eigenvalues log-evenly spaced in [1/condition, 1])"),
             .choice("basis", ["random", "axes"], "random", "eigenvectors of the feature covariance: a random orthonormal basis, or the coordinate axes"),
             SharedParams.testFraction(0),
@@ -36,7 +39,7 @@ public let syntheticRegression = DatasetEntry(
         let x = design.sample(rows: n, rng: &featureRNG)
         let scale = 1 / Double(dim).squareRoot()
         let weights = (0..<dim).map { _ in scale * weightRNG.normal() }
-        let laplace = params.string("noise_distribution") == "laplace"
+        let laplace = params.optionalString("noise_distribution") == "laplace"
         var y = [Double](repeating: 0, count: n)
         for i in 0..<n {
             var s = 0.0

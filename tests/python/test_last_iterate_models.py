@@ -20,6 +20,15 @@ def closed_forms(d, sigma, mu, T):
     return base / T, base * np.sum(tail ** 2) / T ** 2
 
 
+def average_closed_form(weights, d, sigma, mu):
+    """E F of sum_t w_t x_{t+1} (w normalised) under eta_t = 1/(mu t): x_{t+1} = -(1/(mu t)) sum_{s<=t} z_s,
+    so the average is -(1/mu) sum_s z_s c_s with c_s = sum_{t>=s} w_t / t, and E F = d sigma^2/(2 mu) sum_s c_s^2."""
+    w = np.asarray(weights, float) / np.sum(weights)
+    t = np.arange(1, len(w) + 1)
+    c = np.cumsum((w / t)[::-1])[::-1]
+    return d * sigma ** 2 / (2 * mu) * np.sum(c ** 2)
+
+
 def final_values(path, view):
     df = exprun.load(path, metrics="suboptimality", views=view)
     last = df.sort_values("step").groupby("run_id").tail(1)
@@ -31,7 +40,14 @@ def test_e1_closed_forms_within_three_standard_errors(tmp_path):
     run_exprun(E1, "--out", out, "--quiet", "--jobs", "2")
     last_theory, avg_theory = closed_forms(d=1, sigma=1.0, mu=2.0, T=200)
     assert abs(last_theory - 0.00125) < 1e-12 and abs(avg_theory - 0.00246) < 5e-6   # the spec's numbers
-    for view, theory in [("last", last_theory), ("avg", avg_theory)]:
+    T, t = 200, np.arange(1, 201)
+    views = [("last", last_theory), ("avg", avg_theory),
+             ("suffix_avg", average_closed_form(t > T - 100, 1, 1.0, 2.0)),    # the last ceil(0.5 T) iterates
+             ("weighted_avg", average_closed_form(t, 1, 1.0, 2.0)),            # A3: weights t
+             ("step_avg", average_closed_form(1 / (2.0 * t), 1, 1.0, 2.0))]    # A4: weights eta_t
+    assert abs(average_closed_form(t == T, 1, 1.0, 2.0) - last_theory) < 1e-15
+    assert abs(average_closed_form(np.ones(T), 1, 1.0, 2.0) - avg_theory) < 1e-15
+    for view, theory in views:
         values = final_values(out / "results.h5", view)
         assert len(values) == 200
         se = values.std(ddof=1) / np.sqrt(len(values))
@@ -62,7 +78,8 @@ def test_projected_sgd_stays_in_the_ball(tmp_path):
         out = tmp_path / f"lad{radius}"
         run_exprun(E3, "--out", out, "--quiet", "--set", "seeds=1", "--set", "run.steps=[100]",
                    "--set", "optimizer.lr=[1000.0]", "--set", "optimizer.schedule=[const]",
-                   "--set", "run.metrics=[train_loss]", "--set", f"model.radius={radius}")
+                   "--set", "run.metrics=[train_loss]", "--set", "summary.metric=train_loss",
+                   "--set", f"model.radius={radius}")
         df = exprun.load(out / "results.h5", metrics="train_loss", views="last")
         finals[radius] = df["value"].max()
     assert finals["10.0"] < 60, finals
