@@ -5,7 +5,13 @@ import PackageDescription
 // Component families (data, models, optimizers, online) sit beside Core; problem kinds
 // (Sources/Problems/<kind>: roles, step, metrics) sit over them. ExprunCatalogue gathers both:
 // the one registry that drives parsing, validation, `exprun list`, the schema and the runner.
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+//
+// Every module builds with checked arithmetic and bounds (-O): a violated precondition stops
+// with a message instead of corrupting memory. -Ounchecked on every module against none
+// does not pay: on bench/sgd_logistic.yaml it saved 1.3% of the loop's instructions (callgrind,
+// 20,000 steps) and 4% of data generation, on bench/mlp.yaml 0.7% (the time is in BLAS).
+// Release builds stay whole-module optimised (SwiftPM's default for -c release, spelled out here).
+let optimize: [SwiftSetting] = [.unsafeFlags(["-wmo"], .when(configuration: .release))]
 
 let package = Package(
     name: "exprun",
@@ -37,7 +43,6 @@ let package = Package(
         .target(name: "ExprunConfig", dependencies: ["ExprunCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "ExprunSpec", dependencies: ["ExprunCore", "ExprunConfig", "ExprunCatalogue"]),
         .target(name: "ExprunStore", dependencies: ["ExprunCore", "CHDF5"]),
-        // Control code (scheduling, signals, progress): checked arithmetic, no -Ounchecked.
         .target(name: "ExprunRunner",
                 dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunStore"]),
         .target(name: "ExprunReport", dependencies: ["ExprunCore", "ExprunStore"]),

@@ -2,10 +2,10 @@ import ExprunCore
 
 /// Every dataset kind, in the order `exprun list` shows them.
 public let datasetCatalogue: [DatasetEntry] = [
-    syntheticRegression,
-    syntheticClassification,
-    libsvmDataset,
-    csvDataset,
-    sklearnDataset,
-    teacherStudent,
+    SyntheticRegressionDataset.entry,
+    SyntheticClassificationDataset.entry,
+    LibSVMDataset.entry,
+    CSVDataset.entry,
+    SklearnDataset.entry,
+    TeacherStudentDataset.entry,
 ]

@@ -1,74 +1,77 @@
 import ExprunCore
 import Foundation
 
-/// `teacher_student`: inputs x ~ N(0, I_dim) labelled by a fixed random teacher network, the
-/// classic setting for studying how a student network (the `mlp` model) learns a target it
-/// can represent exactly.
-///
-/// The teacher has widths dim -> hidden... -> K (K = classes, or 1 for regression), weights
-/// N(0, g/fan_in) (g = 2 for relu, 1 otherwise, so activations keep their scale with depth),
-/// biases 0, and a linear output layer. Its outputs are then standardized, each to mean 0 and
-/// variance 1 over a separate calibration draw of 4096 inputs (folded into the output layer,
-/// so the teacher stays an exact network): without this a relu teacher's logits share a
-/// positive offset and one class would dominate. Targets: regression y = out + noise N(0, 1)
-/// (signal variance 1, so the signal-to-noise ratio is 1/noise^2); classification: the argmax
-/// of out + noise N(0, I) (ties to the lower class), -1/+1 for two classes as the other
-/// synthetic kinds. `trueWeights` stays nil: a student's distance to the teacher's parameters
-/// is not meaningful under the permutation symmetry of hidden units (`TeacherNetwork` exposes
-/// them in the `mlp` model's layout for whoever wants them).
-public let teacherStudent = DatasetEntry(
-    ComponentDecl(.dataset, "teacher_student",
-        doc: "inputs N(0, I) labelled by a fixed random teacher MLP (argmax of its logits, or its output plus noise)",
-        params: [
-            .int("n", 1000, .atLeastOne, "number of examples (train and test together)"),
-            .int("dim", 20, .atLeastOne, "number of input features"),
-            .ints("hidden", [32], .atLeastOne, "hidden widths of the teacher, input side first ([] is a linear teacher)"),
-            .choice("activation", TeacherNetwork.activations, "relu", "activation of the teacher's hidden layers (gelu is the exact erf form)"),
-            .choice("task", ["classification", "regression"], "classification",
-                    "classification: labels are the argmax of the teacher's logits; regression: its single output"),
-            .int("classes", 2, ValueRange(min: 2), "number of classes (classification): 2 gives labels -1/+1, more give 0..classes-1"),
-            .double("noise", 0, .nonNegative, "std of Gaussian noise added to the standardized teacher outputs (before the argmax)"),
-            SharedParams.testFraction(0.2),
-            SharedParams.seed,
-            SharedParams.bias,
-        ]),
-    make: { params, context in
-        let n = params.int("n"), dim = params.int("dim")
-        try checkGeneratedSize(n, dim, kind: "teacher_student")
-        let classification = params.string("task") == "classification"
-        let k = classification ? params.int("classes") : 1
-        let noise = params.double("noise")
-        let seed = DataStreams.dataSeed(params, context)
-        let root = RNG(seed: seed, purpose: DataStreams.purpose(params))
-        var featureRNG = root.split("features"), noiseRNG = root.split("noise")
-        let teacher = try TeacherNetwork(params: params, root: root)
+/// Namespace of the `TeacherStudentDataset` catalogue entry.
+public enum TeacherStudentDataset {
+    /// `teacher_student`: inputs x ~ N(0, I_dim) labelled by a fixed random teacher network, the
+    /// classic setting for studying how a student network (the `mlp` model) learns a target it
+    /// can represent exactly.
+    ///
+    /// The teacher has widths dim -> hidden... -> K (K = classes, or 1 for regression), weights
+    /// N(0, g/fan_in) (g = 2 for relu, 1 otherwise, so activations keep their scale with depth),
+    /// biases 0, and a linear output layer. Its outputs are then standardized, each to mean 0 and
+    /// variance 1 over a separate calibration draw of 4096 inputs (folded into the output layer,
+    /// so the teacher stays an exact network): without this a relu teacher's logits share a
+    /// positive offset and one class would dominate. Targets: regression y = out + noise N(0, 1)
+    /// (signal variance 1, so the signal-to-noise ratio is 1/noise^2); classification: the argmax
+    /// of out + noise N(0, I) (ties to the lower class), -1/+1 for two classes as the other
+    /// synthetic kinds. `trueWeights` stays nil: a student's distance to the teacher's parameters
+    /// is not meaningful under the permutation symmetry of hidden units (`TeacherNetwork` exposes
+    /// them in the `mlp` model's layout for whoever wants them).
+    public static let entry = DatasetEntry(
+        ComponentDecl(.dataset, "teacher_student",
+            doc: "inputs N(0, I) labelled by a fixed random teacher MLP (argmax of its logits, or its output plus noise)",
+            params: [
+                .int("n", 1000, .atLeastOne, "number of examples (train and test together)"),
+                .int("dim", 20, .atLeastOne, "number of input features"),
+                .ints("hidden", [32], .atLeastOne, "hidden widths of the teacher, input side first ([] is a linear teacher)"),
+                .choice("activation", TeacherNetwork.activations, "relu", "activation of the teacher's hidden layers (gelu is the exact erf form)"),
+                .choice("task", ["classification", "regression"], "classification",
+                        "classification: labels are the argmax of the teacher's logits; regression: its single output"),
+                .int("classes", 2, ValueRange(min: 2), "number of classes (classification): 2 gives labels -1/+1, more give 0..classes-1"),
+                .double("noise", 0, .nonNegative, "std of Gaussian noise added to the standardized teacher outputs (before the argmax)"),
+                SharedParams.testFraction(0.2),
+                SharedParams.seed,
+                SharedParams.bias,
+            ]),
+        make: { params, context in
+            let n = params.int("n"), dim = params.int("dim")
+            try checkGeneratedSize(n, dim, kind: "teacher_student")
+            let classification = params.string("task") == "classification"
+            let k = classification ? params.int("classes") : 1
+            let noise = params.double("noise")
+            let seed = DataStreams.dataSeed(params, context)
+            let root = RNG(seed: seed, purpose: DataStreams.purpose(params))
+            var featureRNG = root.split("features"), noiseRNG = root.split("noise")
+            let teacher = try TeacherNetwork(params: params, root: root)
 
-        var x = [Double](repeating: 0, count: n * dim)
-        for j in 0..<x.count { x[j] = featureRNG.normal() }
-        let out = teacher.outputs(x, rows: n)
-        var y = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            if !classification {
-                y[i] = out[i] + noise * noiseRNG.normal()
-                continue
+            var x = [Double](repeating: 0, count: n * dim)
+            for j in 0..<x.count { x[j] = featureRNG.normal() }
+            let out = teacher.outputs(x, rows: n)
+            var y = [Double](repeating: 0, count: n)
+            for i in 0..<n {
+                if !classification {
+                    y[i] = out[i] + noise * noiseRNG.normal()
+                    continue
+                }
+                var best = 0, bestValue = -Double.infinity
+                for c in 0..<k {
+                    // Always draw, so the noise stream stays aligned whatever the noise level.
+                    let v = out[i * k + c] + noise * noiseRNG.normal()
+                    if v > bestValue { bestValue = v; best = c }
+                }
+                y[i] = k == 2 ? (best == 1 ? 1 : -1) : Double(best)
             }
-            var best = 0, bestValue = -Double.infinity
-            for c in 0..<k {
-                // Always draw, so the noise stream stays aligned whatever the noise level.
-                let v = out[i * k + c] + noise * noiseRNG.normal()
-                if v > bestValue { bestValue = v; best = c }
-            }
-            y[i] = k == 2 ? (best == 1 ? 1 : -1) : Double(best)
-        }
-        let task: Task = !classification ? .regression : (k == 2 ? .binary : .multiclass(classes: k))
-        let assembly = DatasetAssembly(task: task, info: [
-            "teacher": .string(teacher.widths.map(String.init).joined(separator: "-") + " " + teacher.activation),
-            "noise": .double(noise),
-        ])
-        return assembly.assemble(features: .dense(DenseMatrix(rows: n, cols: dim, values: x)), targets: y,
-                                 testFraction: params.double("test_fraction"), splitSeed: seed,
-                                 standardize: false, bias: params.bool("bias"))
-    })
+            let task: Task = !classification ? .regression : (k == 2 ? .binary : .multiclass(classes: k))
+            let assembly = DatasetAssembly(task: task, info: [
+                "teacher": .string(teacher.widths.map(String.init).joined(separator: "-") + " " + teacher.activation),
+                "noise": .double(noise),
+            ])
+            return assembly.assemble(features: .dense(DenseMatrix(rows: n, cols: dim, values: x)), targets: y,
+                                     testFraction: params.double("test_fraction"), splitSeed: seed,
+                                     standardize: false, bias: params.bool("bias"))
+        })
+}
 
 /// The fixed random network of `teacher_student`, with standardized outputs.
 public struct TeacherNetwork: Sendable {

@@ -132,7 +132,9 @@ public final class HingeObjective: MarginObjective {
     }
 }
 
-/// Catalogue entry for `hinge`.
-public let hingeEntry = ModelEntry(HingeObjective.decl) { params, dataset in
-    try HingeObjective(params: params, dataset: dataset)
+extension HingeObjective {
+    /// Catalogue entry for `hinge`.
+    public static let entry = ModelEntry(HingeObjective.decl) { params, dataset in
+        try HingeObjective(params: params, dataset: dataset)
+    }
 }

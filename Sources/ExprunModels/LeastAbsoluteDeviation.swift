@@ -276,7 +276,9 @@ enum DenseSolve {
     }
 }
 
-/// Catalogue entry for `least_absolute_deviation`.
-public let leastAbsoluteDeviationEntry = ModelEntry(LeastAbsoluteDeviationObjective.decl) { params, dataset in
-    try LeastAbsoluteDeviationObjective(params: params, dataset: dataset)
+extension LeastAbsoluteDeviationObjective {
+    /// Catalogue entry for `least_absolute_deviation`.
+    public static let entry = ModelEntry(LeastAbsoluteDeviationObjective.decl) { params, dataset in
+        try LeastAbsoluteDeviationObjective(params: params, dataset: dataset)
+    }
 }

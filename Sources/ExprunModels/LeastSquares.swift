@@ -112,7 +112,9 @@ public final class LeastSquaresObjective: MarginObjective {
     }
 }
 
-/// Catalogue entry for `least_squares`.
-public let leastSquaresEntry = ModelEntry(LeastSquaresObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
-    try LeastSquaresObjective(params: params, dataset: dataset)
+extension LeastSquaresObjective {
+    /// Catalogue entry for `least_squares`.
+    public static let entry = ModelEntry(LeastSquaresObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
+        try LeastSquaresObjective(params: params, dataset: dataset)
+    }
 }

@@ -80,7 +80,9 @@ public final class LogisticObjective: MarginObjective {
     }
 }
 
-/// Catalogue entry for `logistic`.
-public let logisticEntry = ModelEntry(LogisticObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
-    try LogisticObjective(params: params, dataset: dataset)
+extension LogisticObjective {
+    /// Catalogue entry for `logistic`.
+    public static let entry = ModelEntry(LogisticObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
+        try LogisticObjective(params: params, dataset: dataset)
+    }
 }

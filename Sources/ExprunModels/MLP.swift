@@ -439,7 +439,9 @@ public final class MLPObjective: Objective {
     public func computeOptimalValue() -> Double? { nil }
 }
 
-/// Catalogue entry for `mlp`.
-public let mlpEntry = ModelEntry(MLPObjective.decl) { params, dataset in
-    try MLPObjective(params: params, dataset: dataset)
+extension MLPObjective {
+    /// Catalogue entry for `mlp`.
+    public static let entry = ModelEntry(MLPObjective.decl) { params, dataset in
+        try MLPObjective(params: params, dataset: dataset)
+    }
 }

@@ -2,11 +2,11 @@ import ExprunCore
 
 /// Every model kind, in the order `exprun list` shows them.
 public let modelCatalogue: [ModelEntry] = [
-    leastSquaresEntry,
-    logisticEntry,
-    softmaxEntry,
-    hingeEntry,
-    leastAbsoluteDeviationEntry,
-    noisyQuadraticEntry,
-    mlpEntry,
+    LeastSquaresObjective.entry,
+    LogisticObjective.entry,
+    SoftmaxObjective.entry,
+    HingeObjective.entry,
+    LeastAbsoluteDeviationObjective.entry,
+    NoisyQuadraticObjective.entry,
+    MLPObjective.entry,
 ]

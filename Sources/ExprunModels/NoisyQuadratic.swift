@@ -101,7 +101,9 @@ public final class NoisyQuadraticObjective: Objective {
     public func computeOptimalValue() -> Double? { 0 }
 }
 
-/// Catalogue entry for `noisy_quadratic`.
-public let noisyQuadraticEntry = ModelEntry(NoisyQuadraticObjective.decl) { params, dataset in
-    try NoisyQuadraticObjective(params: params, dataset: dataset)
+extension NoisyQuadraticObjective {
+    /// Catalogue entry for `noisy_quadratic`.
+    public static let entry = ModelEntry(NoisyQuadraticObjective.decl) { params, dataset in
+        try NoisyQuadraticObjective(params: params, dataset: dataset)
+    }
 }

@@ -201,7 +201,9 @@ public final class SoftmaxObjective: Objective {
     }
 }
 
-/// Catalogue entry for `softmax`.
-public let softmaxEntry = ModelEntry(SoftmaxObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
-    try SoftmaxObjective(params: params, dataset: dataset)
+extension SoftmaxObjective {
+    /// Catalogue entry for `softmax`.
+    public static let entry = ModelEntry(SoftmaxObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
+        try SoftmaxObjective(params: params, dataset: dataset)
+    }
 }

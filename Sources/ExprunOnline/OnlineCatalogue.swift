@@ -48,7 +48,7 @@ public func domainCapability(_ shape: DomainShape) -> Capability {
 }
 
 /// Every online environment, in catalogue order.
-public let environmentCatalogue: [EnvironmentEntry] = [seaEnvironmentEntry, streamEnvironmentEntry]
+public let environmentCatalogue: [EnvironmentEntry] = [SEAEnvironment.entry, StreamEnvironment.entry]
 
 /// Every online learner, in catalogue order.
 public let learnerCatalogue: [LearnerEntry] = [

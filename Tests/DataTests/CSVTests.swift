@@ -4,7 +4,7 @@ import Testing
 @testable import ExprunData
 
 @Suite struct CSVTests {
-    let entry = csvDataset
+    let entry = CSVDataset.entry
 
     func load(_ text: String, _ overrides: [String: Value] = [:]) throws -> Dataset {
         let dir = try temporaryDirectory()

@@ -4,7 +4,7 @@ import Testing
 @testable import ExprunData
 
 @Suite struct LibSVMTests {
-    let entry = libsvmDataset
+    let entry = LibSVMDataset.entry
 
     func sparse(_ f: FeatureMatrix) throws -> CSRMatrix {
         guard case .sparse(let m) = f else { throw PythonFailure(description: "expected sparse features") }

@@ -19,7 +19,7 @@ import Testing
         _ = try! export(to: dir)
         return dir
     }()
-    let entry = sklearnDataset
+    let entry = SklearnDataset.entry
 
     /// From sklearn directly, one Python start for all four: sum |x|, x[0,0], x[-1,-1].
     static let reference: [String: [Double]] = {

@@ -4,7 +4,7 @@ import Testing
 @testable import ExprunData
 
 @Suite struct SyntheticClassificationTests {
-    let entry = syntheticClassification
+    let entry = SyntheticClassificationDataset.entry
 
     @Test func binaryLabelsAndShapes() throws {
         let p = resolvedParams(entry, ["n": .int(300), "dim": .int(6), "test_fraction": .double(0.1)])

@@ -4,7 +4,7 @@ import Testing
 @testable import ExprunData
 
 @Suite struct SyntheticRegressionTests {
-    let entry = syntheticRegression
+    let entry = SyntheticRegressionDataset.entry
 
     @Test func shapesSplitAndTrueWeights() throws {
         let p = resolvedParams(entry, ["n": .int(200), "dim": .int(7), "test_fraction": .double(0.25)])

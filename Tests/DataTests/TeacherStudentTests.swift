@@ -4,7 +4,7 @@ import Testing
 @testable import ExprunData
 
 @Suite struct TeacherStudentTests {
-    let entry = teacherStudent
+    let entry = TeacherStudentDataset.entry
 
     @Test func shapesAndTasks() throws {
         let binary = try entry.make(resolvedParams(entry, ["n": .int(500), "dim": .int(8)]), context())

@@ -8,27 +8,27 @@ import Testing
 /// E1 and least absolute deviation on a ball of E3.
 
 private func noisyQuadratic(_ data: Dataset, mu: Double, sigma: Double, x1: Double = 1) throws -> NoisyQuadraticObjective {
-    try noisyQuadraticEntry.make(try resolve(noisyQuadraticEntry.decl,
+    try NoisyQuadraticObjective.entry.make(try resolve(NoisyQuadraticObjective.entry.decl,
                                              ["dataset": "noise", "mu": mu, "sigma": sigma, "x1": x1]), data)
         as! NoisyQuadraticObjective
 }
 
 /// n rows of N(0, I_d) noise, as `synthetic_regression` with condition 1 on the axes makes them.
 private func noiseRows(n: Int, d: Int, seed: Int = 1) throws -> Dataset {
-    let p = try resolve(syntheticRegression.decl, ["n": n, "dim": d, "condition": 1.0, "basis": "axes", "seed": seed])
-    return try syntheticRegression.make(p, DatasetContext(seed: 0, baseDirectory: "", dataDirectory: ""))
+    let p = try resolve(SyntheticRegressionDataset.entry.decl, ["n": n, "dim": d, "condition": 1.0, "basis": "axes", "seed": seed])
+    return try SyntheticRegressionDataset.entry.make(p, DatasetContext(seed: 0, baseDirectory: "", dataDirectory: ""))
 }
 
 private func ladData(n: Int = 120, d: Int = 4, seed: Int = 3) throws -> Dataset {
-    let p = try resolve(syntheticRegression.decl, ["n": n, "dim": d, "noise": 0.5, "noise_distribution": "laplace",
+    let p = try resolve(SyntheticRegressionDataset.entry.decl, ["n": n, "dim": d, "noise": 0.5, "noise_distribution": "laplace",
                                                     "seed": seed])
-    return try syntheticRegression.make(p, DatasetContext(seed: 0, baseDirectory: "", dataDirectory: ""))
+    return try SyntheticRegressionDataset.entry.make(p, DatasetContext(seed: 0, baseDirectory: "", dataDirectory: ""))
 }
 
 private func lad(_ data: Dataset, radius: Double? = nil) throws -> LeastAbsoluteDeviationObjective {
     var given: [String: Any] = ["dataset": "data"]
     if let radius { given["radius"] = radius }
-    return try leastAbsoluteDeviationEntry.make(try resolve(leastAbsoluteDeviationEntry.decl, given), data)
+    return try LeastAbsoluteDeviationObjective.entry.make(try resolve(LeastAbsoluteDeviationObjective.entry.decl, given), data)
         as! LeastAbsoluteDeviationObjective
 }
 

@@ -16,7 +16,7 @@ func makeMLP(_ data: Dataset, hidden: [Int] = [4, 3], activation: String = "tanh
     values["l2"] = .double(l2)
     values["init"] = .string(initScheme)
     values["init_seed"] = .int(initSeed)
-    return try mlpEntry.make(Params(kind: "mlp", values: values), data) as! MLPObjective
+    return try MLPObjective.entry.make(Params(kind: "mlp", values: values), data) as! MLPObjective
 }
 
 /// The starting point, scaled up so hidden units sit well away from relu's kink on average and

@@ -122,7 +122,7 @@ func declarationsAndKeys() throws {
     #expect(a.layout == [ParamBlock(name: "w", offset: 0, rows: 5, cols: 1)])
     #expect(a.sampleCount == 40 && a.dimension == 5)
     // The key ignores the data set's name (the runner adds the data key) and follows params.
-    let renamed = try logisticEntry.make(Params(kind: "logistic", values: ["dataset": .string("other"), "l2": .double(0.5)]), data)
+    let renamed = try LogisticObjective.entry.make(Params(kind: "logistic", values: ["dataset": .string("other"), "l2": .double(0.5)]), data)
     #expect(renamed.cacheKey == a.cacheKey)
     #expect(try makeModel("logistic", data, l2: 0.25).cacheKey != a.cacheKey)
     #expect(try makeModel("hinge", data, l2: 0.5).cacheKey == "hinge(l2=0.5,sdca_max_epochs=5000)")
