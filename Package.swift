@@ -59,6 +59,8 @@ let package = Package(
         // What the test targets share: the real validator's Params, numerics, the python runner.
         .target(name: "ExprunTestSupport", dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue"],
                 path: "Tests/Support"),
+        // A malloc counter (the test executable forwards malloc to glibc, counting per thread).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "CoreTests", dependencies: ["ExprunCore", "CBLASCore", "COpenBLAS", "CKernels"], path: "Tests/CoreTests"),
         .testTarget(name: "DataTests", dependencies: ["ExprunCore", "ExprunData"], path: "Tests/DataTests"),
         .testTarget(name: "ModelTests", dependencies: ["ExprunCore", "ExprunData", "ExprunModels", "ExprunTestSupport"],
@@ -83,7 +85,8 @@ let package = Package(
                     path: "Tests/BlackBoxTests"),
         .testTarget(name: "RunnerTests",
                     dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",
-                                   "ExprunConfig", "ExprunTestSupport", "ProblemStochastic", "ExprunLoop"],
+                                   "ExprunConfig", "ExprunTestSupport", "ProblemStochastic", "ExprunLoop",
+                                   "AllocationCounter"],
                     path: "Tests/RunnerTests"),
     ]
 )

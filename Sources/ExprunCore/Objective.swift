@@ -43,6 +43,14 @@ public protocol Objective: AnyObject {
     func computeOptimalValue() -> Double?
 }
 
+/// A model whose domain X is a closed convex set smaller than R^d (a ball): the run projects
+/// every iterate onto X after the optimizer's step, x_{t+1} = Pi_X(x_t - eta_t g_t), which is
+/// projected SGD (the Euclidean form of specs-a section 3). `initialPoint` lies in X.
+public protocol ConstrainedObjective: Objective {
+    /// Replaces x by its Euclidean projection onto the domain (allocates nothing).
+    func project(_ x: UnsafeMutableBufferPointer<Double>)
+}
+
 public extension Objective {
     func trainAccuracy(_ x: UnsafeBufferPointer<Double>) -> Double? { nil }
 }

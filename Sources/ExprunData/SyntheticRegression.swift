@@ -1,4 +1,5 @@
 import ExprunCore
+import Foundation
 
 /// Namespace of the `SyntheticRegressionDataset` catalogue entry.
 public enum SyntheticRegressionDataset {
@@ -6,14 +7,20 @@ public enum SyntheticRegressionDataset {
     ///
     /// x ~ N(0, Sigma) with eigenvalues of Sigma log-evenly spaced from 1 to 1/condition (in a
     /// Haar-random orthonormal basis, or on the axes with `basis: axes`); w* ~ N(0, I/dim), so
-    /// E[(x.w*)^2] = tr(Sigma)/dim; y = x.w* + noise * N(0, 1). `trueWeights` is w*.
+    /// E[(x.w*)^2] = tr(Sigma)/dim; y = x.w* + noise * e, with e ~ N(0, 1) or, with
+    /// `noise_distribution: laplace`, a Laplace draw of variance 1 (scale 1/sqrt(2)): the
+    /// heavy-tailed noise of least-absolute-deviation experiments. `trueWeights` is w*.
     public static let entry = DatasetEntry(
         ComponentDecl(.dataset, "synthetic_regression",
             doc: "linear regression y = X w* + Gaussian noise, features N(0, Sigma) with cond(Sigma) = condition",
             params: [
                 .int("n", 1000, .atLeastOne, "number of examples (train and test together)"),
                 .int("dim", 10, .atLeastOne, "number of features"),
-                .double("noise", 0.1, .nonNegative, "standard deviation of the additive Gaussian noise on y"),
+                .double("noise", 0.1, .nonNegative, "standard deviation of the additive noise on y"),
+                // No declared default: an absent key keeps the parameters, and so the stream names
+                // and run ids, of every config written before this option existed.
+                ParamDecl("noise_distribution", .choice(["gaussian", "laplace"]), default: nil, required: false,
+                          doc: "law of the additive noise on y, both of variance noise^2 (absent: gaussian)"),
                 .double("condition", 1, .atLeastOne, "condition number of the feature covariance (eigenvalues log-evenly spaced in [1/condition, 1])"),
                 .choice("basis", ["random", "axes"], "random", "eigenvectors of the feature covariance: a random orthonormal basis, or the coordinate axes"),
                 SharedParams.testFraction(0),
@@ -34,17 +41,28 @@ public enum SyntheticRegressionDataset {
             let x = design.sample(rows: n, rng: &featureRNG)
             let scale = 1 / Double(dim).squareRoot()
             let weights = (0..<dim).map { _ in scale * weightRNG.normal() }
+            let laplace = params.optionalString("noise_distribution") == "laplace"
             var y = [Double](repeating: 0, count: n)
             for i in 0..<n {
                 var s = 0.0
                 for j in 0..<dim { s += x[i * dim + j] * weights[j] }
-                y[i] = s + noise * noiseRNG.normal()
+                y[i] = s + noise * (laplace ? unitLaplace(&noiseRNG) : noiseRNG.normal())
             }
-            let assembly = DatasetAssembly(task: .regression, trueWeights: weights, info: [
-                "noise": .double(noise), "condition": .double(condition),
-            ])
+            var info: [String: Value] = ["noise": .double(noise), "condition": .double(condition)]
+            if laplace { info["noise_distribution"] = .string("laplace") }
+            let assembly = DatasetAssembly(task: .regression, trueWeights: weights, info: info)
             return assembly.assemble(features: .dense(DenseMatrix(rows: n, cols: dim, values: x)), targets: y,
                                      testFraction: params.double("test_fraction"), splitSeed: seed,
                                      standardize: false, bias: params.bool("bias"))
         })
+}
+
+/// A Laplace draw of mean 0 and variance 1 (scale b = 1/sqrt(2)) by inversion:
+/// -b sign(v) ln(1 - 2|v|) with v uniform on (-1/2, 1/2); u = 0 (v = -1/2) is redrawn.
+func unitLaplace(_ rng: inout RNG) -> Double {
+    var u = rng.uniform()
+    while u == 0 { u = rng.uniform() }
+    let v = u - 0.5
+    let magnitude = -(0.5).squareRoot() * log(1 - 2 * abs(v))
+    return v < 0 ? -magnitude : magnitude
 }

@@ -6,6 +6,8 @@ public let modelCatalogue: [ModelEntry] = [
     LogisticObjective.entry,
     SoftmaxObjective.entry,
     HingeObjective.entry,
+    LeastAbsoluteDeviationObjective.entry,
+    NoisyQuadraticObjective.entry,
     MLPObjective.entry,
     Rastrigin.entry,
     Ackley.entry,

@@ -10,8 +10,14 @@ public struct LossConstants: Sendable, Equatable {
     public var lambda: Double
     public var alpha: Double
     public var D: Double
-    public init(G: Double, L: Double, lambda: Double, alpha: Double, D: Double) {
-        self.G = G; self.L = L; self.lambda = lambda; self.alpha = alpha; self.D = D
+    /// The oracle V of OOMD's fixed step min{D/sqrt(2V), 1/(4L)}, known before the run:
+    /// E sum_{t=1..T} sup_x ||grad f_t(x) - grad f_{t-1}(x)||^2 with grad f_0 = 0, the gradient
+    /// variation the last-gradient hint pays (the part L^2 ||x_t - x_{t-1}||^2 of
+    /// ||g_t - M_t||^2 is what the 1/(4L) cap absorbs in the analysis). nil when the
+    /// environment has no closed form for it.
+    public var variation: Double?
+    public init(G: Double, L: Double, lambda: Double, alpha: Double, D: Double, variation: Double? = nil) {
+        self.G = G; self.L = L; self.lambda = lambda; self.alpha = alpha; self.D = D; self.variation = variation
     }
 }
 

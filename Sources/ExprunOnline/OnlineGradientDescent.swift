@@ -30,7 +30,8 @@ public final class OnlineGradientDescent: OnlineLearner {
         domain.projectEuclidean(x)
     }
 
-    static let steps = StepRule.Kind.allCases.map(\.rawValue)
+    /// Every rule but OOMD's oracle step (its V is the variation a hint pays; OGD has no hint).
+    static let steps = StepRule.Kind.allCases.filter { $0 != .oracle }.map(\.rawValue)
 
     public static let entry = LearnerEntry(
         ComponentDecl(.learner, "ogd",

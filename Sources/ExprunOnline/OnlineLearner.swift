@@ -25,6 +25,8 @@ public struct StepRule: Sendable, Equatable {
         case invSqrt = "inv_sqrt"
         case stronglyConvex = "strongly_convex"
         case adaptive
+        /// η = lr·min{D/√(2V), 1/(4L)}: OOMD's fixed oracle step, V known in advance.
+        case oracle
     }
     public var kind: Kind
     public var lr: Double
@@ -38,11 +40,14 @@ public struct StepRule: Sendable, Equatable {
     public var cap: Double
     public var delta: Double
     public var horizon: Int
+    /// V of the oracle rule (unused by the others).
+    public var variation: Double
 
     public init(kind: Kind, lr: Double, D: Double, G: Double, lambda: Double, strongNumerator: Double,
-                cap: Double, delta: Double, horizon: Int) {
+                cap: Double, delta: Double, horizon: Int, variation: Double = 0) {
         self.kind = kind; self.lr = lr; self.D = D; self.G = G; self.lambda = lambda
         self.strongNumerator = strongNumerator; self.cap = cap; self.delta = delta; self.horizon = horizon
+        self.variation = variation
     }
 
     /// 1/(4L) when L is a finite positive number, infinity otherwise.
@@ -57,6 +62,7 @@ public struct StepRule: Sendable, Equatable {
         case .invSqrt: return lr * D / (G * Double(t).squareRoot())
         case .stronglyConvex: return lr * min(strongNumerator / (lambda * Double(t)), cap)
         case .adaptive: return lr * min(D / (delta + V).squareRoot(), cap)
+        case .oracle: return lr * min(D / (2 * variation).squareRoot(), cap)
         }
     }
 }

@@ -52,18 +52,33 @@ public final class OptimisticOMD: OnlineLearner {
                       doc: "optimistic OMD, Euclidean regulariser, last-gradient hint (Chen et al. 2023)",
                       params: [
                           .choice("step", StepRule.Kind.allCases.map(\.rawValue), "adaptive",
-                                  "adaptive: min{D/√(δ+Σ||g-M||²), 1/(4L)}; strongly_convex: min{2/(λt), 1/(4L)}; fixed: D/(G√T); constant: lr itself; inv_sqrt: D/(G√t)"),
+                                  "adaptive: min{D/√(δ+Σ||g-M||²), 1/(4L)}; strongly_convex: min{2/(λt), 1/(4L)}; fixed: D/(G√T); constant: lr itself; inv_sqrt: D/(G√t); oracle: min{D/√(2V), 1/(4L)} with V known in advance"),
                           .choice("hint", HintKind.allCases.map(\.rawValue), "last_gradient",
                                   "the optimistic hint M_t (zero gives plain OMD)"),
                           .double("lr", 1, .positive, "multiplier on the step-size rule"),
                           .double("delta", 1e-2, .positive, "δ of the adaptive rule"),
+                          ParamDecl("variation", .double, default: nil, required: false, range: .nonNegative,
+                                    doc: "V of the oracle step; absent: the environment's closed form E Σ_t sup_x ||∇f_t(x) - ∇f_{t-1}(x)||² (sea, squared loss)"),
                       ]),
         needs: { learner in learner.string("step") == "strongly_convex" ? [.stronglyConvex] : [] },
         make: { p, ctx in
-            let rule = StepRule(kind: StepRule.Kind(rawValue: p.string("step"))!, lr: p.double("lr"),
+            let kind = StepRule.Kind(rawValue: p.string("step"))!
+            // The oracle step's V is known before the run: given, or the environment's closed form.
+            var variation = 0.0
+            if kind == .oracle {
+                guard let v = p.optionalDouble("variation") ?? ctx.constants.variation else {
+                    throw ComponentError("oomd: step oracle needs V = variation, which this environment has no closed "
+                                         + "form for (sea with loss: squared has); give `variation` on the learner")
+                }
+                guard v > 0 || StepRule.smoothnessCap(ctx.constants.L).isFinite else {
+                    throw ComponentError("oomd: step oracle with V = 0 and a non-smooth loss has no finite step")
+                }
+                variation = v
+            }
+            let rule = StepRule(kind: kind, lr: p.double("lr"),
                                 D: ctx.constants.D, G: ctx.constants.G, lambda: ctx.constants.lambda,
                                 strongNumerator: 2, cap: StepRule.smoothnessCap(ctx.constants.L),
-                                delta: p.double("delta"), horizon: ctx.horizon)
+                                delta: p.double("delta"), horizon: ctx.horizon, variation: variation)
             return OptimisticOMD(domain: ctx.domain, rule: rule, hint: HintKind(rawValue: p.string("hint"))!)
         })
 }

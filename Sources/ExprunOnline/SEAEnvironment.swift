@@ -88,7 +88,10 @@ public final class SEAEnvironment: OnlineEnvironment {
         switch loss {
         case .squared:
             let G = R + centreBound
-            constants = LossConstants(G: G, L: 1, lambda: 1, alpha: 1 / (G * G), D: dom.diameter)
+            constants = LossConstants(G: G, L: 1, lambda: 1, alpha: 1 / (G * G), D: dom.diameter,
+                                      variation: SEAEnvironment.squaredLossVariation(
+                                          sigma: sigma, variation: variation, offset: self.offset, pattern: pattern,
+                                          period: period, horizon: horizon))
         case .logistic:
             // softplus(-z) has l''/l'² = e^z >= e^{-B} on |z| <= B = R·||c||.
             constants = LossConstants(G: centreBound, L: centreBound * centreBound / 4, lambda: 0,
@@ -103,6 +106,31 @@ public final class SEAEnvironment: OnlineEnvironment {
     }
     deinit {
         c.deallocate(); probe.deallocate(); sumC.deallocate(); sumMu.deallocate(); warmStart.deallocate()
+    }
+
+    /// E sum_t ||grad f_t - grad f_{t-1}||^2 for the squared loss, where grad f_t(x) = x - c_t,
+    /// so the difference c_{t-1} - c_t does not depend on x: round 1 (grad f_0 = 0) gives
+    /// E||c_1||^2 = ||mu_1||^2 + sigma^2, round t >= 2 gives (s_t - s_{t-1})^2 + 2 sigma^2. The
+    /// shifts are deterministic for fixed, alternating and drift; for random the expected
+    /// number of flips ((T-1)/P, each 4a^2), for adaptive the most it can flip (one per period).
+    static func squaredLossVariation(sigma: Double, variation a: Double, offset: Double, pattern: SEAPattern,
+                                     period P: Int, horizon T: Int) -> Double {
+        guard T >= 1 else { return 0 }
+        let noise = sigma * sigma
+        var total = a * a + offset * offset + noise + Double(T - 1) * 2 * noise
+        guard P > 0, T >= 2 else { return total }
+        switch pattern {
+        case .fixed: break
+        case .alternating, .adaptive: total += Double((T - 1) / P) * 4 * a * a
+        case .random: total += Double(T - 1) / Double(P) * 4 * a * a
+        case .drift:
+            for t in 2...T {
+                let step = a * (Foundation.cos(2 * Double.pi * Double(t - 1) / Double(P))
+                                - Foundation.cos(2 * Double.pi * Double(t - 2) / Double(P)))
+                total += step * step
+            }
+        }
+        return total
     }
 
     /// The adversary's shift s_t for round t (1-based).

@@ -10,7 +10,12 @@ public struct StepContext {
     public var lr: Double
     /// Block layout of the parameter vector (matrix-aware and per-tensor transforms read it).
     public var layout: [ParamBlock]
-    public init(t: Int, lr: Double, layout: [ParamBlock]) { self.t = t; self.lr = lr; self.layout = layout }
+    /// The momentum a `MomentumSchedule` sets for this step (SGD's mu, beta1 of Adam); nil
+    /// when the schedule leaves the optimizer's own value.
+    public var momentum: Double?
+    public init(t: Int, lr: Double, layout: [ParamBlock], momentum: Double? = nil) {
+        self.t = t; self.lr = lr; self.layout = layout; self.momentum = momentum
+    }
 
     /// The layout's blocks, or one block spanning all `n` coordinates when the layout is empty:
     /// per-tensor quantities (norms, trust ratios) are taken per block, like torch per tensor.

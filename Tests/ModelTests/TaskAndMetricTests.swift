@@ -108,6 +108,7 @@ func taskMismatchThrows() throws {
 @Test("declarations, layouts and cache keys")
 func declarationsAndKeys() throws {
     // Kinds, families and docs are the catalogue contract's (Tests/ContractTests).
+    // The ridge penalty, where a model has one (the E1/E3 models have none), defaults to 0.
     for entry in modelCatalogue {
         guard entry.decl.param("dataset") != nil else {
             // A data-free model (a test function): built without data, it knows its minimiser.
@@ -115,9 +116,11 @@ func declarationsAndKeys() throws {
             continue
         }
         #expect(entry.decl.param("dataset")?.type == .reference(.dataset))
-        #expect(entry.decl.param("l2")?.defaultValue == .double(0))
-        #expect(entry.decl.param("l2")?.range.contains(-1e-9) == false)
+        guard let l2 = entry.decl.param("l2") else { continue }
+        #expect(l2.defaultValue == .double(0))
+        #expect(l2.range.contains(-1e-9) == false)
     }
+    #expect(modelCatalogue.filter { $0.decl.param("l2") != nil }.count >= 5)
     let data = TestData.dataset(task: .binary, sparse: false)
     let a = try makeModel("logistic", data, l2: 0.5)
     #expect(a.cacheKey == "logistic(l2=0.5)")

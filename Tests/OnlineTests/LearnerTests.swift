@@ -161,3 +161,53 @@ struct LearnerTests {
         #expect(onlineIncompatibility(environment: ball, learner: params(.learner, "oftrl")) == nil)
     }
 }
+
+/// OOMD's oracle step (specs-a §2): η = min{D/√(2V), 1/(4L)} with V known before the run.
+struct OracleStepTests {
+    /// The environment's V = E Σ_t ||∇f_t - ∇f_{t-1}||² (∇f_0 = 0) against a Monte Carlo of the
+    /// game itself: for the squared loss the difference is c_{t-1} - c_t at every x, so the
+    /// gradients revealed at x = 0 measure it. Within 4 standard errors over seeds.
+    @Test(arguments: [("alternating", 10), ("drift", 50), ("fixed", 0), ("random", 10)])
+    func environmentVariationMatchesMonteCarlo(pattern: String, period: Int) throws {
+        let T = 200, seeds = 300, d = 10
+        let p = params(.environment, "sea", ["sigma": .double(0.4), "variation": .double(0.5),
+                                              "pattern": .string(pattern), "period": .int(period)])
+        let v = try #require(try makeEnv(p, seed: 0, horizon: T).constants.variation)
+        let zero = [Double](repeating: 0, count: d)
+        var totals: [Double] = []
+        for seed in 0..<seeds {
+            let env = try makeEnv(p, seed: UInt64(seed), horizon: T)
+            var previous = zero, g = zero, total = 0.0
+            for t in 1...T {
+                _ = zero.withUnsafeBufferPointer { z in g.withUnsafeMutableBufferPointer { env.reveal(round: t, at: z.baseAddress!, gradient: $0.baseAddress!) } }
+                for i in 0..<d { total += (g[i] - previous[i]) * (g[i] - previous[i]) }
+                previous = g
+            }
+            totals.append(total)
+        }
+        let mean = totals.reduce(0, +) / Double(seeds)
+        let sd = (totals.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(seeds - 1)).squareRoot()
+        #expect(abs(mean - v) <= 4 * sd / Double(seeds).squareRoot(), "\(pattern): MC \(mean) vs closed form \(v)")
+    }
+
+    @Test func oracleStepIsTheCappedSpecFormula() throws {
+        let env = try makeEnv(params(.environment, "sea", ["sigma": .double(1), "variation": .double(0.5),
+                                                            "pattern": .string("alternating"), "period": .int(10)]),
+                              horizon: 500)
+        let V = try #require(env.constants.variation)
+        #expect(V > 100)
+        // Unit ball in R^10: D = 2; the squared loss has L = 1.
+        for (given, expectedV) in [(nil, V), (8.0, 8.0), (1e-4, 1e-4)] as [(Double?, Double)] {
+            var values: [String: Value] = ["step": .string("oracle")]
+            if let given { values["variation"] = .double(given) }
+            let learner = try makeLearner(params(.learner, "oomd", values), env, horizon: 500)
+            _ = learner.play(round: 1)
+            #expect(learner.stepSize == min(2 / (2 * expectedV).squareRoot(), 0.25))
+        }
+        let logistic = try makeEnv(params(.environment, "sea", ["loss": .string("logistic")]), horizon: 500)
+        #expect(logistic.constants.variation == nil)
+        #expect(throws: ComponentError.self) {
+            _ = try makeLearner(params(.learner, "oomd", ["step": .string("oracle")]), logistic, horizon: 500)
+        }
+    }
+}

@@ -132,3 +132,33 @@ private let x0 = (0..<58).map { sin(Double($0)) }
     frugal.carryMoments(adam, from: [2, 5, 9], to: [1, 5, 9])
     #expect(Array(adam.m) == [0, 2, 3] && Array(adam.v) == [0, 20, 30])
 }
+
+/// The official BlockOptimizer's `mirror` order (fzmushko/FRUGAL, proj_optimizer_templates.py):
+/// k/2 window indices idx, each active with its mirror P-1-idx, idx taken mod P/2 and the
+/// window start moving by k/2 mod P/2. The expected sets are that rule traced by hand.
+@Test(arguments: [
+    (6, 2.0 / 6, [[0, 5], [1, 4], [2, 3], [0, 5], [1, 4]]),
+    (7, 4.0 / 7, [[0, 1, 5, 6], [0, 2, 4, 6], [1, 2, 4, 5], [0, 1, 5, 6]]),   // the middle block 3 never
+    (8, 0.5, [[0, 1, 6, 7], [2, 3, 4, 5], [0, 1, 6, 7]]),
+])
+func frugalMirrorOrderFollowsTheOfficialCode(blocks: Int, density: Double, expected: [[Int]]) throws {
+    let layout = (0..<blocks).map { ParamBlock(name: "W\($0)", offset: 4 * $0, rows: 2, cols: 2) }
+    let t = ScaleByFrugal(layout: layout, projection: .blocks, density: density, updateGap: 1, order: .mirror,
+                          beta1: 0.9, beta2: 0.999, eps: 1e-8, seed: 1)
+    var seen: [[Int]] = []
+    for step in 0..<expected.count {
+        var u = [Double](repeating: 1, count: 4 * blocks)
+        u.withUnsafeMutableBufferPointer { t.apply($0, params: noParams, context: StepContext(t: step, lr: 1, layout: layout)) }
+        seen.append(t.layers.indices.filter { t.layers[$0].active })
+    }
+    #expect(seen == expected)
+}
+
+@Test func frugalMirrorOrderRefusesAnOddNumberOfActiveBlocks() throws {
+    // Three matrix blocks at density 0.34: round(1.02) = 1 active block, which cannot be paired.
+    let layout = (0..<3).map { ParamBlock(name: "W\($0)", offset: 4 * $0, rows: 2, cols: 2) }
+    #expect(throws: ComponentError.self) {
+        _ = try matrixOptimizer("frugal", ["block_order": "mirror", "density": 0.34], layout: layout)
+    }
+    _ = try matrixOptimizer("frugal", ["block_order": "mirror", "density": 0.67], layout: layout)   // 2 active
+}

@@ -40,7 +40,7 @@ def expected_state(kind, widths, rank=16, density=0.25):
 
 def test_validates():
     proc = run_exprun("validate", CONFIG)
-    assert "440 runs" in proc.stdout
+    assert "464 runs" in proc.stdout
 
 
 def test_smoke_run_and_state_sizes(tmp_path):
@@ -49,7 +49,7 @@ def test_smoke_run_and_state_sizes(tmp_path):
     widths = {"digits_mlp": [64, 64, 64, 10], "teacher_mlp": [16, 64, 64, 4]}
     with h5py.File(out / "results.h5", "r") as f:
         index = pd.DataFrame(f["index"][()])
-        assert len(index) == 2 * 55
+        assert len(index) == 2 * 58   # 58 (optimizer, lr) pairs
         seen = set()
         for run_id in index["run_id"]:
             g = f["runs"][run_id.decode()]

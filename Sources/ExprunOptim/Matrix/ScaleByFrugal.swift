@@ -6,8 +6,9 @@ import ExprunCore
 /// (signSGD, SGD or nothing). S is re-chosen at every 0-based step t with t mod update_gap == 0.
 ///
 /// Subspaces (density rho):
-/// - `blocks`: round(rho * #matrix blocks) whole blocks are state-full (order random, or a
-///   cyclic window moving ascending / descending over the layout);
+/// - `blocks`: round(rho * #matrix blocks) whole blocks are state-full (order random, a
+///   cyclic window moving ascending / descending over the layout, or `mirror`: pairs i and
+///   P-1-i from both ends, the window moving inwards over the first P/2 blocks);
 /// - `columns` / `rows` / `entries`: floor(rho * N) random columns / rows / entries
 ///   (proj = gather, back = scatter);
 /// - `svd`: the top r = round(rho * side) singular vectors of G on the smaller side (right,
@@ -28,7 +29,7 @@ public final class ScaleByFrugal: GradientTransform {
         case signSGD = "sign_sgd", sgd, no
     }
     public enum StateHandling: String, CaseIterable, Sendable { case reset, keep, project }
-    public enum BlockOrder: String, CaseIterable, Sendable { case random, ascending, descending }
+    public enum BlockOrder: String, CaseIterable, Sendable { case random, ascending, descending, mirror }
 
     public let projection: Projection, density: Double, updateGap: Int
     public let rule: InactiveRule, stateHandling: StateHandling, order: BlockOrder
@@ -248,6 +249,18 @@ public final class ScaleByFrugal: GradientTransform {
         case .descending:
             for i in 0..<activeCount { chosen.insert(((total - 1 - windowStart - i) % total + total) % total) }
             windowStart = (windowStart + activeCount) % total
+        case .mirror:
+            // The official BlockOptimizer: k/2 indices idx from the window start, each with its
+            // mirror image; idx runs mod P/2, so with P odd the middle block is never active.
+            // The preset refuses an odd k (the official code asserts it even).
+            let half = total / 2
+            guard half > 0 else { break }
+            for idx in windowStart..<(windowStart + activeCount / 2) {
+                chosen.insert(idx % half)
+                chosen.insert(total - 1 - idx % half)
+            }
+            windowStart += activeCount / 2
+            if windowStart >= half { windowStart -= half }
         }
         for (i, layer) in layers.enumerated() {
             let nowActive = chosen.contains(i)

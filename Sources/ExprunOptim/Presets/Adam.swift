@@ -17,7 +17,8 @@ public enum Adam {
                               .bool("decoupled_weight_decay", decoupled, "Decouple the weight decay (AdamW)."),
                               .bool("amsgrad", false, "AMSGrad: use the running max of the second moment."),
                               Preset.maximize,
-                          ])
+                          ],
+                          provides: { _ in [.cycledMomentum] })   // a onecycle schedule may set beta1
         ) { p, ctx in
             let decay = Preset.torchDecay(p)
             return Preset.descent([ScaleByAdam(count: ctx.dimension, beta1: p.double("beta1"), beta2: p.double("beta2"),

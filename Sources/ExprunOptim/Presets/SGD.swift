@@ -22,11 +22,14 @@ public enum SGD {
                               out.append(ParamProblem("nesterov", "Nesterov momentum requires dampening = 0"))
                           }
                           return out
-                      })
+                      },
+                      provides: { _ in [.cycledMomentum] })   // a onecycle schedule may set the momentum
     ) { p, ctx in
         let mu = p.double("momentum")
         var core: [any GradientTransform] = []
-        if mu != 0 {
+        // torch's OneCycleLR overwrites group['momentum'] even when it was 0, so a cycling
+        // schedule always gets a momentum buffer.
+        if mu != 0 || (p.has("schedule") && ctx.schedule.cycledMomentum != nil) {
             core.append(TraceMomentum(count: ctx.dimension, momentum: mu, dampening: p.double("dampening"),
                                       nesterov: p.bool("nesterov")))
         }

@@ -6,41 +6,63 @@ import Foundation
 /// indices: pct*N - 1 (peak) and N - 1 (min); three_phase: pct*N - 1, 2 pct*N - 2, N - 1.
 /// Within a phase p = (t - start)/(end - start) and the lr anneals from the phase's start
 /// value to its end value by cosine or linearly, exactly as torch's get_lr computes it.
-public struct OneCycleSchedule: Schedule {
+///
+/// With `cycle_momentum` (torch's default) the momentum is cycled inversely, from
+/// max_momentum down to base_momentum while the lr rises and back while it falls (three_phase:
+/// max -> base, base -> max, then max held): torch writes it into the optimizer's `momentum`
+/// (SGD) or `betas[0]` (Adam-type), which the chain does through `StepContext.momentum`.
+public struct OneCycleSchedule: MomentumSchedule {
     public enum Anneal: String, Sendable { case cos, linear }
-    struct Phase: Sendable { var end: Double; var from: Double; var to: Double }
+    struct Phase: Sendable { var end: Double; var from: Double; var to: Double; var momentumFrom: Double; var momentumTo: Double }
     let phases: [Phase]
     public let anneal: Anneal
+    public let cyclesMomentum: Bool
 
     public init(maxLR: Double, totalSteps: Int, pctStart: Double, anneal: Anneal, divFactor: Double,
-                finalDivFactor: Double, threePhase: Bool) {
+                finalDivFactor: Double, threePhase: Bool, cycleMomentum: Bool = false,
+                baseMomentum: Double = 0.85, maxMomentum: Double = 0.95) {
         let initial = maxLR / divFactor, minimum = initial / finalDivFactor
-        let n = Double(totalSteps)
+        let n = Double(totalSteps), low = baseMomentum, high = maxMomentum
         if threePhase {
-            phases = [Phase(end: pctStart * n - 1, from: initial, to: maxLR),
-                      Phase(end: 2 * pctStart * n - 2, from: maxLR, to: initial),
-                      Phase(end: n - 1, from: initial, to: minimum)]
+            phases = [Phase(end: pctStart * n - 1, from: initial, to: maxLR, momentumFrom: high, momentumTo: low),
+                      Phase(end: 2 * pctStart * n - 2, from: maxLR, to: initial, momentumFrom: low, momentumTo: high),
+                      Phase(end: n - 1, from: initial, to: minimum, momentumFrom: high, momentumTo: high)]
         } else {
-            phases = [Phase(end: pctStart * n - 1, from: initial, to: maxLR),
-                      Phase(end: n - 1, from: maxLR, to: minimum)]
+            phases = [Phase(end: pctStart * n - 1, from: initial, to: maxLR, momentumFrom: high, momentumTo: low),
+                      Phase(end: n - 1, from: maxLR, to: minimum, momentumFrom: low, momentumTo: high)]
         }
         self.anneal = anneal
+        cyclesMomentum = cycleMomentum
     }
 
-    public func lr(at t: Int) -> Double {
+    /// The phase of step t and the fraction of it done (torch's get_lr loop).
+    func position(_ t: Int) -> (phase: Phase, pct: Double) {
         let step = Double(t)
         var start = 0.0
         for (i, phase) in phases.enumerated() {
             if step <= phase.end || i == phases.count - 1 {
-                let pct = (step - start) / (phase.end - start)
-                switch anneal {
-                case .cos: return phase.to + (phase.from - phase.to) / 2 * (cos(Double.pi * pct) + 1)
-                case .linear: return (phase.to - phase.from) * pct + phase.from
-                }
+                return (phase, (step - start) / (phase.end - start))
             }
             start = phase.end
         }
-        return phases[phases.count - 1].to
+        return (phases[phases.count - 1], 1)
+    }
+
+    func annealed(_ from: Double, _ to: Double, _ pct: Double) -> Double {
+        switch anneal {
+        case .cos: return to + (from - to) / 2 * (cos(Double.pi * pct) + 1)
+        case .linear: return (to - from) * pct + from
+        }
+    }
+
+    public func lr(at t: Int) -> Double {
+        let (phase, pct) = position(t)
+        return annealed(phase.from, phase.to, pct)
+    }
+
+    public func momentum(at t: Int) -> Double {
+        let (phase, pct) = position(t)
+        return annealed(phase.momentumFrom, phase.momentumTo, pct)
     }
 
     public static let entry = ScheduleEntry(
@@ -56,7 +78,11 @@ public struct OneCycleSchedule: Schedule {
                           .double("div_factor", 25, .positive, "initial lr = max_lr / div_factor."),
                           .double("final_div_factor", 1e4, .positive, "min lr = initial lr / final_div_factor."),
                           .bool("three_phase", false, "Annealing back to the initial lr before the final decay."),
-                      ])
+                          .bool("cycle_momentum", true, "Cycle the optimizer's momentum (SGD) or beta1 (Adam-type) inversely to the lr, as torch does by default."),
+                          .double("base_momentum", 0.85, .unit, "Lowest momentum of the cycle (at the peak lr)."),
+                          .double("max_momentum", 0.95, .unit, "Highest momentum of the cycle (at the start and the end)."),
+                      ],
+                      needs: { p in (p["cycle_momentum"]?.asBool ?? true) ? [.cycledMomentum] : [] })
     ) { p, ctx in
         let total = p.optionalInt("total_steps") ?? ctx.totalSteps
         // torch raises when stepped past total_steps; refuse a cycle shorter than the run.
@@ -72,6 +98,7 @@ public struct OneCycleSchedule: Schedule {
         return OneCycleSchedule(maxLR: p.optionalDouble("max_lr") ?? ctx.baseLR, totalSteps: total, pctStart: pct,
                                 anneal: Anneal(rawValue: p.string("anneal_strategy")) ?? .cos,
                                 divFactor: p.double("div_factor"), finalDivFactor: p.double("final_div_factor"),
-                                threePhase: three)
+                                threePhase: three, cycleMomentum: p.bool("cycle_momentum"),
+                                baseMomentum: p.double("base_momentum"), maxMomentum: p.double("max_momentum"))
     }
 }

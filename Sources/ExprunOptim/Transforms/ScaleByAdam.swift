@@ -19,6 +19,9 @@ public final class ScaleByAdam: GradientTransform {
 
     public func apply(_ u: UnsafeMutableBufferPointer<Double>, params: UnsafeBufferPointer<Double>, context: StepContext) {
         let k = Double(context.count)
+        // A schedule cycling beta1 (onecycle) sets it per step, bias correction included, as
+        // torch reads betas[0] from the param group at every step.
+        let beta1 = context.momentum ?? self.beta1
         // Reciprocals hoisted out of the loop: one division per coordinate instead of three.
         let invBC1 = 1 / (1 - pow(beta1, k)), invBC2Root = 1 / (1 - pow(beta2, k)).squareRoot()
         let a1 = 1 - beta1, a2 = 1 - beta2, b2 = beta2, e = eps

@@ -19,6 +19,8 @@ final class StochasticKernel: LoopKernel {
     /// Set when the method works in target space (checked once when the run is built).
     let targetOptimizer: (any TargetSpaceOptimizer)?
     let targetModel: (any TargetModel)?
+    /// A constrained model's domain: every iterate is projected onto it (projected SGD).
+    let domain: (any ConstrainedObjective)?
     let iterate: UnsafeMutableBufferPointer<Double>
     let gradient: UnsafeMutableBufferPointer<Double>
     let scratchGradient: UnsafeMutableBufferPointer<Double>
@@ -40,6 +42,7 @@ final class StochasticKernel: LoopKernel {
 
     init(objective: any Objective, method: any Method, data: Dataset, settings: RunSettings, seed: Int) {
         self.objective = objective; self.method = method
+        domain = objective as? any ConstrainedObjective
         gradientOptimizer = method as? any Optimizer
         if let o = method as? any TargetSpaceOptimizer, let m = objective as? any TargetModel {
             targetOptimizer = o; targetModel = m
@@ -101,6 +104,7 @@ final class StochasticKernel: LoopKernel {
             gradientOptimizer.unsafelyUnwrapped.step(iterate, gradient: gradient, t: t)
             gradEvals &+= evalsPerStep
         }
+        if let domain { domain.project(iterate) }
         return 0
     }
 
