@@ -3,12 +3,11 @@
 folder (nothing new: no merge, no summary, no shard opened); one shard removed and the
 command again (one run re-run and merged into the existing file); the merge alone (results.h5
 removed, `exprun merge`); then `exprun.load` / `to_xarray` of the file through /tables and
-through the run groups (a copy without /tables). Wall seconds and CPU seconds (user + system)
-of the child, medians of BENCH_REPEATS (default 3); the peak resident memory of the sweep.
+through the run groups (a copy without /tables). Wall seconds, CPU seconds (user + system) and
+peak resident memory of each command (/usr/bin/time), medians of BENCH_REPEATS (default 3).
 Then once BENCH_MERGE_BIG runs (default 100000; 0 skips it) fresh, and the C floor of
 writing one run group through libhdf5 (bench/hdf5_floor.c). bench/bench.py calls `rows()`."""
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -28,27 +27,17 @@ FLOOR = os.path.join(ROOT, "bench", "out", "hdf5_floor")
 sys.path.insert(0, os.path.join(ROOT, "python", "exprun"))
 
 
-def child_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def timed(args):
-    """(wall, cpu) seconds of one exprun command."""
-    c0, t0 = child_cpu(), time.perf_counter()
-    subprocess.run([EXPRUN, *args], check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0, child_cpu() - c0
+    """(wall, cpu, peak MB) of one exprun command: /usr/bin/time's elapsed, user + system
+    seconds and maximum resident set."""
+    r = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", EXPRUN, *args], cwd=ROOT, capture_output=True,
+                       text=True, check=True)
+    wall, user, system, peak = r.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(system), int(peak) / 1024
 
 
 def sweep(out, runs, *extra):
     return timed([CONFIG, "--out", out, "--quiet", "--jobs", "2", "--set", f"seeds={runs}", *extra])
-
-
-def peak_rss_mb(out, runs):
-    """Peak resident memory of one fresh sweep (its own process, through /usr/bin/time)."""
-    r = subprocess.run(["/usr/bin/time", "-f", "%M", EXPRUN, CONFIG, "--out", out, "--quiet", "--jobs", "2",
-                        "--set", f"seeds={runs}", "--fresh"], cwd=ROOT, capture_output=True, text=True, check=True)
-    return int(r.stderr.strip().splitlines()[-1]) / 1024
 
 
 def timed_python(fn):
@@ -87,11 +76,11 @@ def once():
 def big():
     out = tempfile.mkdtemp(prefix="exprun-bench-big-")
     try:
-        peak = peak_rss_mb(out, BIG)
-        wall_cpu = sweep(out, BIG, "--fresh")
+        fresh = sweep(out, BIG, "--fresh")
         os.unlink(os.path.join(out, "results.h5"))
+        os.unlink(os.path.join(out, "shards", ".manifest"))
         merge = timed(["merge", out])
-        return wall_cpu, merge, peak
+        return fresh, merge
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -107,17 +96,17 @@ def floor():
 
 def rows():
     results = [once() for _ in range(REPEATS)]
-    med = [statistics.median(r[i][k] for r in results) for i in range(4) for k in range(2)]
-    fresh, fresh_cpu, again, again_cpu, one_new, one_cpu, merge, merge_cpu = med
+    med = [statistics.median(r[i][k] for r in results) for i in range(4) for k in range(3)]
+    fresh, fresh_cpu, fresh_peak, again, again_cpu, _, one_new, one_cpu, _, merge, merge_cpu, merge_peak = med
     load_fast, load_slow, xr_fast = (statistics.median(r[i] for r in results) for i in range(4, 7))
     out = [
         (f"{RUNS:,} runs of 10 steps, --jobs 2, fresh (run + merge)", f"{fresh:.1f} s",
-         f"{1000 * fresh / RUNS:.2f} ms per run end to end, {fresh_cpu:.1f} s CPU"),
+         f"{1000 * fresh / RUNS:.2f} ms per run end to end, {fresh_cpu:.1f} s CPU, peak RSS {fresh_peak:.0f} MB"),
         ("  the same command on the finished folder", f"{again:.2f} s",
          f"{again_cpu:.2f} s CPU; nothing new: no merge, no summary, no shard opened (target < 1 s)"),
         ("  one shard removed, re-run and merged into the file", f"{one_new:.2f} s", f"{one_cpu:.2f} s CPU; incremental merge"),
         ("  the merge alone (exprun merge into no results.h5)", f"{merge:.1f} s",
-         f"{1000 * merge_cpu / RUNS:.2f} ms CPU per run ({merge_cpu:.1f} s CPU)"),
+         f"{1000 * merge_cpu / RUNS:.2f} ms CPU per run ({merge_cpu:.1f} s CPU), peak RSS {merge_peak:.0f} MB"),
         (f"  exprun.load of the {RUNS:,}-run file", f"{load_fast:.2f} s",
          f"through /tables; {load_slow:.1f} s through the run groups ({load_slow / load_fast:.0f}x)"),
         (f"  exprun.to_xarray of the {RUNS:,}-run file", f"{xr_fast:.2f} s", "through /tables"),
@@ -127,10 +116,10 @@ def rows():
         out.append(("  libhdf5 floor: one such run group written from C", f"{us:.0f} us",
                     "44 attributes + 3 arrays (bench/hdf5_floor.c): the least a merge can spend per run"))
     if BIG > 0:
-        (wall, cpu), (mwall, mcpu), peak = big()
+        (wall, cpu, peak), (mwall, mcpu, mpeak) = big()
         out.append((f"{BIG:,} runs of 10 steps, --jobs 2, fresh (run + merge)", f"{wall:.0f} s",
-                    f"{cpu:.0f} s CPU; the merge alone {mwall:.0f} s ({1000 * mcpu / BIG:.2f} ms CPU per run); "
-                    f"peak RSS {peak:.0f} MB (target < 60 s)"))
+                    f"{cpu:.0f} s CPU, peak RSS {peak:.0f} MB; the merge alone {mwall:.0f} s "
+                    f"({1000 * mcpu / BIG:.2f} ms CPU per run, peak RSS {mpeak:.0f} MB) (target < 60 s)"))
     return out
 
 

@@ -7,7 +7,7 @@ import Foundation
 /// (Swift's shortest round-trip text: "1.0", "1e-05"), non-finite doubles as NaN / Infinity /
 /// -Infinity (which Python's json module reads), so Python's json.loads and `decode` give back
 /// the value and the type h5py reads from the run group.
-enum TableJSON {
+public enum TableJSON {
     static func encode(_ value: Value) -> String {
         switch value {
         case .int(let v): return String(v)
@@ -21,7 +21,8 @@ enum TableJSON {
         }
     }
 
-    static func quote(_ s: String) -> String {
+    /// A JSON string literal of `s` (quotes, backslashes and control characters escaped).
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
