@@ -104,6 +104,29 @@ import Testing
         #expect(incremental.contains("retried"))
     }
 
+    @Test func aFileWithoutTablesGetsThemAtItsNextMerge() throws {
+        // A results.h5 of an older version (no /tables): the kept runs are read from their groups.
+        let directory = try temporaryDirectory("tables-old")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let records = Self.records()
+        let order = records.map(\.runId)
+        let results = directory + "/results.h5"
+        for record in records.dropLast(2) { try Store.writeShard(record, directory: directory + "/shards") }
+        try Store.merge(shardDirectory: directory + "/shards", runOrder: order, root: sampleRoot(), into: results)
+        try HDF5.locked {
+            let file = try HDF5.openFileForWriting(results)
+            try HDF5.deleteLink(file, ConsolidatedTables.groupName)
+            try HDF5.closeFile(file)
+        }
+        // Keep the file's time: the merge must still see its runs as merged (kept, not re-copied).
+        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: results)
+        for record in records.suffix(2) { try Store.writeShard(record, directory: directory + "/shards") }
+        try Store.merge(shardDirectory: directory + "/shards", runOrder: order, root: sampleRoot(), into: results)
+        for record in records { try Store.writeShard(record, directory: directory + "/fresh") }
+        try Store.merge(shardDirectory: directory + "/fresh", runOrder: order, root: sampleRoot(), into: directory + "/full.h5")
+        #expect(try Self.tables(results) == (try Self.tables(directory + "/full.h5")))
+    }
+
     @Test func jsonTextRoundTrips() {
         let values: [Value] = [.int(-3), .double(1), .double(1e-5), .double(-0.0), .double(.infinity), .double(5e-324),
                                .bool(false), .string("tab\tquote\"back\\slash\u{1}é"), .list([]),
