@@ -31,8 +31,9 @@ struct ConsolidatedTables {
     static let maxColumns = 1000
 
     private(set) var rows = 0
-    private var order: [String] = []
-    private var columns: [String: [Value?]] = [:]
+    /// run_id first, even with no runs (a table needs a column).
+    private var order: [String] = ["run_id"]
+    private var columns: [String: [Value?]] = ["run_id": []]
     /// False when the attributes cannot form the table (an attribute called run_id, too many):
     /// nothing is written then.
     private(set) var valid = true

@@ -127,6 +127,15 @@ import Testing
         #expect(try Self.tables(results) == (try Self.tables(directory + "/full.h5")))
     }
 
+    @Test func aMergeOfNoRunsWritesEmptyTables() throws {
+        // Ctrl-C before any run finished: the merge of nothing must still succeed.
+        let directory = try temporaryDirectory("tables-empty")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let results = directory + "/results.h5"
+        #expect(try Store.merge(shardDirectory: directory + "/shards", runOrder: ["a", "b"], root: sampleRoot(), into: results) == [])
+        #expect(try Self.tables(results) == "")
+    }
+
     @Test func jsonTextRoundTrips() {
         let values: [Value] = [.int(-3), .double(1), .double(1e-5), .double(-0.0), .double(.infinity), .double(5e-324),
                                .bool(false), .string("tab\tquote\"back\\slash\u{1}é"), .list([]),
