@@ -1,14 +1,17 @@
-"""Merge speed for `make bench`: BENCH_MERGE_RUNS (default 10000) runs of 10 steps
-(bench/merge.yaml) with --jobs 2, end to end into a fresh folder; then the same command again
-on the finished folder (nothing new: the merge must not redo the work); then one run's shard
-removed and the command again (one run re-run and merged into the existing file). Wall
-seconds, process start to exit, and the peak resident memory of the fresh sweep. Medians of
-BENCH_REPEATS (default 3). bench/bench.py calls `rows()`; run alone it prints them."""
+"""Store speed for `make bench`: BENCH_MERGE_RUNS (default 10000) runs of 10 steps
+(bench/merge.yaml) with --jobs 2 into a fresh folder; the same command again on the finished
+folder (nothing new: no merge, no summary, no shard opened); one shard removed and the
+command again (one run re-run and merged into the existing file); the merge alone (results.h5
+removed, `exprun merge`); then `exprun.load` / `to_xarray` of the file through /tables and
+through the run groups (a copy without /tables). Wall seconds, CPU seconds (user + system) and
+peak resident memory of each command (/usr/bin/time), medians of BENCH_REPEATS (default 3).
+Then once BENCH_MERGE_BIG runs (default 100000; 0 skips it) fresh, and the C floor of
+writing one run group through libhdf5 (bench/hdf5_floor.c). bench/bench.py calls `rows()`."""
 import os
-import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -19,40 +22,105 @@ EXPRUN = os.path.join(ROOT, ".build", "release", "exprun")
 CONFIG = os.path.join(ROOT, "bench", "merge.yaml")
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 RUNS = int(os.environ.get("BENCH_MERGE_RUNS", "10000"))
+BIG = int(os.environ.get("BENCH_MERGE_BIG", "100000"))
+FLOOR = os.path.join(ROOT, "bench", "out", "hdf5_floor")
+sys.path.insert(0, os.path.join(ROOT, "python", "exprun"))
 
 
-def timed(out, *extra):
+def timed(args):
+    """(wall, cpu, peak MB) of one exprun command: /usr/bin/time's elapsed, user + system
+    seconds and maximum resident set."""
+    r = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", EXPRUN, *args], cwd=ROOT, capture_output=True,
+                       text=True, check=True)
+    wall, user, system, peak = r.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(system), int(peak) / 1024
+
+
+def sweep(out, runs, *extra):
+    return timed([CONFIG, "--out", out, "--quiet", "--jobs", "2", "--set", f"seeds={runs}", *extra])
+
+
+def timed_python(fn):
     t0 = time.perf_counter()
-    subprocess.run([EXPRUN, CONFIG, "--out", out, "--quiet", "--jobs", "2", "--set", f"seeds={RUNS}", *extra],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    fn()
     return time.perf_counter() - t0
 
 
 def once():
+    import exprun
     out = tempfile.mkdtemp(prefix="exprun-bench-merge-")
     try:
-        fresh = timed(out, "--fresh")
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        again = timed(out)
+        fresh = sweep(out, RUNS, "--fresh")
+        again = sweep(out, RUNS)
         shards = os.path.join(out, "shards")
-        os.unlink(os.path.join(shards, sorted(os.listdir(shards))[RUNS // 2]))
-        one_new = timed(out)
-        with h5py.File(os.path.join(out, "results.h5")) as f:
+        os.unlink(os.path.join(shards, sorted(n for n in os.listdir(shards) if n.endswith(".h5"))[RUNS // 2]))
+        one_new = sweep(out, RUNS)
+        results = os.path.join(out, "results.h5")
+        with h5py.File(results) as f:
             assert len(f["index"]) == RUNS, len(f["index"])
-        return fresh, again, one_new, peak_mb
+        os.unlink(results)
+        os.unlink(os.path.join(shards, ".manifest"))
+        merge = timed(["merge", out])
+        slow = os.path.join(out, "no_tables.h5")
+        shutil.copy(results, slow)
+        with h5py.File(slow, "r+") as f:
+            del f["tables"]
+        load_fast = timed_python(lambda: exprun.load(results))
+        load_slow = timed_python(lambda: exprun.load(slow))
+        xr_fast = timed_python(lambda: exprun.to_xarray(results))
+        return fresh, again, one_new, merge, load_fast, load_slow, xr_fast
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
 
+def big():
+    out = tempfile.mkdtemp(prefix="exprun-bench-big-")
+    try:
+        fresh = sweep(out, BIG, "--fresh")
+        os.unlink(os.path.join(out, "results.h5"))
+        os.unlink(os.path.join(out, "shards", ".manifest"))
+        merge = timed(["merge", out])
+        return fresh, merge
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def floor():
+    """µs per run group of bench/merge.yaml's shape written by plain C (44 attributes, 3 arrays)."""
+    if not os.path.exists(FLOOR):
+        return None
+    values = [float(subprocess.run([FLOOR, "2000", "44"], capture_output=True, text=True, check=True).stdout)
+              for _ in range(REPEATS)]
+    return statistics.median(values)
+
+
 def rows():
     results = [once() for _ in range(REPEATS)]
-    fresh, again, one_new, peak = (statistics.median(r[i] for r in results) for i in range(4))
-    return [
+    med = [statistics.median(r[i][k] for r in results) for i in range(4) for k in range(3)]
+    fresh, fresh_cpu, fresh_peak, again, again_cpu, _, one_new, one_cpu, _, merge, merge_cpu, merge_peak = med
+    load_fast, load_slow, xr_fast = (statistics.median(r[i] for r in results) for i in range(4, 7))
+    out = [
         (f"{RUNS:,} runs of 10 steps, --jobs 2, fresh (run + merge)", f"{fresh:.1f} s",
-         f"{1000 * fresh / RUNS:.2f} ms per run end to end; peak RSS of any child so far {peak:.0f} MB"),
-        ("  the same command on the finished folder", f"{again:.2f} s", "nothing new: no merge (target < 1 s)"),
-        ("  one shard removed, re-run and merged into the file", f"{one_new:.2f} s", "incremental merge"),
+         f"{1000 * fresh / RUNS:.2f} ms per run end to end, {fresh_cpu:.1f} s CPU, peak RSS {fresh_peak:.0f} MB"),
+        ("  the same command on the finished folder", f"{again:.2f} s",
+         f"{again_cpu:.2f} s CPU; nothing new: no merge, no summary, no shard opened (target < 1 s)"),
+        ("  one shard removed, re-run and merged into the file", f"{one_new:.2f} s", f"{one_cpu:.2f} s CPU; incremental merge"),
+        ("  the merge alone (exprun merge into no results.h5)", f"{merge:.1f} s",
+         f"{1000 * merge_cpu / RUNS:.2f} ms CPU per run ({merge_cpu:.1f} s CPU), peak RSS {merge_peak:.0f} MB"),
+        (f"  exprun.load of the {RUNS:,}-run file", f"{load_fast:.2f} s",
+         f"through /tables; {load_slow:.1f} s through the run groups ({load_slow / load_fast:.0f}x)"),
+        (f"  exprun.to_xarray of the {RUNS:,}-run file", f"{xr_fast:.2f} s", "through /tables"),
     ]
+    us = floor()
+    if us is not None:
+        out.append(("  libhdf5 floor: one such run group written from C", f"{us:.0f} us",
+                    "44 attributes + 3 arrays (bench/hdf5_floor.c): the least a merge can spend per run"))
+    if BIG > 0:
+        (wall, cpu, peak), (mwall, mcpu, mpeak) = big()
+        out.append((f"{BIG:,} runs of 10 steps, --jobs 2, fresh (run + merge)", f"{wall:.0f} s",
+                    f"{cpu:.0f} s CPU, peak RSS {peak:.0f} MB; the merge alone {mwall:.0f} s "
+                    f"({1000 * mcpu / BIG:.2f} ms CPU per run, peak RSS {mpeak:.0f} MB) (target < 60 s)"))
+    return out
 
 
 if __name__ == "__main__":

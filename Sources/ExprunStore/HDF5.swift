@@ -148,6 +148,25 @@ enum HDF5 {
         }
     }
 
+    // MARK: Reused ids
+
+    /// Property lists, types and the scalar dataspace that every file, group, attribute and
+    /// dataset needs, created once per process and never closed: creating and closing them per
+    /// object was a third of the HDF5 calls of a merge. Only touched holding the lock.
+    nonisolated(unsafe) private static var reused: [String: hid_t] = [:]
+
+    private static func reusedId(_ key: String, _ make: () throws -> hid_t) throws -> hid_t {
+        if let id = reused[key] { return id }
+        let id = try make()
+        reused[key] = id
+        return id
+    }
+
+    /// The variable-length UTF-8 string type, shared: never close it.
+    static func sharedStringType() throws -> hid_t { try reusedId("string", stringType) }
+    /// The bool enum type, shared: never close it.
+    static func sharedBoolType() throws -> hid_t { try reusedId("bool", boolType) }
+
     // MARK: Files
 
     /// Track creation order of links and attributes, so runs, metrics and attributes read back in
@@ -155,6 +174,10 @@ enum HDF5 {
     private static var creationOrder: UInt32 { exprun_H5P_CRT_ORDER_TRACKED() | exprun_H5P_CRT_ORDER_INDEXED() }
 
     private static func fileAccessList() throws -> hid_t {
+        try reusedId("fapl", makeFileAccessList)
+    }
+
+    private static func makeFileAccessList() throws -> hid_t {
         let fapl = try id(H5Pcreate(exprun_H5P_FILE_ACCESS()), "cannot create file access list")
         do {
             // Closing a file closes everything still open in it, so close() really releases it.
@@ -177,21 +200,18 @@ enum HDF5 {
         try ok(H5Pset_link_creation_order(fcpl, creationOrder), "cannot track link order")
         try ok(H5Pset_attr_creation_order(fcpl, creationOrder), "cannot track attribute order")
         let fapl = try fileAccessList()
-        defer { H5Pclose(fapl) }
         return try id(H5Fcreate(path, exprun_H5F_ACC_TRUNC(), fcpl, fapl), "cannot create HDF5 file \(path)")
     }
 
     /// Opens an existing HDF5 file read-only; close it with `closeFile`.
     static func openFile(_ path: String) throws -> hid_t {
         let fapl = try fileAccessList()
-        defer { H5Pclose(fapl) }
         return try id(H5Fopen(path, exprun_H5F_ACC_RDONLY(), fapl), "cannot open HDF5 file \(path)")
     }
 
     /// Opens an existing HDF5 file for reading and writing; close it with `closeFile`.
     static func openFileForWriting(_ path: String) throws -> hid_t {
         let fapl = try fileAccessList()
-        defer { H5Pclose(fapl) }
         return try id(H5Fopen(path, exprun_H5F_ACC_RDWR(), fapl), "cannot open HDF5 file \(path) for writing")
     }
 
@@ -214,13 +234,20 @@ enum HDF5 {
     /// Creates a group `name` in `location` (a file or group); close it with H5Gclose.
     static func createGroup(_ location: hid_t, _ name: String) throws -> hid_t {
         try checkLinkName(name, "group name")
-        let gcpl = try id(H5Pcreate(exprun_H5P_GROUP_CREATE()), "cannot create group creation list")
-        defer { H5Pclose(gcpl) }
-        try ok(H5Pset_link_creation_order(gcpl, creationOrder), "cannot track link order")
-        try ok(H5Pset_attr_creation_order(gcpl, creationOrder), "cannot track attribute order")
-        try ok(H5Pset_attr_phase_change(gcpl, 128, 100), "cannot keep attributes compact")
-        // No timestamps in object headers: the same run always gives the same objects.
-        try ok(H5Pset_obj_track_times(gcpl, false), "cannot turn off time tracking")
+        let gcpl = try reusedId("gcpl") {
+            let gcpl = try id(H5Pcreate(exprun_H5P_GROUP_CREATE()), "cannot create group creation list")
+            do {
+                try ok(H5Pset_link_creation_order(gcpl, creationOrder), "cannot track link order")
+                try ok(H5Pset_attr_creation_order(gcpl, creationOrder), "cannot track attribute order")
+                try ok(H5Pset_attr_phase_change(gcpl, 128, 100), "cannot keep attributes compact")
+                // No timestamps in object headers: the same run always gives the same objects.
+                try ok(H5Pset_obj_track_times(gcpl, false), "cannot turn off time tracking")
+            } catch {
+                H5Pclose(gcpl)
+                throw error
+            }
+            return gcpl
+        }
         return try id(H5Gcreate2(location, name, defaultList, gcpl, defaultList), "cannot create group '\(name)'")
     }
 
@@ -313,12 +340,10 @@ enum HDF5 {
         case .doubles(let values):
             return try call(values, exprun_H5T_NATIVE_DOUBLE(), exprun_H5T_IEEE_F64LE())
         case .bools(let values):
-            let type = try boolType()
-            defer { H5Tclose(type) }
+            let type = try sharedBoolType()
             return try call(values.map { Int8($0 ? 1 : 0) }, type, type)
         case .strings(let values):
-            let type = try stringType()
-            defer { H5Tclose(type) }
+            let type = try sharedStringType()
             let pointers = values.map { UnsafePointer(strdup($0)) }
             defer { for pointer in pointers { free(UnsafeMutablePointer(mutating: pointer)) } }
             return try call(pointers, type, type)
@@ -342,12 +367,10 @@ enum HDF5 {
         case H5T_FLOAT:
             return .doubles(try numbers(0.0, exprun_H5T_NATIVE_DOUBLE()))
         case H5T_ENUM where isBoolEnum(fileType):
-            let type = try boolType()
-            defer { H5Tclose(type) }
+            let type = try sharedBoolType()
             return .bools(try numbers(Int8(0), type).map { $0 != 0 })
         case H5T_STRING where H5Tis_variable_str(fileType) > 0:
-            let type = try stringType()
-            defer { H5Tclose(type) }
+            let type = try sharedStringType()
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             guard count > 0 else { return .strings([]) }
             try ok(pointers.withUnsafeMutableBytes { read(type, $0.baseAddress!) }, "cannot read \(what)")
@@ -388,9 +411,9 @@ enum HDF5 {
         case .list(let list): array = H5Array(list: list); scalar = false
         }
         var length = hsize_t(array.count)
-        let space = try id(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &length, nil),
-                           "cannot create dataspace for attribute '\(name)'")
-        defer { H5Sclose(space) }
+        let space = try scalar ? reusedId("scalar") { try id(H5Screate(H5S_SCALAR), "cannot create a scalar dataspace") }
+                               : id(H5Screate_simple(1, &length, nil), "cannot create dataspace for attribute '\(name)'")
+        defer { if !scalar { H5Sclose(space) } }
         try withElements(array) { memory, file, elements in
             let attribute = try id(H5Acreate2(object, name, file, space, defaultList, defaultList),
                                    "cannot create attribute '\(name)'")
@@ -461,7 +484,14 @@ enum HDF5 {
     /// A dataset creation list: contiguous for short arrays; chunked (`chunkLength`) and deflate
     /// compressed for long ones (with byte shuffling first for numbers, which groups the similar
     /// exponent bytes of neighbouring floats and compresses them much better).
-    private static func datasetCreationList(length: Int, numeric: Bool) throws -> hid_t {
+    /// The list for `length` elements; `owned` tells the caller to close it (the contiguous
+    /// one is shared).
+    private static func datasetCreationList(length: Int, numeric: Bool) throws -> (id: hid_t, owned: Bool) {
+        if length <= chunkLength { return (try reusedId("dcpl") { try makeDatasetCreationList(length: 0, numeric: false) }, false) }
+        return (try makeDatasetCreationList(length: length, numeric: numeric), true)
+    }
+
+    private static func makeDatasetCreationList(length: Int, numeric: Bool) throws -> hid_t {
         let dcpl = try id(H5Pcreate(exprun_H5P_DATASET_CREATE()), "cannot create dataset creation list")
         do {
             try ok(H5Pset_obj_track_times(dcpl, false), "cannot turn off time tracking")
@@ -486,8 +516,8 @@ enum HDF5 {
         defer { H5Sclose(space) }
         let numeric: Bool
         if case .strings = array { numeric = false } else { numeric = true }
-        let dcpl = try datasetCreationList(length: array.count, numeric: numeric)
-        defer { H5Pclose(dcpl) }
+        let (dcpl, owned) = try datasetCreationList(length: array.count, numeric: numeric)
+        defer { if owned { H5Pclose(dcpl) } }
         try withElements(array) { memory, file, elements in
             let dataset = try id(H5Dcreate2(location, name, file, space, defaultList, dcpl, defaultList),
                                  "cannot create dataset '\(name)'")
@@ -509,6 +539,15 @@ enum HDF5 {
         return try readElements(fileType: type, space: space, count: count, what: "dataset '\(path)'") {
             H5Dread(dataset, $0, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, $1)
         }
+    }
+
+    /// The number of elements of the dataset at `path`, without reading it.
+    static func length(_ location: hid_t, _ path: String) throws -> Int {
+        let dataset = try id(H5Dopen2(location, path, defaultList), "cannot open dataset '\(path)'")
+        defer { H5Dclose(dataset) }
+        let space = try id(H5Dget_space(dataset), "cannot read dataspace of '\(path)'")
+        defer { H5Sclose(space) }
+        return Int(H5Sget_simple_extent_npoints(space))
     }
 
     /// How a dataset is stored: whether it is chunked, its filters, and its bytes on disk.
@@ -580,8 +619,8 @@ enum HDF5 {
         var length = hsize_t(rows)
         let space = try id(H5Screate_simple(1, &length, nil), "cannot create dataspace for '\(name)'")
         defer { H5Sclose(space) }
-        let dcpl = try datasetCreationList(length: rows, numeric: false)
-        defer { H5Pclose(dcpl) }
+        let (dcpl, owned) = try datasetCreationList(length: rows, numeric: false)
+        defer { if owned { H5Pclose(dcpl) } }
         let dataset = try id(H5Dcreate2(location, name, type, space, defaultList, dcpl, defaultList),
                              "cannot create table '\(name)'")
         defer { H5Dclose(dataset) }

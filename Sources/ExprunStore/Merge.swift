@@ -46,9 +46,12 @@ extension Store {
             .appendingPathComponent(prefix + "\(ProcessInfo.processInfo.processIdentifier).h5")
 
         let plan = MergePlan(shardDirectory: shardDirectory, runOrder: runOrder, root: root, existing: path)
-        if plan.isUpToDate { return plan.present }
+        if plan.isUpToDate {
+            plan.updateManifest(statuses: plan.present.map { plan.existingStatuses[$0] ?? "" })
+            return plan.present
+        }
         do {
-            let merged = try HDF5.locked { () throws -> [String] in
+            let (merged, statuses) = try HDF5.locked { () throws -> ([String], [String]) in
                 let file: hid_t
                 if plan.incremental {
                     try copyFile(path, to: temporary)
@@ -56,7 +59,7 @@ extension Store {
                 } else {
                     file = try HDF5.createFile(temporary)
                 }
-                let merged: [String]
+                let merged: ([String], [String])
                 do {
                     merged = try plan.write(file, root: root)
                 } catch {
@@ -69,6 +72,7 @@ extension Store {
                 return merged
             }
             try durablyReplace(path, with: temporary, modified: started)
+            plan.updateManifest(ids: merged, statuses: statuses)
             return merged
         } catch let error as StoreError {
             unlink(temporary)
@@ -135,30 +139,6 @@ extension Store {
                 let written = write(output, buffer + done, count - done)
                 if written <= 0 { throw failure("cannot write \(destination)") }
                 done += written
-            }
-        }
-    }
-
-    /// Copies `source` (a run group of a shard, or a view group in it) to `destination/name`:
-    /// attributes, datasets and subgroups, in their creation order.
-    ///
-    /// Not H5Ocopy: in HDF5 1.10.8 it crashes (a null conversion function in H5T__conv_vlen)
-    /// copying a group whose attributes are in dense storage (more than 8) and include
-    /// variable-length strings, which is every run with a few parameters. Reading and
-    /// rewriting through our own wrapper is exact for every type a shard holds.
-    static func copyGroup(_ source: hid_t, into destination: hid_t, as name: String) throws {
-        let group = try HDF5.createGroup(destination, name)
-        defer { H5Gclose(group) }
-        for (attribute, value) in try HDF5.readAttributes(source) {
-            try HDF5.writeAttribute(group, attribute, value)
-        }
-        for child in try HDF5.children(source) {
-            if child.isGroup {
-                let inner = try HDF5.openGroup(source, child.name)
-                defer { H5Gclose(inner) }
-                try copyGroup(inner, into: group, as: child.name)
-            } else {
-                try HDF5.writeDataset(group, child.name, try HDF5.readDataset(source, child.name))
             }
         }
     }

@@ -18,6 +18,10 @@ struct MergePlan {
     private(set) var kept = Set<String>()
     /// Runs of the existing file to remove (shard newer, gone, or no longer in the sweep).
     private(set) var removed: [String] = []
+    /// The identity of each present shard when the plan was made (for shards/.manifest).
+    let shardIdentities: [String: ShardManifest.Identity]
+    /// The status of each run of the existing file, from its /index.
+    private(set) var existingStatuses: [String: String] = [:]
 
     init(shardDirectory: String, runOrder: [String], root: RootInfo, existing path: String) {
         self.shardDirectory = shardDirectory
@@ -28,22 +32,25 @@ struct MergePlan {
         columnNames = columns
         var seen = Set<String>()
         var present: [String] = []
-        var shardTimes: [String: timespec] = [:]
+        var identities: [String: ShardManifest.Identity] = [:]
         for runId in runOrder where seen.insert(runId).inserted {
             guard (try? HDF5.checkLinkName(runId, "run id")) != nil,
-                  let time = Self.modificationTime(Store.shardPath(runId: runId, directory: shardDirectory))
+                  let identity = ShardManifest.Identity(path: Store.shardPath(runId: runId, directory: shardDirectory))
             else { continue }
             present.append(runId)
-            shardTimes[runId] = time
+            identities[runId] = identity
         }
         self.present = present
+        shardIdentities = identities
 
         guard let fileTime = Self.modificationTime(path),
-              let existingIds = Self.runIds(ofResults: path, matching: root, columns: ["run_id", "status"] + columns)
+              let (existingIds, statuses) = Self.runIds(ofResults: path, matching: root, columns: ["run_id", "status"] + columns)
         else { return }
         incremental = true
+        for (runId, status) in zip(existingIds, statuses) { existingStatuses[runId] = status }
         for runId in existingIds {
-            if let shardTime = shardTimes[runId], Self.earlier(shardTime, fileTime) {
+            if let identity = identities[runId],
+               Self.earlier(timespec(tv_sec: identity.seconds, tv_nsec: identity.nanoseconds), fileTime) {
                 kept.insert(runId)
             } else {
                 removed.append(runId)
@@ -53,8 +60,9 @@ struct MergePlan {
     }
 
     /// Writes the root attributes, /runs and /index into `file` (new, or a copy of the existing
-    /// results.h5 when incremental). Returns the ids merged, in order. Holds the HDF5 lock.
-    func write(_ file: hid_t, root: RootInfo) throws -> [String] {
+    /// results.h5 when incremental). Returns the ids merged, in order, with their statuses.
+    /// Holds the HDF5 lock.
+    func write(_ file: hid_t, root: RootInfo) throws -> (ids: [String], statuses: [String]) {
         if incremental {
             for name in try HDF5.attributeNames(file) { try HDF5.deleteAttribute(file, name) }
         }
@@ -69,39 +77,56 @@ struct MergePlan {
 
         let runs = try incremental ? HDF5.openGroup(file, "runs") : HDF5.createGroup(file, "runs")
         defer { H5Gclose(runs) }
+        // The kept runs come from the old /tables when it matches the old /index (one read),
+        // else from their groups.
+        var existing: ExistingTables?
         if incremental {
+            if let ids = try? HDF5.readTable(file, "index").first?.data.values.compactMap(\.asString) {
+                existing = ExistingTables(file, runIds: ids)
+            }
             for runId in removed { try HDF5.deleteLink(runs, runId) }
             try HDF5.deleteLink(file, "index")
+            if HDF5.exists(file, [ConsolidatedTables.groupName]) { try HDF5.deleteLink(file, ConsolidatedTables.groupName) }
         }
 
         var merged: [String] = []
         var statuses: [String] = []
         var columnValues: [[Value?]] = Array(repeating: [], count: columnNames.count)
+        var tables = ConsolidatedTables()
         for runId in present {
-            let group: hid_t
+            let attributes: [(String, Value)]
             if kept.contains(runId) {
-                group = try HDF5.openGroup(runs, runId)
+                if let existing, let known = existing.attributes(runId) {
+                    attributes = known
+                    existing.copy(runId, attributes: known, into: &tables)
+                } else {
+                    let group = try HDF5.openGroup(runs, runId)
+                    defer { H5Gclose(group) }
+                    let run = try StoredRun(reading: group)
+                    attributes = run.attributes
+                    tables.append(runId: runId, attributes: attributes, curves: run.curves)
+                }
             } else {
-                guard let copied = try copyFromShard(runId, into: runs) else { continue }
-                group = copied
+                guard let run = try copyFromShard(runId, into: runs) else { continue }
+                attributes = run.attributes
+                tables.append(runId: runId, attributes: attributes, curves: run.curves)
             }
-            defer { H5Gclose(group) }
-            statuses.append((try? HDF5.readAttribute(group, "status"))?.asString ?? "")
-            for (column, name) in columnNames.enumerated() {
-                columnValues[column].append(HDF5.hasAttribute(group, name) ? try? HDF5.readAttribute(group, name) : nil)
-            }
+            let value = { (name: String) in attributes.first { $0.0 == name }?.1 }
+            statuses.append(value("status")?.asString ?? "")
+            for (column, name) in columnNames.enumerated() { columnValues[column].append(value(name)) }
             merged.append(runId)
         }
 
         var table: [(name: String, data: H5Array)] = [("run_id", .strings(merged)), ("status", .strings(statuses))]
         for (name, values) in zip(columnNames, columnValues) { table.append((name, Store.indexColumn(values))) }
         try HDF5.writeTable(file, "index", columns: table)
-        return merged
+        try tables.write(file)
+        return (merged, statuses)
     }
 
-    /// Copies /runs/<runId> of its shard into `runs` and returns the new group (open), or nil
-    /// when the shard does not open or lacks the group (a full merge skips it too).
-    private func copyFromShard(_ runId: String, into runs: hid_t) throws -> hid_t? {
+    /// Reads /runs/<runId> of its shard and writes it into `runs`; returns what was copied, or
+    /// nil when the shard does not open or lacks the group (a full merge skips it too).
+    private func copyFromShard(_ runId: String, into runs: hid_t) throws -> StoredRun? {
         let shard = Store.shardPath(runId: runId, directory: shardDirectory)
         guard let source = try? HDF5.openFile(shard) else { return nil }
         defer { H5Fclose(source) }
@@ -110,16 +135,18 @@ struct MergePlan {
         }
         defer { H5Gclose(group) }
         do {
-            try Store.copyGroup(group, into: runs, as: runId)
+            let run = try StoredRun(reading: group)
+            try run.write(into: runs, as: runId)
+            return run
         } catch let error as StoreError {
             throw StoreError("cannot copy run \(runId) from \(shard): \(error.message)")
         }
-        return try HDF5.openGroup(runs, runId)
     }
 
-    /// The run ids of the results file at `path` in index order, when it is a complete results
+    /// The run ids (and statuses) of the results file at `path` in index order, when it is a complete results
     /// file of this version for the same experiment with the same index columns; else nil.
-    private static func runIds(ofResults path: String, matching root: RootInfo, columns: [String]) -> [String]? {
+    private static func runIds(ofResults path: String, matching root: RootInfo,
+                               columns: [String]) -> (ids: [String], statuses: [String])? {
         HDF5.locked {
             guard let file = try? HDF5.openFile(path) else { return nil }
             defer { H5Fclose(file) }
@@ -133,8 +160,22 @@ struct MergePlan {
                   (value("swept")?.asList?.compactMap(\.asString) ?? []) == root.swept,
                   let index = try? HDF5.readTable(file, "index"), index.map(\.name) == columns
             else { return nil }
-            return index.first?.data.values.compactMap(\.asString)
+            guard let ids = index.first?.data.values.compactMap(\.asString),
+                  let statuses = index.dropFirst().first?.data.values.compactMap(\.asString), ids.count == statuses.count
+            else { return nil }
+            return (ids, statuses)
         }
+    }
+
+    /// Rewrites shards/.manifest for the runs now in results.h5 (`ids`, default `present`),
+    /// unless it already says exactly that.
+    func updateManifest(ids: [String]? = nil, statuses: [String]) {
+        var entries: [String: ShardManifest.Entry] = [:]
+        for (id, status) in zip(ids ?? present, statuses) {
+            if let identity = shardIdentities[id] { entries[id] = ShardManifest.Entry(status: status, identity: identity) }
+        }
+        guard ShardManifest(directory: shardDirectory).entries != entries else { return }
+        ShardManifest(entries: entries).write(directory: shardDirectory)
     }
 
     static func modificationTime(_ path: String) -> timespec? {

@@ -5,7 +5,9 @@ import Foundation
 /// A results.h5 (or a single shard) opened for reading: what `exprun summary` and the plots read.
 ///
 /// Root attributes, run ids and the index are read when the file is opened; run attributes and
-/// series are read on demand. The file stays open (read-only) until the object is released.
+/// series are read on demand: from /tables (ConsolidatedTables.swift), read whole at the first
+/// such request, when the file has it and it is not too large (`tablesMaxPoints`), otherwise
+/// from the run groups. The file stays open (read-only) until the object is released.
 /// Accessors that cannot find what they are asked for return empty values (or nil for
 /// `series`) rather than throwing. Safe to use from several threads.
 public final class ResultsFile: @unchecked Sendable {
@@ -26,6 +28,11 @@ public final class ResultsFile: @unchecked Sendable {
     public let indexColumns: [(name: String, values: [Value])]
 
     private let file: hid_t
+    /// /tables, once looked for: .some(nil) when absent or not used.
+    private var tables: ExistingTables??
+    /// Files whose curves hold more points than this (8 bytes each) are read run by run, on
+    /// demand, rather than loaded whole: per-object costs only dominate small curves.
+    public static let tablesMaxPoints = 8_000_000
 
     /// Opens `path` read-only. Throws if it is not an HDF5 file with a /runs group.
     public init(path: String) throws {
@@ -65,6 +72,24 @@ public final class ResultsFile: @unchecked Sendable {
         HDF5.locked { _ = H5Fclose(file) }
     }
 
+    /// /tables when present and used. Holds the lock.
+    private func loadedTables() -> ExistingTables? {
+        if let tables { return tables }
+        let loaded = ExistingTables(file, runIds: runIds, maxPoints: Self.tablesMaxPoints)
+        tables = .some(loaded)
+        return loaded
+    }
+
+    /// The run's curves in /tables, or nil when the file has no (usable) /tables or the run
+    /// has no curve there (then its group is read).
+    private func tableCurves(_ runId: String) -> (ExistingTables, [(view: String, metric: String, index: Int)])? {
+        HDF5.locked {
+            guard let tables = loadedTables() else { return nil }
+            let curves = tables.curves(runId)
+            return curves.isEmpty ? nil : (tables, curves)
+        }
+    }
+
     /// Runs `body` on the group /runs/<runId>[/<view>], or returns nil when it does not exist.
     private func withGroup<T>(_ runId: String, view: String? = nil, _ body: (hid_t) throws -> T) -> T? {
         HDF5.locked {
@@ -78,13 +103,16 @@ public final class ResultsFile: @unchecked Sendable {
 
     /// Every attribute of the run, in the order written: resolved parameters by dotted path,
     /// then status, message, wall_seconds, and diverged_step / stopped_step when set.
+    /// (From /tables: in the order of the table's columns, the first-written order over all runs.)
     public func attributes(_ runId: String) -> [(String, Value)] {
-        withGroup(runId) { try HDF5.readAttributes($0) } ?? []
+        if let known = HDF5.locked({ loadedTables()?.attributes(runId) }) { return known }
+        return withGroup(runId) { try HDF5.readAttributes($0) } ?? []
     }
 
     /// One attribute of the run, or nil.
     public func attribute(_ runId: String, _ name: String) -> Value? {
-        withGroup(runId) { group in HDF5.hasAttribute(group, name) ? try HDF5.readAttribute(group, name) : nil } ?? nil
+        if let known = HDF5.locked({ loadedTables()?.attributes(runId) }) { return known.first { $0.0 == name }?.1 }
+        return withGroup(runId) { group in HDF5.hasAttribute(group, name) ? try HDF5.readAttribute(group, name) : nil } ?? nil
     }
 
     /// How the run ended (completed, diverged, failed, timeout); "" for an unknown run.
@@ -94,6 +122,7 @@ public final class ResultsFile: @unchecked Sendable {
 
     /// The step index of each log point of the run.
     public func steps(_ runId: String) -> [Int] {
+        if let (tables, curves) = tableCurves(runId) { return Array(tables.curve(curves[0].index).steps) }
         guard case .ints(let steps)? = withGroup(runId, { try HDF5.readDataset($0, "step") }) else { return [] }
         return steps
     }
@@ -101,6 +130,10 @@ public final class ResultsFile: @unchecked Sendable {
     /// The values of `metric` at each log point, of the last iterate or of iterate `view`; nil
     /// when the run has no such series.
     public func series(_ runId: String, metric: String, view: String? = nil) -> [Double]? {
+        if let (tables, curves) = tableCurves(runId) {
+            let wanted = view ?? ConsolidatedTables.lastView
+            return curves.first { $0.view == wanted && $0.metric == metric }.map { Array(tables.curve($0.index).values) }
+        }
         let array = withGroup(runId, view: view) { group -> H5Array? in
             guard HDF5.exists(group, [metric]) else { return nil }
             return try HDF5.readDataset(group, metric)
@@ -114,13 +147,22 @@ public final class ResultsFile: @unchecked Sendable {
 
     /// The metrics recorded for the run (of the last iterate, or of `view`), in the order written.
     public func metricNames(_ runId: String, view: String? = nil) -> [String] {
-        withGroup(runId, view: view) { group in
+        if let (_, curves) = tableCurves(runId) {
+            let wanted = view ?? ConsolidatedTables.lastView
+            return curves.filter { $0.view == wanted }.map(\.metric)
+        }
+        return withGroup(runId, view: view) { group in
             try HDF5.children(group).filter { !$0.isGroup && $0.name != "step" }.map(\.name)
         } ?? []
     }
 
     /// The iterate views recorded for the run (avg, suffix_avg, ...), in the order written.
     public func viewNames(_ runId: String) -> [String] {
-        withGroup(runId) { group in try HDF5.children(group).filter(\.isGroup).map(\.name) } ?? []
+        if let (_, curves) = tableCurves(runId) {
+            var views: [String] = []
+            for c in curves where c.view != ConsolidatedTables.lastView && !views.contains(c.view) { views.append(c.view) }
+            return views
+        }
+        return withGroup(runId) { group in try HDF5.children(group).filter(\.isGroup).map(\.name) } ?? []
     }
 }

@@ -3,11 +3,17 @@ import Foundation
 
 extension Store {
     /// The `status` attribute of each shard in `directory` named in `ids` (complete shards:
-    /// pass the result of `completedShardIds`). A re-run retries the failed ones.
+    /// pass the result of `completedShardIds`). A re-run retries the failed ones. Shards that
+    /// shards/.manifest describes are not opened.
     public static func shardStatuses(directory: String, ids: Set<String>) -> [String: String] {
         var out: [String: String] = [:]
+        let manifest = ShardManifest(directory: directory)
         for id in ids {
             let path = shardPath(runId: id, directory: directory)
+            if let status = manifest.status(of: id, path: path) {
+                out[id] = status
+                continue
+            }
             let status: String? = HDF5.locked {
                 guard let file = try? HDF5.openFile(path) else { return nil }
                 defer { H5Fclose(file) }

@@ -125,12 +125,22 @@ public enum Store {
     /// with its status and step). Deletes shards that do not (corrupt or truncated: they would be
     /// rewritten anyway) and stale temporary files. An absent directory has no shards.
     ///
+    /// A shard that shards/.manifest lists as the very file a merge read is complete without
+    /// being opened (see ShardManifest).
+    ///
     /// A temporary file is stale when its writer is gone: its pid is not a live process on this
     /// host and it is untouched for 2 s (a shard takes milliseconds to write; the grace keeps the
     /// files of writers on other hosts of a shared filesystem), or it is untouched for 10 minutes.
     public static func completedShardIds(directory: String) -> Set<String> {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
-        var ids = Set<String>()
+        Set(completedShardStatuses(directory: directory).keys)
+    }
+
+    /// `completedShardIds` with the `status` attribute of each shard, in one pass: one listing,
+    /// one stat per shard, and an open only for shards the manifest does not describe.
+    public static func completedShardStatuses(directory: String) -> [String: String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [:] }
+        let manifest = ShardManifest(directory: directory)
+        var out: [String: String] = [:]
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)
             if name.hasPrefix(".tmp-") {
@@ -139,24 +149,26 @@ public enum Store {
             }
             guard name.hasSuffix(".h5"), !name.hasPrefix(".") else { continue }
             let runId = String(name.dropLast(3))
-            if isCompleteShard(path: path, runId: runId) {
-                ids.insert(runId)
+            if let status = manifest.status(of: runId, path: path) ?? completeShardStatus(path: path, runId: runId) {
+                out[runId] = status
             } else {
                 unlink(path)
             }
         }
-        return ids
+        return out
     }
 
-    /// Whether the file at `path` opens and holds /runs/<runId> with its status and step.
-    static func isCompleteShard(path: String, runId: String) -> Bool {
+    /// The status of the shard at `path` when it opens and holds /runs/<runId> with its status
+    /// and step ("" for a status that is not text); nil otherwise.
+    static func completeShardStatus(path: String, runId: String) -> String? {
         HDF5.locked {
-            guard let file = try? HDF5.openFile(path) else { return false }
+            guard let file = try? HDF5.openFile(path) else { return nil }
             defer { H5Fclose(file) }
             guard HDF5.exists(file, ["runs", runId, "step"]), let group = try? HDF5.openGroup(file, "runs/" + runId)
-            else { return false }
+            else { return nil }
             defer { H5Gclose(group) }
-            return HDF5.hasAttribute(group, "status")
+            guard HDF5.hasAttribute(group, "status") else { return nil }
+            return (try? HDF5.readAttribute(group, "status"))?.asString ?? ""
         }
     }
 

@@ -54,7 +54,7 @@ struct Export: ParsableCommand {
             let steps = file.steps(runId)
             let fixed: [(String, Value?)] = [("run_id", .string(runId))] + names.map { ($0, byName[$0]) }
             let csvPrefix = fixed.map { $0.1.map(csvText).map(csvEscape) ?? "" }.joined(separator: ",")
-            let jsonPrefix = fixed.map { "\(jsonString($0.0)):\($0.1.map(jsonValue) ?? "null")" }.joined(separator: ",")
+            let jsonPrefix = fixed.map { "\(TableJSON.quote($0.0)):\($0.1.map(jsonValue) ?? "null")" }.joined(separator: ",")
             for v in ["last"] + file.viewNames(runId) where views?.contains(v) ?? true {
                 for m in file.metricNames(runId, view: v == "last" ? nil : v) where metrics?.contains(m) ?? true {
                     guard let series = file.series(runId, metric: m, view: v == "last" ? nil : v) else { continue }
@@ -62,7 +62,7 @@ struct Export: ParsableCommand {
                         switch fmt {
                         case .csv: buffer += "\(csvPrefix),\(csvEscape(v)),\(csvEscape(m)),\(step),\(numberText(value))\n"
                         case .jsonl:
-                            buffer += "{\(jsonPrefix),\"view\":\(jsonString(v)),\"metric\":\(jsonString(m)),\"step\":\(step),"
+                            buffer += "{\(jsonPrefix),\"view\":\(TableJSON.quote(v)),\"metric\":\(TableJSON.quote(m)),\"step\":\(step),"
                                 + "\"value\":\(value.isFinite ? numberText(value) : "null")}\n"
                         }
                     }
@@ -86,28 +86,12 @@ private func csvText(_ v: Value) -> String {
     }
 }
 
-private func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
-}
-
 private func jsonValue(_ v: Value) -> String {
     switch v {
     case .int(let i): return String(i)
     case .double(let d): return d.isFinite ? numberText(d) : "null"
     case .bool(let b): return b ? "true" : "false"
-    case .string(let s): return jsonString(s)
+    case .string(let s): return TableJSON.quote(s)
     case .list(let l): return "[" + l.map(jsonValue).joined(separator: ",") + "]"
     }
 }

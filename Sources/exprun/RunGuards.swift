@@ -51,19 +51,19 @@ enum RunGuards {
 
     /// Runs whose shard is complete, less the failed ones when they are to be retried.
     static func finished(_ shardDir: String, retryFailed: Bool, quiet: Bool) -> Set<String> {
-        let complete = Store.completedShardIds(directory: shardDir)
-        guard retryFailed else { return complete }
-        let failed = Store.shardStatuses(directory: shardDir, ids: complete).filter { $0.value == RunStatus.failed.rawValue }
+        let complete = Store.completedShardStatuses(directory: shardDir)
+        guard retryFailed else { return Set(complete.keys) }
+        let failed = complete.filter { $0.value == RunStatus.failed.rawValue }
         if !failed.isEmpty && !quiet {
             stderr("retrying \(failed.count) failed run\(failed.count == 1 ? "" : "s") (--no-retry keeps them)")
         }
-        return complete.subtracting(failed.keys)
+        return Set(complete.keys).subtracting(failed.keys)
     }
 
     /// Whether a run of `runs` has a failed shard in the folder now.
     static func anyFailed(_ runs: [RunSpec], _ shardDir: String) -> Bool {
-        let ids = Store.completedShardIds(directory: shardDir).intersection(runs.map(\.runId))
-        return Store.shardStatuses(directory: shardDir, ids: ids).values.contains(RunStatus.failed.rawValue)
+        let statuses = Store.completedShardStatuses(directory: shardDir)
+        return runs.contains { statuses[$0.runId] == RunStatus.failed.rawValue }
     }
 }
 

@@ -28,6 +28,15 @@ enum SweepEnd {
         return table.render(.text) + "\(more)full table (every cell and view): \(fullTable)\n"
     }
 
+    /// Whether summary.txt was written after results.h5 (whose time is when its merge began):
+    /// then nothing was merged since, and the summary is not computed again.
+    static func summaryIsCurrent(outDir: String) -> Bool {
+        var summary = stat(), results = stat()
+        guard stat(outDir + "/summary.txt", &summary) == 0, stat(outDir + "/results.h5", &results) == 0 else { return false }
+        let (s, r) = (summary.st_mtim, results.st_mtim)
+        return s.tv_sec > r.tv_sec || (s.tv_sec == r.tv_sec && s.tv_nsec > r.tv_nsec)
+    }
+
     /// The line printed after Ctrl-C: what was kept and the command that resumes.
     static func resumeHint(finished: Int, total: Int) -> String {
         let args = CommandLine.arguments.dropFirst().filter { $0 != "--fresh" }.map { a in

@@ -127,10 +127,13 @@ struct Run: ParsableCommand {
         if shard == nil && outcome.sinkFailures.isEmpty {
             interruptedWhileMerging = try MergeGuard.run(afterInterrupt: outcome.interrupted, quiet: quiet) {
                 try mergeResults(experiment: experiment, outDir: outDir)
-                if let file = try? ResultsFile(path: outDir + "/results.h5") {
-                    let table = SummaryTable.make(file: file, metric: experiment.summaryMetric)
-                    let text = table.render(.text)
-                    try? text.write(toFile: outDir + "/summary.txt", atomically: true, encoding: .utf8)
+                let current = SweepEnd.summaryIsCurrent(outDir: outDir)
+                if !(quiet && current), let file = try? ResultsFile(path: outDir + "/results.h5") {
+                    if !current {
+                        let table = SummaryTable.make(file: file, metric: experiment.summaryMetric)
+                        let text = table.render(.text)
+                        try? text.write(toFile: outDir + "/summary.txt", atomically: true, encoding: .utf8)
+                    }
                     if !quiet {
                         print(SweepEnd.shortTable(file: file, metric: experiment.summaryMetric, fullTable: outDir + "/summary.txt"),
                               terminator: "")

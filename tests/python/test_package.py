@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 import exprun
-from conftest import run_exprun
+from conftest import ROOT, run_exprun
 
 
 def _direct_curves(path):
@@ -87,3 +87,41 @@ def test_export_writes_the_same_table(diverged_results):
     assert [r["value"] for r in rows] == [None if np.isnan(v) else v for v in part.value]
     bad = run_exprun("export", diverged_results, "--format", "parquet", check=False)
     assert bad.returncode == 2 and "unknown format 'parquet'" in bad.stderr
+
+
+def _without_tables(path, tmp_path):
+    """A copy of the results file without /tables: the readers fall back to the run groups."""
+    import shutil
+    copy = tmp_path / "no_tables.h5"
+    shutil.copy(path, copy)
+    with h5py.File(copy, "r+") as f:
+        del f["tables"]
+    return copy
+
+
+def _same_frames(path, tmp_path):
+    with h5py.File(path, "r") as f:
+        assert f["tables"].attrs["runs"] == len(f["index"]), "the merge writes /tables"
+    slow = _without_tables(path, tmp_path)
+    pd.testing.assert_frame_equal(exprun.load(path), exprun.load(slow), check_exact=True)
+    for kwargs in ({"metrics": "train_loss"}, {"views": ["avg", "last"]}, {"metrics": ["lr"], "views": "last"}):
+        pd.testing.assert_frame_equal(exprun.load(path, **kwargs), exprun.load(slow, **kwargs), check_exact=True)
+    fast_x, slow_x = exprun.to_xarray(path), exprun.to_xarray(slow)
+    assert fast_x.identical(slow_x)
+    assert exprun.to_xarray(path, metrics="train_loss", views="avg").identical(
+        exprun.to_xarray(slow, metrics="train_loss", views="avg"))
+
+
+def test_tables_and_run_groups_give_identical_frames(diverged_results, tmp_path):
+    # Diverged runs: shorter curves, and a diverged_step attribute only some runs have.
+    _same_frames(diverged_results, tmp_path)
+
+
+def test_identical_frames_with_list_parameters(tmp_path):
+    # model.hidden is a list ([128] / [64, 64]) and run.metrics a list of names: JSON columns.
+    out = tmp_path / "mlp"
+    run_exprun(ROOT / "configs" / "mlp_smoke.yaml", "--out", out, "--quiet", "--jobs", "2",
+               "--set", "run.steps=40", "--set", "seeds=1", "--set", "run.log={points: 4}")
+    with h5py.File(out / "results.h5", "r") as f:
+        assert "model.hidden" in list(f["tables"].attrs["json_columns"])
+    _same_frames(out / "results.h5", tmp_path)

@@ -1,11 +1,15 @@
 """Readers of an exprun results.h5 (layout: DESIGN.md, "The HDF5 layout").
 
 The file holds one group per run (/runs/<run_id>) with a `step` array, one array per metric
-for the last iterate and one subgroup per other iterate view. Every reader below opens the
-file once, reads each array whole (one h5py read per array, never per value) and builds the
-result's columns with numpy: the only Python loops run over runs and their arrays.
+for the last iterate and one subgroup per other iterate view. A file merged by a recent exprun
+also holds /tables: the same attributes and curves gathered into a few arrays (README, "The
+results file"). The readers use /tables when it is there and matches /index (a handful of
+reads, whatever the number of runs), and otherwise read every run group (one h5py read per
+array, never per value); both give the same result. Columns are built with numpy.
 """
 from __future__ import annotations
+
+import json
 
 import h5py
 import numpy as np
@@ -95,6 +99,42 @@ def _parameters(f: h5py.File, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+TABLES_FORMAT = "exprun-tables/1"
+
+
+def _tables(f: h5py.File, frame: pd.DataFrame):
+    """The /tables group when it is complete and matches /index row for row, else None."""
+    t = f.get("tables")
+    if not isinstance(t, h5py.Group) or _attribute_value(t.attrs.get("format", "")) != TABLES_FORMAT:
+        return None
+    if not all(k in t for k in ("attributes", "curves", "curve_step", "curve_value")):
+        return None
+    if int(t.attrs.get("runs", -1)) != len(frame):
+        return None
+    return t
+
+
+def _parameters_from_tables(t, frame: pd.DataFrame):
+    """`_parameters` from /tables/attributes (one read); None when it does not match /index."""
+    table = t["attributes"][()]
+    names = table.dtype.names or ()
+    if not names or names[0] != "run_id" or list(_decode_column(table["run_id"])) != list(frame["run_id"]):
+        return None
+    as_json = set(_attribute_value(t.attrs.get("json_columns", np.array([], dtype=object))) or [])
+    present = t["attributes_present"][()] if "attributes_present" in t else None
+    out = pd.DataFrame({"run_id": pd.Series(list(frame["run_id"]), dtype=object)})
+    for name in names[1:]:
+        column = _decode_column(table[name])
+        if name in as_json:
+            values = [json.loads(x) if x else None for x in column.tolist()]
+        else:
+            values = column.tolist()
+        if present is not None and name in (present.dtype.names or ()):
+            values = [v if has else None for v, has in zip(values, present[name].tolist())]
+        out[name] = _compact(values)
+    return out
+
+
 def _compact(values: list) -> pd.Series:
     """A parameter column: numbers as numbers, text as a categorical (cheap to repeat)."""
     present = [v for v in values if v is not None]
@@ -152,6 +192,45 @@ def _codes(names):
     return np.fromiter((lookup[x] for x in names), dtype=np.int32, count=len(names)), categories
 
 
+def _curves(f: h5py.File, frame: pd.DataFrame, metrics=None, views=None):
+    """Every (run, view, metric) curve, as arrays: per curve its run position, view and metric;
+    per point (curves concatenated in that order) its step and value. From /tables when it is
+    there, else from the run groups."""
+    t = _tables(f, frame)
+    if t is not None:
+        return _curves_from_tables(t, metrics, views)
+    blocks = _series(f, list(frame["run_id"]), metrics, views)
+    run = np.fromiter((b[0] for b in blocks), dtype=np.int64, count=len(blocks))
+    lengths = np.fromiter((len(b[3]) for b in blocks), dtype=np.int64, count=len(blocks))
+    step = np.concatenate([b[3] for b in blocks]).astype(np.int64) if blocks else np.zeros(0, np.int64)
+    value = np.concatenate([np.asarray(b[4], dtype=np.float64) for b in blocks]) if blocks else np.zeros(0)
+    return run, [b[1] for b in blocks], [b[2] for b in blocks], lengths, step, value
+
+
+def _curves_from_tables(t, metrics=None, views=None):
+    c = t["curves"][()]
+    run = c["run"].astype(np.int64)
+    view = _decode_column(c["view"])
+    metric = _decode_column(c["metric"])
+    start = c["start"].astype(np.int64)
+    lengths = c["length"].astype(np.int64)
+    step_all = t["curve_step"][()].astype(np.int64)
+    value_all = t["curve_value"][()].astype(np.float64)
+    keep = np.ones(len(run), dtype=bool)
+    if metrics is not None:
+        keep &= np.isin(metric, [metrics] if isinstance(metrics, str) else list(metrics))
+    if views is not None:
+        keep &= np.isin(view, [views] if isinstance(views, str) else list(views))
+    run, view, metric, start, lengths = run[keep], view[keep], metric[keep], start[keep], lengths[keep]
+    total = int(lengths.sum())
+    if total == len(step_all) and np.array_equal(start, np.cumsum(lengths) - lengths):
+        step, value = step_all, value_all
+    else:
+        at = np.arange(total) + np.repeat(start - (np.cumsum(lengths) - lengths), lengths)
+        step, value = step_all[at], value_all[at]
+    return run, view.tolist(), metric.tolist(), lengths, step, value
+
+
 def load(path, metrics=None, views=None) -> pd.DataFrame:
     """The tidy (long) table of every curve: one row per run, view, metric and log point.
 
@@ -162,15 +241,14 @@ def load(path, metrics=None, views=None) -> pd.DataFrame:
     """
     with h5py.File(path, "r") as f:
         frame = _index_frame(f)
-        run_ids = list(frame["run_id"])
-        params = _parameters(f, frame)
-        blocks = _series(f, run_ids, metrics, views)
-    lengths = np.fromiter((len(b[3]) for b in blocks), dtype=np.int64, count=len(blocks))
-    run_pos = np.repeat(np.fromiter((b[0] for b in blocks), dtype=np.int64, count=len(blocks)), lengths)
-    view_codes, view_names = _codes([b[1] for b in blocks])
-    metric_codes, metric_names = _codes([b[2] for b in blocks])
-    step = np.concatenate([b[3] for b in blocks]).astype(np.int64) if blocks else np.zeros(0, np.int64)
-    value = np.concatenate([np.asarray(b[4], dtype=np.float64) for b in blocks]) if blocks else np.zeros(0)
+        t = _tables(f, frame)
+        params = _parameters_from_tables(t, frame) if t is not None else None
+        if params is None:
+            params = _parameters(f, frame)
+        run, view_list, metric_list, lengths, step, value = _curves(f, frame, metrics, views)
+    run_pos = np.repeat(run, lengths)
+    view_codes, view_names = _codes(view_list)
+    metric_codes, metric_names = _codes(metric_list)
     out = {}
     order = ["run_id"] + [c for c in params.columns if c not in ("run_id", "seed", "status")]
     order += [c for c in ("seed", "status") if c in params.columns]
@@ -201,14 +279,20 @@ def to_xarray(path, metrics=None, views=None):
     with h5py.File(path, "r") as f:
         frame = _index_frame(f)
         run_ids = list(frame["run_id"])
-        blocks = _series(f, run_ids, metrics, views)
-    steps = np.unique(np.concatenate([b[3] for b in blocks])) if blocks else np.zeros(0, np.int64)
-    view_names = list(dict.fromkeys(b[1] for b in blocks))
-    metric_names = list(dict.fromkeys(b[2] for b in blocks))
-    view_pos = {v: j for j, v in enumerate(view_names)}
-    data = {m: np.full((len(run_ids), len(view_names), len(steps)), np.nan) for m in metric_names}
-    for i, view, metric, s, v in blocks:
-        data[metric][i, view_pos[view], np.searchsorted(steps, s)] = v
+        run, view_list, metric_list, lengths, step, value = _curves(f, frame, metrics, views)
+    steps = np.unique(step)
+    view_codes, view_names = _codes(view_list)
+    metric_codes, metric_names = _codes(metric_list)
+    point_run = np.repeat(run, lengths)
+    point_view = np.repeat(view_codes, lengths)
+    point_metric = np.repeat(metric_codes, lengths)
+    point_step = np.searchsorted(steps, step)
+    data = {}
+    for j, m in enumerate(metric_names):
+        a = np.full((len(run_ids), len(view_names), len(steps)), np.nan)
+        sel = point_metric == j
+        a[point_run[sel], point_view[sel], point_step[sel]] = value[sel]
+        data[m] = a
     coords = {"run": run_ids, "view": view_names, "step": steps}
     for name in frame.columns:
         if name != "run_id":
