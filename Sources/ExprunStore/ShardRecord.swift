@@ -8,7 +8,7 @@ extension Store {
     /// bit for bit; `wallSeconds` is the stored timing.
     public static func readShard(runId: String, directory: String) -> RunRecord? {
         let path = shardPath(runId: runId, directory: directory)
-        guard FileManager.default.fileExists(atPath: path), isCompleteShard(path: path, runId: runId),
+        guard FileManager.default.fileExists(atPath: path), completeShardStatus(path: path, runId: runId) != nil,
               let file = try? ResultsFile(path: path) else { return nil }
         let all = file.attributes(runId)
         let value = { (name: String) in all.first { $0.0 == name }?.1 }
