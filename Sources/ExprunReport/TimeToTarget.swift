@@ -155,20 +155,22 @@ public struct PerformanceProfile: Sendable {
     /// (the other swept values, and the view when several); nil with fewer than two problems.
     /// With `tuned` parameters (e.g. optimizer.lr), a method is the swept values without them
     /// and its cost on a problem is the least over their values: tuned methods are compared.
-    public static func from(_ ttt: TimeToTarget, problemParameters: [String], tuned: [String] = []) -> PerformanceProfile? {
+    /// `labels` renames values in the method names (`PATH:VALUE=TEXT`, `view:VALUE=TEXT`).
+    public static func from(_ ttt: TimeToTarget, problemParameters: [String], tuned: [String] = [],
+                            labels: PlotLabels = PlotLabels()) -> PerformanceProfile? {
         guard !problemParameters.isEmpty else { return nil }
         let showView = Set(ttt.rows.map(\.view)).count > 1
         // The numbers of one parameter are written in one style in the legend (1e-4 ... 1e2).
         var labelsOf: [String: [String]] = [:]
         for r in ttt.rows { for (p, v) in r.key where !(labelsOf[p]?.contains(v) ?? false) { labelsOf[p, default: []].append(v) } }
-        let shown = labelsOf.mapValues(PlotLabels.uniformNumbers)
+        let shown = Dictionary(uniqueKeysWithValues: labelsOf.map { ($0.key, labels.texts($0.key, $0.value)) })
         var methods: [String] = [], problems: [String] = []
         var cost: [String: [String: Double]] = [:]
         for r in ttt.rows {
             let p = r.key.filter { problemParameters.contains($0.0) }.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
             var m = r.key.filter { !problemParameters.contains($0.0) && !tuned.contains($0.0) && ttt.swept.contains($0.0) }
                 .map { shown[$0.0]?[$0.1] ?? $0.1 }.joined(separator: " / ")
-            if showView { m += (m.isEmpty ? "" : " / ") + r.view }
+            if showView { m += (m.isEmpty ? "" : " / ") + (labels.renamed("view", r.view) ?? r.view) }
             if !methods.contains(m) { methods.append(m) }
             if !problems.contains(p) { problems.append(p) }
             cost[m, default: [:]][p] = min(cost[m]?[p] ?? .infinity, r.cost)

@@ -40,12 +40,7 @@ struct Plot: ParsableCommand {
     @Option(help: "File name without extension (default: the metric, plus _<x> for other x axes).") var name: String?
     @Option(help: "Figure title.") var title: String?
     @Flag(help: "Write only the SVG.") var noPng = false
-    @Flag(help: "Also write a PDF (vector, for papers; through rsvg-convert).") var pdf = false
-    @Option(help: "Font size in px of the figure's text (default 13).") var fontSize: Double?
-    @Option(help: ArgumentHelp("Rename in the figure: PATH=TEXT (a parameter, the metric, the x axis, view) or PATH:VALUE=TEXT (one value); repeatable.", valueName: "label"))
-    var label: [String] = []
-    @Option(help: ArgumentHelp("Figure size WxH in in, cm or px (default px), e.g. 6x4in, 15x10cm, 900x600; the panels fill what the legend leaves.", valueName: "size"))
-    var size: String?
+    @OptionGroup var figureOptions: FigureOptions
 
     func run() throws {
         let (file, m, index, minimizing) = selection.open()
@@ -67,29 +62,17 @@ struct Plot: ParsableCommand {
         o.xScale = scale(xscale, "--xscale")
         o.yScale = scale(yscale, "--yscale")
         o.title = title
-        do { o.labels = try PlotLabels.parse(label) } catch { failWith("\(error)") }
-        var figureSize: FigureSize? = nil
-        if let size {
-            guard let s = FigureSize.parse(size) else { failWith("--size \(size): write WxH with a unit in, cm or px (e.g. 6x4in, 15x10cm, 900x600)") }
-            // Below about 1.6 x 1 inch there is no room for ticks, labels and a curve.
-            guard s.width >= 150 && s.height >= 100 && s.width <= 20000 && s.height <= 20000 else {
-                failWith("--size \(size): \(SVGDocument.num(s.width))x\(SVGDocument.num(s.height)) px; between 150x100 px (1.6x1.1in) and 20000x20000 px")
-            }
-            figureSize = s
-        }
+        o.labels = figureOptions.labels()
+        figureOptions.check()
         var figure: ChartFigure, notes: [String]
         do { (figure, notes) = try ConvergencePlot.figure(file: file, cells: index, options: o) }
         catch { failWith("\(selection.results): \(error)") }
         for n in notes { stderr("note: " + n) }
-        if let f = fontSize {
-            guard f >= 4 && f <= 72 else { failWith("--font-size \(f): between 4 and 72") }
-            figure.fontSize = f
-        }
-        figure.size = figureSize
+        figureOptions.apply(to: &figure)
         let dir = out ?? (selection.folder as NSString).appendingPathComponent("plots")
         let base = name ?? FigureFiles.safeName(m + (xKind == .step ? "" : "_" + xKind.rawValue))
         do {
-            for path in try FigureFiles.write(figure, directory: dir, name: base, png: !noPng, pdf: pdf) { print(path) }
+            for path in try FigureFiles.write(figure, directory: dir, name: base, png: !noPng, pdf: figureOptions.pdf) { print(path) }
         } catch { failWith("\(error)") }
     }
 }

@@ -108,6 +108,18 @@ private let wideGrid: [Double] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 
         #expect(Set(curveStyles(svg)).count == profile.methods.count)
     }
 
+    @Test func performanceProfileRenamesTheValuesInItsMethodNames() throws {
+        let s = try SyntheticResults(name: "namedprofile", lrs: wideGrid)
+        defer { s.remove() }
+        let file = try ResultsFile(path: s.path)
+        let ttt = TimeToTarget.make(file: file, cells: CellIndex.make(file: file), metric: "loss", target: 0.5,
+                                    minimize: true, views: ["last"])
+        let labels = try PlotLabels.parse(["optimizer.lr:0.001=small"])
+        let profile = try #require(PerformanceProfile.from(ttt, problemParameters: ["model"], labels: labels))
+        // 1e-3 matches 0.001 by value; the other numbers keep the parameter's one style.
+        #expect(profile.methods.contains("small") && !profile.methods.contains("1e-3") && profile.methods.contains("1e-4"))
+    }
+
     @Test func twentyFourLinesInOnePanelAreAllDistinct() throws {
         let s = try SyntheticResults(name: "many", lrs: wideGrid)
         defer { s.remove() }

@@ -231,3 +231,23 @@ def test_profile_of_tuned_methods(results, tmp_path):
                "--best-over", "optimizer.lr", "--out", tmp_path / "tuned")
     tuned = (tmp_path / "tuned" / "profile_suboptimality.svg").read_text()
     assert ">isqrt<" in tuned and ">const<" in tuned and " / 0.01<" not in tuned
+
+
+def test_profile_takes_the_figure_options(results, tmp_path):
+    # target's profile is a figure like plot's: renamed values and legend, size, font, PDF.
+    out = tmp_path / "named"
+    run_exprun("target", results, "--metric", "suboptimality", "--value", "0.01", "--view", "last",
+               "--best-over", "optimizer.lr", "--out", out, "--no-png", "--pdf", "--size", "6x4in",
+               "--font-size", "18", "--label", "optimizer.schedule:isqrt=1/√t", "--label", "method=schedule")
+    svg = (out / "profile_suboptimality.svg").read_text()
+    assert ">1/√t<" in svg and ">isqrt<" not in svg and ">const<" in svg and ">schedule<" in svg
+    assert 'width="6in" height="4in" viewBox="0 0 576 384"' in svg and 'font-size="18"' in svg
+    assert (out / "profile_suboptimality.pdf").read_bytes()[:5] == b"%PDF-"
+    # Mistakes exit 2 before anything is printed or written.
+    for args, message in [(["--label", "optimizer.schedule:nope=x"], "takes no value 'nope'"),
+                          (["--label", "optimizer.lr=eta"], "nothing called 'optimizer.lr'"),
+                          (["--size", "6x4ft"], "--size 6x4ft: write WxH")]:
+        bad = run_exprun("target", results, "--metric", "suboptimality", "--value", "0.01", "--view", "last",
+                         "--best-over", "optimizer.lr", "--out", tmp_path / "bad", *args, check=False)
+        assert bad.returncode == 2 and message in bad.stderr and bad.stdout == "", (args, bad.stderr)
+        assert not (tmp_path / "bad").exists()
