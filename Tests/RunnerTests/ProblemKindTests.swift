@@ -8,6 +8,18 @@ import Foundation
 import Synchronization
 import Testing
 
+/// The run's optimizer (with its schedule) on x in R^3, as both test kinds build it.
+private func gradientOptimizer(for spec: RunSpec, _ context: RunContext) throws -> any Optimizer {
+    let opt = try spec.required("optimizer"), sched = try spec.required("schedule")
+    let schedule = try context.factory.makeSchedule(
+        sched, ScheduleContext(baseLR: opt.params.optionalDouble("lr") ?? 1, totalSteps: spec.run.steps))
+    let method = try context.factory.makeOptimizer(
+        opt, OptimizerContext(dimension: 3, layout: [ParamBlock(name: "x", offset: 0, rows: 3, cols: 1)],
+                              schedule: schedule, seed: UInt64(spec.seed)))
+    guard let optimizer = method as? any Optimizer else { throw ComponentError("needs a gradient optimizer") }
+    return optimizer
+}
+
 // A throwaway problem kind that lives in this file only, to prove that a new kind plugs in
 // without touching the Spec or the runner: it declares its roles (an optimizer, and a
 // schedule reached through the optimizer's `schedule` reference), its one metric and its
@@ -23,13 +35,7 @@ let quadraticDescent = ProblemEntry(
                 metrics: [MetricDecl("value", perView: false, "½||x||²")], defaultMetrics: ["value"], views: false,
                 provides: [.gradient]),
     run: { spec, context in
-        let opt = try spec.required("optimizer"), sched = try spec.required("schedule")
-        let schedule = try context.factory.makeSchedule(
-            sched, ScheduleContext(baseLR: opt.params.optionalDouble("lr") ?? 1, totalSteps: spec.run.steps))
-        let method = try context.factory.makeOptimizer(
-            opt, OptimizerContext(dimension: 3, layout: [ParamBlock(name: "x", offset: 0, rows: 3, cols: 1)],
-                                  schedule: schedule, seed: UInt64(spec.seed)))
-        guard let optimizer = method as? any Optimizer else { throw ComponentError("needs a gradient optimizer") }
+        let optimizer = try gradientOptimizer(for: spec, context)
         var x = [1.0, 1.0, 1.0], g = [0.0, 0.0, 0.0]
         let logSteps = spec.run.log.logSteps(total: spec.run.steps)
         var values: [Double] = []
@@ -77,13 +83,7 @@ private let timedDescent = ProblemEntry(
                         RoleDecl("schedule", .schedule, via: ("optimizer", "schedule"), fallbackKind: "constant")],
                 metrics: timedMetrics.map(\.decl), defaultMetrics: ["value"], views: false, provides: [.gradient]),
     run: { spec, context in
-        let opt = try spec.required("optimizer"), sched = try spec.required("schedule")
-        let schedule = try context.factory.makeSchedule(
-            sched, ScheduleContext(baseLR: opt.params.optionalDouble("lr") ?? 1, totalSteps: spec.run.steps))
-        let method = try context.factory.makeOptimizer(
-            opt, OptimizerContext(dimension: 3, layout: [ParamBlock(name: "x", offset: 0, rows: 3, cols: 1)],
-                                  schedule: schedule, seed: UInt64(spec.seed)))
-        guard let optimizer = method as? any Optimizer else { throw ComponentError("needs a gradient optimizer") }
+        let optimizer = try gradientOptimizer(for: spec, context)
         let kernel = TimedDescentKernel(optimizer)
         let plan = try MetricPlan(names: spec.run.metrics, stop: spec.run.stop, views: [], kind: "timed_descent",
                                   metrics: timedMetrics)
