@@ -89,13 +89,7 @@ public extension MeZO {
                           ParamDecl("transforms", .componentList(.transform),
                                     doc: "optional first-order chain fed with the estimate ĝ (see `chain`): e.g. [scale_by_adam] for MeZO-Adam; absent: in-place MeZO-SGD"),
                       ],
-                      check: { p in
-                          guard let v = p["transforms"] else { return [] }
-                          if case .failure(let problems) = ChainSpec.resolve(v) {
-                              return problems.messages.map { ParamProblem("transforms", "transforms: " + $0) }
-                          }
-                          return []
-                      }),
+                      check: ChainSpec.checkTransforms),
         needs: []) { p, ctx in
         var chain: (any Optimizer)?
         if let v = p["transforms"] {

@@ -18,13 +18,7 @@ public enum ChainOptimizer {
                           ParamDecl("transforms", .componentList(.transform), required: true,
                                     doc: "The chain, in order: each entry a transform, written `{name: {key: value}}`, `name` or `name(key=value, ...)`, e.g. [{clip_by_global_norm: {max_norm: 1.0}}, scale_by_adam, {add_decoupled_weight_decay: {weight_decay: 0.01}}] (see `exprun list transforms`)."),
                       ],
-                      check: { p in
-                          guard let v = p["transforms"] else { return [] }
-                          if case .failure(let problems) = ChainSpec.resolve(v) {
-                              return problems.messages.map { ParamProblem("transforms", "transforms: " + $0) }
-                          }
-                          return []
-                      })
+                      check: ChainSpec.checkTransforms)
     ) { p, ctx in
         switch ChainSpec.resolve(p["transforms"] ?? .string("")) {
         case .success(let spec): return Chain(spec.build(ctx), schedule: Preset.schedule(p, ctx), layout: ctx.layout)

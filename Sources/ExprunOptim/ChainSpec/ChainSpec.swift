@@ -114,6 +114,18 @@ public struct ChainSpec {
 }
 
 /// Why a `transforms` value was refused: one sentence per problem.
+public extension ChainSpec {
+    /// The check of a `transforms` parameter, for every component that takes a chain
+    /// (`chain`, `mezo`): each entry's problems, located at the parameter.
+    @Sendable static func checkTransforms(_ p: Params) -> [ParamProblem] {
+        guard let v = p["transforms"] else { return [] }
+        if case .failure(let problems) = ChainSpec.resolve(v) {
+            return problems.messages.map { ParamProblem("transforms", "transforms: " + $0) }
+        }
+        return []
+    }
+}
+
 public struct ChainSpecProblems: Error, CustomStringConvertible {
     public var messages: [String]
     public init(_ messages: [String]) { self.messages = messages }
