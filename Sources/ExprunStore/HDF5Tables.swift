@@ -1,0 +1,154 @@
+import CHDF5
+import ExprunCore
+import Foundation
+
+/// Tables: 1-D compound datasets (one field per column), which h5py reads as numpy
+/// structured arrays. Used by /index and the consolidated /tables.
+extension HDF5 {
+    /// Writes a 1-D compound dataset: one row per element, one field per column (all columns the
+    /// same length). h5py reads it as a numpy structured array, pandas as a DataFrame.
+    static func writeTable(_ location: hid_t, _ name: String, columns: [(name: String, data: H5Array)]) throws {
+        try checkLinkName(name, "table name")
+        let rows = columns.first?.data.count ?? 0
+        guard columns.allSatisfy({ $0.data.count == rows }) else {
+            throw StoreError("table '\(name)': columns of different lengths")
+        }
+        let stringType = try stringType()
+        defer { H5Tclose(stringType) }
+        let boolType = try boolType()
+        defer { H5Tclose(boolType) }
+        // Packed row layout: 8 bytes per number or string pointer, 1 per bool.
+        var offsets: [Int] = []
+        var rowSize = 0
+        for column in columns {
+            offsets.append(rowSize)
+            if case .bools = column.data { rowSize += 1 } else { rowSize += 8 }
+        }
+        let type = try id(H5Tcreate(H5T_COMPOUND, max(rowSize, 1)), "cannot create table type")
+        defer { H5Tclose(type) }
+        var buffer = [UInt8](repeating: 0, count: max(rows * rowSize, 8))
+        var strings: [UnsafeMutablePointer<CChar>?] = []
+        defer { for pointer in strings { free(pointer) } }
+        try buffer.withUnsafeMutableBytes { raw in
+            for (column, offset) in zip(columns, offsets) {
+                let memberType: hid_t
+                switch column.data {
+                case .ints(let values):
+                    memberType = exprun_H5T_NATIVE_INT64()
+                    for (row, v) in values.enumerated() {
+                        raw.storeBytes(of: Int64(v), toByteOffset: row * rowSize + offset, as: Int64.self)
+                    }
+                case .doubles(let values):
+                    memberType = exprun_H5T_NATIVE_DOUBLE()
+                    for (row, v) in values.enumerated() {
+                        raw.storeBytes(of: v, toByteOffset: row * rowSize + offset, as: Double.self)
+                    }
+                case .bools(let values):
+                    memberType = boolType
+                    for (row, v) in values.enumerated() {
+                        raw.storeBytes(of: Int8(v ? 1 : 0), toByteOffset: row * rowSize + offset, as: Int8.self)
+                    }
+                case .strings(let values):
+                    memberType = stringType
+                    for (row, v) in values.enumerated() {
+                        let pointer = strdup(v)
+                        strings.append(pointer)
+                        raw.storeBytes(of: pointer, toByteOffset: row * rowSize + offset,
+                                       as: UnsafeMutablePointer<CChar>?.self)
+                    }
+                }
+                try ok(H5Tinsert(type, column.name, offset, memberType), "cannot add column '\(column.name)'")
+            }
+        }
+        var length = hsize_t(rows)
+        let space = try id(H5Screate_simple(1, &length, nil), "cannot create dataspace for '\(name)'")
+        defer { H5Sclose(space) }
+        let (dcpl, owned) = try datasetCreationList(length: rows, numeric: false)
+        defer { if owned { H5Pclose(dcpl) } }
+        let dataset = try id(H5Dcreate2(location, name, type, space, defaultList, dcpl, defaultList),
+                             "cannot create table '\(name)'")
+        defer { H5Dclose(dataset) }
+        try buffer.withUnsafeBytes { raw in
+            try ok(H5Dwrite(dataset, type, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, raw.baseAddress!),
+                   "cannot write table '\(name)'")
+        }
+    }
+
+    /// Reads a 1-D compound dataset written by `writeTable` (int, float, vlen string and bool fields).
+    static func readTable(_ location: hid_t, _ path: String) throws -> [(name: String, data: H5Array)] {
+        let dataset = try id(H5Dopen2(location, path, defaultList), "cannot open table '\(path)'")
+        defer { H5Dclose(dataset) }
+        let space = try id(H5Dget_space(dataset), "cannot read dataspace of '\(path)'")
+        defer { H5Sclose(space) }
+        let fileType = try id(H5Dget_type(dataset), "cannot read type of '\(path)'")
+        defer { H5Tclose(fileType) }
+        guard H5Tget_class(fileType) == H5T_COMPOUND else { throw StoreError("'\(path)' is not a table") }
+        let rows = Int(H5Sget_simple_extent_npoints(space))
+        let stringType = try stringType()
+        defer { H5Tclose(stringType) }
+        let boolType = try boolType()
+        defer { H5Tclose(boolType) }
+
+        enum Kind { case int, double, bool, string }
+        var fields: [(name: String, kind: Kind, offset: Int)] = []
+        var rowSize = 0
+        for member in 0..<UInt32(max(H5Tget_nmembers(fileType), 0)) {
+            guard let cName = H5Tget_member_name(fileType, member) else { throw failure("cannot read column name") }
+            let name = String(cString: cName)
+            H5free_memory(cName)
+            let memberType = try id(H5Tget_member_type(fileType, member), "cannot read column '\(name)'")
+            defer { H5Tclose(memberType) }
+            let kind: Kind
+            switch H5Tget_class(memberType) {
+            case H5T_INTEGER: kind = .int
+            case H5T_FLOAT: kind = .double
+            case H5T_ENUM where isBoolEnum(memberType): kind = .bool
+            case H5T_STRING where H5Tis_variable_str(memberType) > 0: kind = .string
+            default: throw StoreError("table '\(path)': column '\(name)' has an unsupported type")
+            }
+            fields.append((name, kind, rowSize))
+            rowSize += kind == .bool ? 1 : 8
+        }
+        let memoryType = try id(H5Tcreate(H5T_COMPOUND, max(rowSize, 1)), "cannot create table type")
+        defer { H5Tclose(memoryType) }
+        for field in fields {
+            let member: hid_t
+            switch field.kind {
+            case .int: member = exprun_H5T_NATIVE_INT64()
+            case .double: member = exprun_H5T_NATIVE_DOUBLE()
+            case .bool: member = boolType
+            case .string: member = stringType
+            }
+            try ok(H5Tinsert(memoryType, field.name, field.offset, member), "cannot add column '\(field.name)'")
+        }
+        var buffer = [UInt8](repeating: 0, count: max(rows * rowSize, 8))
+        if rows > 0 {
+            try buffer.withUnsafeMutableBytes { raw in
+                try ok(H5Dread(dataset, memoryType, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, raw.baseAddress!),
+                       "cannot read table '\(path)'")
+            }
+        }
+        let hasStrings = fields.contains { $0.kind == .string }
+        let columns: [(name: String, data: H5Array)] = buffer.withUnsafeBytes { raw in
+            fields.map { field in
+                let at = { (row: Int) in row * rowSize + field.offset }
+                switch field.kind {
+                case .int:
+                    return (field.name, .ints((0..<rows).map { Int(raw.loadUnaligned(fromByteOffset: at($0), as: Int64.self)) }))
+                case .double:
+                    return (field.name, .doubles((0..<rows).map { raw.loadUnaligned(fromByteOffset: at($0), as: Double.self) }))
+                case .bool:
+                    return (field.name, .bools((0..<rows).map { raw.load(fromByteOffset: at($0), as: Int8.self) != 0 }))
+                case .string:
+                    return (field.name, .strings((0..<rows).map {
+                        raw.loadUnaligned(fromByteOffset: at($0), as: UnsafePointer<CChar>?.self).map { String(cString: $0) } ?? ""
+                    }))
+                }
+            }
+        }
+        if hasStrings && rows > 0 {
+            _ = buffer.withUnsafeMutableBytes { H5Dvlen_reclaim(memoryType, space, defaultList, $0.baseAddress!) }
+        }
+        return columns
+    }
+}
