@@ -45,6 +45,25 @@ func defaultParams(_ decl: ComponentDecl, name: [Family: String] = [:]) throws -
     return try resolve(decl, given)
 }
 
+/// `defaultParams`, except that a component with a `selection` parameter names the selection
+/// `upstream` (outside a config no selection is defined, so the validator would refuse the
+/// name: its declared defaults and sampled required values are filled in directly).
+func paramsNaming(upstream: String, _ decl: ComponentDecl, name: [Family: String]) throws -> Params? {
+    guard decl.params.contains(where: { $0.type == .selection }) else { return try defaultParams(decl, name: name) }
+    var values: [String: Value] = [:]
+    for p in decl.params {
+        if p.type == .selection {
+            values[p.name] = .string(upstream)
+        } else if p.required {
+            guard let x = sample(p, name: name), let v = value(x, as: p.type) else { return nil }
+            values[p.name] = v
+        } else if let d = p.defaultValue {
+            values[p.name] = d
+        }
+    }
+    return Params(kind: decl.kind, values: values)
+}
+
 let allFamilies = Family.allCases
 
 @Test("kinds are unique within each family and across families (`exprun list <kind>` is unambiguous)")
@@ -178,9 +197,16 @@ func everyTransformBuilds() throws {
 func everyScheduleBuilds() throws {
     let constant = try #require(Catalogue.schedules.first { !$0.decl.params.contains(where: \.required) && !$0.decl.params.contains { p in if case .referenceList = p.type { return true }; return false } })
     let part = try #require(try defaultParams(constant.decl))
+    // A schedule that reads upstream runs (a `selection` parameter) gets one upstream run that
+    // recorded every metric of the catalogue, positive and varying, at each of its 40 steps.
+    let steps = Array(0...40)
+    let metricNames = Set(Catalogue.metrics.map(\.1.name)).sorted()
+    let upstream = RunRecord(runId: "up", status: .completed, wallSeconds: 0, attributes: [], steps: steps,
+                             metrics: metricNames.map { Series(name: $0, values: steps.map { 1 + 1 / Double($0 + 1) }) }, views: [])
     for entry in Catalogue.schedules {
-        let params = try #require(try defaultParams(entry.decl, name: [.schedule: "part"]), "\(entry.decl.kind)")
-        let schedule = try entry.make(params, ScheduleContext(baseLR: 0.1, totalSteps: 50, named: ["part": part]))
+        let params = try #require(try paramsNaming(upstream: "upstream", entry.decl, name: [.schedule: "part"]), "\(entry.decl.kind)")
+        let schedule = try entry.make(params, ScheduleContext(baseLR: 0.1, totalSteps: 50, named: ["part": part],
+                                                              upstream: ["upstream": [upstream]], batchSize: 8))
         for t in 0..<60 {
             let lr = schedule.lr(at: t)
             #expect(lr.isFinite && lr >= 0, "schedule \(entry.decl.kind): lr(\(t)) = \(lr)")

@@ -144,30 +144,25 @@ final class StochasticKernel: LoopKernel {
     }
 }
 
-/// Euclidean norm with four independent accumulators.
+/// Sum of term(v_i) with four independent accumulators (the order of the additions fixed, so
+/// results are the same on every run).
 @inline(__always)
-func norm(_ v: UnsafeBufferPointer<Double>) -> Double {
+func accumulate(_ v: UnsafeBufferPointer<Double>, _ term: (Double) -> Double) -> Double {
     var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
     let n = v.count
     var i = 0
     while i + 4 <= n {
-        a0 += v[i] * v[i]; a1 += v[i + 1] * v[i + 1]; a2 += v[i + 2] * v[i + 2]; a3 += v[i + 3] * v[i + 3]
+        a0 += term(v[i]); a1 += term(v[i + 1]); a2 += term(v[i + 2]); a3 += term(v[i + 3])
         i += 4
     }
-    while i < n { a0 += v[i] * v[i]; i += 1 }
-    return ((a0 + a1) + (a2 + a3)).squareRoot()
-}
-
-/// Sum of absolute values with four independent accumulators.
-@inline(__always)
-func l1Norm(_ v: UnsafeBufferPointer<Double>) -> Double {
-    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-    let n = v.count
-    var i = 0
-    while i + 4 <= n {
-        a0 += abs(v[i]); a1 += abs(v[i + 1]); a2 += abs(v[i + 2]); a3 += abs(v[i + 3])
-        i += 4
-    }
-    while i < n { a0 += abs(v[i]); i += 1 }
+    while i < n { a0 += term(v[i]); i += 1 }
     return (a0 + a1) + (a2 + a3)
 }
+
+/// Euclidean norm.
+@inline(__always)
+func norm(_ v: UnsafeBufferPointer<Double>) -> Double { accumulate(v) { $0 * $0 }.squareRoot() }
+
+/// Sum of absolute values.
+@inline(__always)
+func l1Norm(_ v: UnsafeBufferPointer<Double>) -> Double { accumulate(v) { abs($0) } }
