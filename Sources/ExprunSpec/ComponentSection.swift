@@ -60,8 +60,7 @@ extension Builder {
             guard decl.param(p) != nil else {
                 // No candidate took any value: the axis itself was reported when parsed.
                 if setting.typed.isEmpty { return nil }
-                report(Diagnostic(setting.node.location, "sweep axis '\(family.rawValue).\(p)': \(owner) (kind \(base.kind)) has no parameter '\(p)'",
-                                  suggestion: closestMatch(p, in: decl.params.map(\.name))))
+                report(noParameter(setting.path, name, decl, at: setting.node.location))
                 continue
             }
             switch setting.typed[name] {

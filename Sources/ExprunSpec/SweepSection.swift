@@ -37,6 +37,10 @@ extension Builder {
                 continue
             }
             guard checkAxisPath(e.key, e.keyLocation, used: &used) else { continue }
+            if !e.key.contains("."), Builder.isPerComponentGrid(e.value), let role = problem.role(e.key) {
+                if let axis = perComponentAxis(e, role: role, used: &used) { axes.append(axis) }
+                continue
+            }
             guard let vals = SweepValues.expand(e.value, path: e.key, limit: limits.maxRuns, problems: &problems) else { continue }
             if !e.key.contains(".") {
                 // A selection axis: values are names of components of that family.
@@ -81,12 +85,23 @@ extension Builder {
                     continue
                 }
                 guard let role = problem.role(parts[0]) else { continue }
-                let candidates = (swept[role.name] ?? components[role.family]?.map(\.name) ?? []).compactMap { name in
-                    components[role.family]?.first { $0.name == name }?.body["kind"]?.string
-                        .flatMap { decl(role.family, kind: $0) }.map { (name: name, decl: $0) }
-                }
+                let candidates = (swept[role.name] ?? components[role.family]?.map(\.name) ?? []).compactMap { candidate(role, $0) }
                 if components[role.family]?.isEmpty ?? true {
                     report(Diagnostic(axes[a].pathLocations[k], "sweep axis '\(path)': no \(role.family.section) are defined, so nothing takes '\(parts[1])'"))
+                    continue
+                }
+                // In an axis that also sets the role (a zip, a per-component grid), a row's
+                // value is for that row's component alone.
+                if let roleColumn = axes[a].paths.firstIndex(of: role.name) {
+                    for (i, row) in axes[a].values.enumerated() where !axes[a].isAbsent(i, k) {
+                        guard let name = row[roleColumn].string,
+                              let c = candidates.first(where: { $0.name == name }) ?? candidate(role, name) else { continue }
+                        guard let param = c.decl.param(parts[1]) else {
+                            report(noParameter(path, c.name, c.decl, at: row[k].location))
+                            continue
+                        }
+                        if let t = typed(row[k], param, owner: "\(role.family.rawValue) '\(c.name)'") { axes[a].typed[i][k][c.name] = t }
+                    }
                     continue
                 }
                 let declaring = candidates.filter { $0.decl.param(parts[1]) != nil }
@@ -108,6 +123,19 @@ extension Builder {
                 }
             }
         }
+    }
+
+    /// A component that can fill `role`, with its declaration (nil if its kind is unknown).
+    private func candidate(_ role: RoleDecl, _ name: String) -> (name: String, decl: ComponentDecl)? {
+        components[role.family]?.first { $0.name == name }?.body["kind"]?.string
+            .flatMap { decl(role.family, kind: $0) }.map { (name: name, decl: $0) }
+    }
+
+    /// A sweep value for a parameter its component does not have.
+    func noParameter(_ path: String, _ name: String, _ decl: ComponentDecl, at location: SourceLocation) -> Diagnostic {
+        let param = path.split(separator: ".", maxSplits: 1).last.map(String.init) ?? path
+        return Diagnostic(location, "sweep axis '\(path)': \(decl.family.rawValue) '\(name)' (kind \(decl.kind)) has no parameter '\(param)'",
+                          suggestion: closestMatch(param, in: decl.params.map(\.name)))
     }
 
     /// One value converted for a parameter (null unsets an optional parameter: its default).

@@ -6,26 +6,13 @@ import ExprunSpec
 
 /// Sweep axes are typed when the sweep is parsed: a bad value is reported once, at the value,
 /// however many cells contain it; a parameter no candidate declares is reported at the axis.
-/// (Lines 1-14 of `base` are fixed, so the expected positions below are those of the sweep.)
+/// (Lines 1-15 of `base` are fixed, so the expected positions below are those of the sweep.)
 @Suite struct SweepTypingTests {
-    static let base = """
-    name: t
-    seeds: 2
-    run:
-      steps: 10
-      batch_size: 4
-    datasets:
-      d1: {kind: synthetic_regression, n: 50, dim: 3}
-    models:
-      m1: {kind: least_squares, dataset: d1, l2: 0.1}
-    schedules:
-      s1: {kind: constant}
-    optimizers:
-      sgd: {kind: sgd, lr: 0.1, schedule: s1}
-      adam: {kind: adam, lr: 0.01, schedule: s1}
-    sweep:
-
-    """
+    /// ConfigErrorTests' valid config with a second optimizer and an empty sweep.
+    static let base = validConfig
+        .replacingOccurrences(of: "  sgd: {kind: sgd, lr: 0.1, schedule: s1}",
+                              with: "  sgd: {kind: sgd, lr: 0.1, schedule: s1}\n  adam: {kind: adam, lr: 0.01, schedule: s1}")
+        .replacingOccurrences(of: "  optimizer.lr: [0.01, 0.1]", with: "")
 
     @Test func badValueReportedOnceAtTheValue() {
         // The bad value is in 2 optimizers x 3 l2 values = 6 cells; one diagnostic.

@@ -14,6 +14,11 @@ struct Axis {
     /// the parameter or rejected the value, reported then). Empty for role and `run.` paths,
     /// whose values are names and run settings.
     var typed: [[[String: TypedSetting]]] = []
+    /// absent[i][k]: paths[k] sets nothing at position i (a per-component grid's row whose
+    /// component has no values for that parameter: it keeps its own). Empty: none absent.
+    var absent: [[Bool]] = []
+
+    func isAbsent(_ i: Int, _ k: Int) -> Bool { !absent.isEmpty && absent[i][k] }
 }
 
 /// A sweep value as the parameter it sets declares it.
