@@ -213,11 +213,11 @@ public final class TwoLayerReLUObjective: Objective {
         return signAccuracy(m)
     }
 
-    /// The sampled convex program's optimum: ADMM (rho = gamma = 1) to `optimum_tol`, then the
+    /// The sampled convex program's optimum: ADMM (rho = 0.1, gamma = 1) to `optimum_tol`, then the
     /// objective of the network recovered from z (an attained value, so no run's gap is
     /// negative through solver error beyond the tolerance).
     public func computeOptimalValue() -> Double? {
-        let admm = ConvexReLUADMM(program: program, rho: 1, gamma: 1, tol: optimumTol)
+        let admm = ConvexReLUADMM(program: program, rho: 0.1, gamma: 1, tol: optimumTol)
         for _ in 0..<optimumIterations where !admm.converged { admm.iterate() }
         let m = max(width, 2 * program.patterns)
         var net = [Double](repeating: 0, count: m * p + m)
