@@ -14,7 +14,7 @@ public enum Catalogue {
     public static let datasets: [DatasetEntry] = datasetCatalogue
     public static let models: [ModelEntry] = modelCatalogue
     public static let schedules: [ScheduleEntry] = scheduleCatalogue
-    public static let optimizers: [OptimizerEntry] = optimizerCatalogue + blackBoxCatalogue
+    public static let optimizers: [OptimizerEntry] = optimizerCatalogue + convexReLUSolverCatalogue + blackBoxCatalogue
     public static let environments: [EnvironmentEntry] = environmentCatalogue
     public static let learners: [LearnerEntry] = learnerCatalogue
     public static let transforms: [TransformEntry] = transformCatalogue

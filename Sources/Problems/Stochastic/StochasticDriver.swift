@@ -74,7 +74,13 @@ public enum StochasticDriver {
                                  + "with a target space; model \(modelInstance.name) "
                                  + "(\(modelInstance.params.kind)) has none")
         }
-        if !(optimizer is any TargetSpaceOptimizer), !(optimizer is any Optimizer) {
+        if let bound = optimizer as? any ModelBoundOptimizer {
+            do { try bound.bind(to: objective, batchSize: settings.batchSize ?? n) } catch let e as ComponentError {
+                throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) on model "
+                                     + "\(modelInstance.name) (\(modelInstance.params.kind)): \(e.description)")
+            }
+        }
+        if !(optimizer is any TargetSpaceOptimizer), !(optimizer is any Optimizer), !(optimizer is any ModelBoundOptimizer) {
             throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) calls no oracle "
                                  + "a stochastic run provides")
         }

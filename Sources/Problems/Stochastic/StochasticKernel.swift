@@ -19,6 +19,9 @@ final class StochasticKernel: LoopKernel {
     /// Set when the method works in target space (checked once when the run is built).
     let targetOptimizer: (any TargetSpaceOptimizer)?
     let targetModel: (any TargetModel)?
+    /// Set when the method works on the model's structure (layer-local training, convex
+    /// solvers: `ModelBoundOptimizer`, bound to the objective by the driver).
+    let boundOptimizer: (any ModelBoundOptimizer)?
     /// A constrained model's domain: every iterate is projected onto it (projected SGD).
     let domain: (any ConstrainedObjective)?
     let iterate: UnsafeMutableBufferPointer<Double>
@@ -44,6 +47,7 @@ final class StochasticKernel: LoopKernel {
         self.objective = objective; self.method = method
         domain = objective as? any ConstrainedObjective
         gradientOptimizer = method as? any Optimizer
+        boundOptimizer = method as? any ModelBoundOptimizer
         if let o = method as? any TargetSpaceOptimizer, let m = objective as? any TargetModel {
             targetOptimizer = o; targetModel = m
         } else {
@@ -53,7 +57,7 @@ final class StochasticKernel: LoopKernel {
         fullBatch = settings.batchSize == nil
         let batchSize = settings.batchSize ?? n
         evalsPerStep = fullBatch ? n : batchSize
-        allRows = targetOptimizer != nil && fullBatch ? Array(0..<n) : []
+        allRows = (targetOptimizer != nil || boundOptimizer != nil) && fullBatch ? Array(0..<n) : []
         sampler = MinibatchSampler(sampleCount: n, batchSize: max(1, batchSize), sampling: settings.sampling, seed: seed)
         trueWeights = data.trueWeights.flatMap { $0.count == d ? $0 : nil }
         hasTestSplit = data.test != nil
@@ -87,6 +91,13 @@ final class StochasticKernel: LoopKernel {
             }
             pullbacks = report.pullbacks
             batchLoss = report.batchLoss
+        } else if let boundOptimizer {
+            // The method steps itself (like SSO); its loss is checked after the step.
+            if fullBatch {
+                batchLoss = allRows.withUnsafeBufferPointer { boundOptimizer.step(iterate, rows: $0, t: t) }
+            } else {
+                batchLoss = boundOptimizer.step(iterate, rows: sampler.next(), t: t)
+            }
         } else if fullBatch {
             batchLoss = objective.fullLossAndGradient(UnsafeBufferPointer(iterate), gradient: gradient)
         } else {
@@ -100,6 +111,8 @@ final class StochasticKernel: LoopKernel {
     func step(_ t: Int) -> Double {
         if targetOptimizer != nil {
             gradEvals &+= evalsPerStep &* pullbacks
+        } else if boundOptimizer != nil {
+            gradEvals &+= evalsPerStep
         } else {
             gradientOptimizer.unsafelyUnwrapped.step(iterate, gradient: gradient, t: t)
             gradEvals &+= evalsPerStep
