@@ -48,8 +48,9 @@ func runTokenWalk(_ spec: RunSpec, _ context: RunContext) throws -> RunRecord {
         ("dim", .int(losses.dimension)), ("n_train", .int(losses.rowStart[graph.nodeCount])),
         ("visited_nodes_final", .int(kernel.visitedCount)),
     ]
-    // The base chain's spectrum (dense, O(N³)): small graphs only.
-    if let gaps = chain.spectralGaps() {
+    // The base chain's spectrum (dense, O(N³)) per run for small graphs only; `exprun graph`
+    // computes it up to BaseChain.maxSpectralNodes.
+    if graph.nodeCount <= 300, let gaps = chain.spectralGaps() {
         attributes += [("spectral_gap", .double(gaps.gap)), ("absolute_spectral_gap", .double(gaps.absolute))]
     }
     return RunRecord(runId: spec.runId, status: outcome.status, message: outcome.message,

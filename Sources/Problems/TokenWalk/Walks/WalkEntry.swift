@@ -37,7 +37,7 @@ public struct WalkEntry: Sendable {
 /// The parameters every walk kind shares (declared once: the data at the nodes and the SA
 /// step sizes), after the kind's own.
 let stochasticApproximationParams: [ParamDecl] = [
-    .reference("dataset", .dataset, "the rows spread over the nodes: node i's loss is ½||A_i θ - b_i||² on its rows (A_i, b_i)"),
+    .reference("dataset", .dataset, "the rows spread over the nodes: node i's loss is ½‖A_i θ - b_i‖² on its rows (A_i, b_i)"),
     .choice("partition", NodePartition.allCases.map(\.rawValue), "strided",
             "rows to nodes: strided (row r on node r mod N) or contiguous blocks"),
     .double("gamma_exponent", 0.8, ValueRange(min: 0.5, max: 1, minOpen: true), "a in γ_n = (n+1)^-a, the visit measure's step"),
