@@ -22,8 +22,7 @@ public enum ErdosRenyiGraph {
                           if expected > Double(GraphLimits.maxEdges) {
                               return [ParamProblem("p", "about \(Int(expected)) edges expected, above the limit of \(GraphLimits.maxEdges)")]
                           }
-                          do { _ = try sample(p) } catch { return [ParamProblem("p", "\(error)")] }
-                          return []
+                          return sampleProblems("p") { try sample(p) }
                       }),
         make: { p in try sample(p) })
 
@@ -32,12 +31,8 @@ public enum ErdosRenyiGraph {
     }
 
     public static func sample(nodes n: Int, p: Double, seed: UInt64, attempts: Int) throws -> Graph {
-        let root = RNG(seed: seed, purpose: "graph:erdos_renyi")
-        for k in 0..<attempts {
-            var rng = root.split("attempt\(k)")
-            let graph = try Graph(nodeCount: n, edges: edges(n: n, p: p, rng: &rng))
-            if graph.isConnected { return graph }
-        }
+        if let g = try firstConnectedSample(nodes: n, seed: seed, purpose: "graph:erdos_renyi", attempts: attempts,
+                                            { edges(n: n, p: p, rng: &$0) }) { return g }
         throw ComponentError("G(\(n), \(p)) was disconnected in all \(attempts) samples; raise p above ln(n)/n = "
                              + "\(log(Double(n)) / Double(n)) (or attempts)")
     }

@@ -81,6 +81,29 @@ public enum GraphLimits {
     public static let maxEdges = 5_000_000
 }
 
+/// The retry rule of the random graph kinds: sample k (k = 0, 1, ..., attempts - 1) draws from
+/// the stream `attempt<k>` of (seed, purpose); the first sample that is a connected simple
+/// graph is the graph (`sample` returns nil for an attempt that produced none). nil when all
+/// attempts fail.
+func firstConnectedSample(nodes n: Int, seed: UInt64, purpose: String, attempts: Int,
+                          _ sample: (inout RNG) -> [(Int, Int)]?) throws -> Graph? {
+    let root = RNG(seed: seed, purpose: purpose)
+    for k in 0..<attempts {
+        var rng = root.split("attempt\(k)")
+        guard let edges = sample(&rng) else { continue }
+        let graph = try Graph(nodeCount: n, edges: edges)
+        if graph.isConnected { return graph }
+    }
+    return nil
+}
+
+/// The validation of a random graph kind: the sample itself (graphs are small next to a run),
+/// its failure reported at `param`.
+func sampleProblems(_ param: String, _ sample: () throws -> Graph) -> [ParamProblem] {
+    do { _ = try sample() } catch { return [ParamProblem(param, "\(error)")] }
+    return []
+}
+
 /// A graph kind's declaration and factory. Graphs take their own `seed` (not the run's), so
 /// every seed of a sweep walks the same graph, as in the paper's experiments.
 public struct GraphEntry: Sendable {

@@ -24,8 +24,7 @@ public enum RandomRegularGraph {
                           if n * d / 2 > GraphLimits.maxEdges {
                               return [ParamProblem("degree", "\(n * d / 2) edges is above the limit of \(GraphLimits.maxEdges)")]
                           }
-                          do { _ = try sample(p) } catch { return [ParamProblem("degree", "\(error)")] }
-                          return []
+                          return sampleProblems("degree") { try sample(p) }
                       }),
         make: { p in try sample(p) })
 
@@ -34,13 +33,8 @@ public enum RandomRegularGraph {
     }
 
     public static func sample(nodes n: Int, degree d: Int, seed: UInt64, attempts: Int) throws -> Graph {
-        let root = RNG(seed: seed, purpose: "graph:random_regular")
-        for k in 0..<attempts {
-            var rng = root.split("attempt\(k)")
-            guard let edges = pairing(n: n, d: d, rng: &rng) else { continue }
-            let graph = try Graph(nodeCount: n, edges: edges)
-            if graph.isConnected { return graph }
-        }
+        if let g = try firstConnectedSample(nodes: n, seed: seed, purpose: "graph:random_regular", attempts: attempts,
+                                            { pairing(n: n, d: d, rng: &$0) }) { return g }
         throw ComponentError("no simple connected \(d)-regular graph on \(n) nodes in \(attempts) attempts "
                              + "(raise attempts, or change the seed)")
     }
