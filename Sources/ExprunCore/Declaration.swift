@@ -3,6 +3,8 @@
 /// is written inline, as the entries of a `chain` optimizer's `transforms`.
 public enum Family: String, CaseIterable, Sendable {
     case dataset, model, schedule, optimizer, environment, learner, transform
+    /// Token random walks (SA-SRRW): the graph the token walks and the walk it follows.
+    case graph, walk
 
     /// The config section that holds named components of this family.
     public var section: String { rawValue + "s" }

@@ -32,8 +32,7 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
     .state("expensive_grad_evals", "cumulative per-example target-space gradients grad_f l_i (b per step for every optimizer; divide by b for the paper's 'gradient evaluations')") { k, t in
         Double(t &* k.evalsPerStep)
     },
-    LoopMetric(MetricDecl("wall_time", perView: false, "seconds of optimization since the loop started; metric evaluations at log points excluded (two clock reads per log point)"),
-               .wallTime),
+    .wallTime,
 ]
 
 /// The declarations alone (the problem kind's metric list, before the methods' counters).
