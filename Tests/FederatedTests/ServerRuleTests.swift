@@ -148,4 +148,21 @@ final class PlainSGD: Optimizer {
         sim.prepare(horizon: 10, maxSteps: 1000)
         #expect(sim.weights == [0.5 / (10.0 / 30.0), 0.5 / (20.0 / 30.0)])
     }
+
+    @Test func longRunParticipationMatchesThePredictedRates() {
+        // specs-b 9, test 4: over a long horizon the clients take part at the rates the
+        // surrogate importances assume: async ∝ 1/tau_i, FedFix 1/⌈tau_i/Δt⌉ per aggregation.
+        let tau = [1.0, 0.7, 0.4, 0.1]
+        func fractions(_ rule: any ServerRule) -> [Double] {
+            let sim = FederatedSimulation(objective: CentersObjective([[0], [1], [2], [3]]), optimizers: (0..<4).map { _ in PlainSGD(0.1) },
+                                          rule: rule, split: [[0], [1], [2], [3]], importances: [0.25, 0.25, 0.25, 0.25],
+                                          times: ComputeTimes(means: tau), localSteps: 1, batchSize: nil, seed: 0)
+            return sim.participationFractions(horizon: 2000, maxSteps: 1_000_000)
+        }
+        let async = fractions(AsyncServer(serverLR: 1, corrected: false))
+        let inverse = tau.map { 1 / $0 }, total = inverse.reduce(0, +)
+        #expect(zip(async, inverse).allSatisfy { abs($0 - $1 / total) < 1e-3 }, "\(async)")
+        let fix = fractions(FedFixServer(serverLR: 1, interval: 0.25, corrected: true))
+        #expect(zip(fix, [0.25, 1.0 / 3.0, 0.5, 1.0]).allSatisfy { abs($0 - $1) < 1e-3 }, "\(fix)")
+    }
 }

@@ -65,6 +65,10 @@ enum FederatedDriver {
                                  + "(\(data.train.count) rows split); use fewer clients or a milder split")
         }
         let held = split.reduce(0) { $0 + $1.count }
+        // The batch buffer is allocated once: bounded by the data, as a stochastic run's is.
+        if let b = settings.batchSize, b > data.train.count {
+            throw ComponentError("run: batch_size \(b) exceeds the \(data.train.count) training rows the clients share")
+        }
         let importances = cp.string("importance") == "ratio"
             ? split.map { Double($0.count) / Double(held) } : [Double](repeating: 1 / Double(m), count: m)
 
