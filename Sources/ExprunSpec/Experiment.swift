@@ -135,11 +135,18 @@ struct Builder {
         validator.names = names
         validator.selections = tree["selections"]?.entries?.map(\.key) ?? []
 
-        // The problem kind: the one whose root roles' families the config defines.
+        // The problem kind: the one whose root roles' families the config defines. A kind
+        // whose roles cover every family the config defines, and one of whose roots is
+        // defined, is the config's kind when it is the only such one: the federated kind
+        // reaches models and optimizers (the stochastic kind's roots) from its clients, so a
+        // config with `clients:` is federated although it defines models too.
         func described(_ p: ProblemDecl) -> String {
             "\(p.name) (\(p.rootFamilies.map(\.section).joined(separator: " + ")))"
         }
-        let matching = kinds.filter { p in p.rootFamilies.contains { components[$0] != nil } }
+        let defined = Set(components.keys)
+        let covering = kinds.filter { p in defined.isSubset(of: p.roleFamilies) && p.rootFamilies.contains { defined.contains($0) } }
+        let matching = covering.count == 1 ? covering
+            : kinds.filter { p in p.rootFamilies.contains { components[$0] != nil } }
         if matching.count > 1 {
             report(Diagnostic(tree.location, "a config runs one problem kind, but this one defines components of "
                               + matching.map(described).joined(separator: " and ")))
