@@ -286,27 +286,40 @@ struct Builder {
         return ComponentInstance(name: name, params: p)
     }
 
-    /// Components a component names through list references (a sequential schedule's
-    /// parts), transitively, recorded as `<role>.parts.<name>.<param>`.
+    /// Components a component names as its parts, transitively: through list references (a
+    /// sequential schedule's parts) or a single reference to its own family (the schedule a
+    /// batch-size rule scales), recorded as `<role>.parts.<name>.<param>`.
     mutating func relate(_ instance: inout ComponentInstance, role: String, family: Family,
                          into parameters: inout [(String, Value)]) -> Bool {
-        let decl = decl(family, kind: instance.params.kind)
-        let listFamilies = decl?.params.compactMap { p -> Family? in
-            if case .referenceList(let f) = p.type { return f } else { return nil }
-        } ?? []
-        guard let partFamily = listFamilies.first else { return true }
-        let names = validator.names[partFamily] ?? []
-        var pending = instance.params.values.values.flatMap { v -> [String] in
-            if case .list(let l) = v { return l.compactMap(\.asString).filter { names.contains($0) } }
-            return []
+        /// The part family of a parameter, or nil when it names no part.
+        func partFamilyOf(_ p: ParamDecl) -> Family? {
+            switch p.type {
+            case .referenceList(let f): return f
+            case .reference(let f) where f == family: return f
+            default: return nil
+            }
         }
+        /// The parts `p` names: list values (as before) and its own-family single references.
+        func parts(_ p: Params) -> [String] {
+            let single = decl(family, kind: p.kind)?.params.compactMap { d -> String? in
+                guard case .reference(let f) = d.type, f == family else { return nil }
+                return p[d.name]?.asString
+            } ?? []
+            return p.values.values.flatMap { v -> [String] in
+                if case .list(let l) = v { return l.compactMap(\.asString) }
+                return []
+            } + single
+        }
+        guard let partFamily = decl(family, kind: instance.params.kind)?.params.compactMap(partFamilyOf).first else { return true }
+        let names = validator.names[partFamily] ?? []
+        var pending = parts(instance.params).filter { names.contains($0) }
         while let next = pending.popLast() {
             if instance.related[next] != nil { continue }
             guard let p = params(partFamily, next, overrides: []) else { return false }
             instance.related[next] = p
             for key in p.values.keys.sorted() { parameters.append(("\(role).parts.\(next).\(key)", p.values[key]!)) }
             parameters.append(("\(role).parts.\(next).kind", .string(p.kind)))
-            for v in p.values.values { if case .list(let l) = v { pending += l.compactMap(\.asString) } }
+            pending += parts(p).filter { names.contains($0) }
             if instance.related.count > 64 {
                 report(Diagnostic(tree.location, "\(partFamily.section) refer to each other in a cycle"))
                 return false

@@ -38,6 +38,14 @@ final class StochasticKernel: LoopKernel {
     let trueWeights: [Double]?
     let hasTestSplit: Bool
 
+    /// Whether the oracle also takes the norms of each step's gradient (set once, before the
+    /// loop, when `batch_grad_norm` or `batch_grad_norm_l1` is recorded: refined schedules read
+    /// them from a first pass).
+    var tracksGradientNorms = false
+    /// ||g_t||_2 and ||g_t||_1 of the last step's (minibatch) gradient, before the method's
+    /// step; NaN for a target-space method, which takes no gradient.
+    private(set) var batchGradNorm = Double.nan
+    private(set) var batchGradNormL1 = Double.nan
     /// The oracle's value at the last step: the minibatch objective at x_t.
     private(set) var batchLoss = Double.nan
     private(set) var gradEvals = 0
@@ -76,6 +84,7 @@ final class StochasticKernel: LoopKernel {
     func start() {
         objective.initialPoint(iterate)
         batchLoss = .nan; gradEvals = 0
+        batchGradNorm = .nan; batchGradNormL1 = .nan
     }
 
     @inline(__always)
@@ -103,6 +112,10 @@ final class StochasticKernel: LoopKernel {
         } else {
             batchLoss = objective.batchLossAndGradient(UnsafeBufferPointer(iterate), rows: sampler.next(),
                                                        gradient: gradient)
+        }
+        if tracksGradientNorms && targetOptimizer == nil {
+            batchGradNorm = norm(UnsafeBufferPointer(gradient))
+            batchGradNormL1 = l1Norm(UnsafeBufferPointer(gradient))
         }
         return batchLoss
     }
@@ -156,4 +169,18 @@ func norm(_ v: UnsafeBufferPointer<Double>) -> Double {
     }
     while i < n { a0 += v[i] * v[i]; i += 1 }
     return ((a0 + a1) + (a2 + a3)).squareRoot()
+}
+
+/// Sum of absolute values with four independent accumulators.
+@inline(__always)
+func l1Norm(_ v: UnsafeBufferPointer<Double>) -> Double {
+    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    let n = v.count
+    var i = 0
+    while i + 4 <= n {
+        a0 += abs(v[i]); a1 += abs(v[i + 1]); a2 += abs(v[i + 2]); a3 += abs(v[i + 3])
+        i += 4
+    }
+    while i < n { a0 += abs(v[i]); i += 1 }
+    return (a0 + a1) + (a2 + a3)
 }

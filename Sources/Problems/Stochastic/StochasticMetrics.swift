@@ -25,6 +25,12 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
     .state("batch_loss", "minibatch loss at the current iterate, before the step") { k, t in
         t == 0 ? .nan : k.batchLoss
     },
+    .state("batch_grad_norm", "||g||_2 of the last step's minibatch gradient, before the step (log every step for a refined schedule)") { k, t in
+        t == 0 ? .nan : k.batchGradNorm
+    },
+    .state("batch_grad_norm_l1", "||g||_1 of the last step's minibatch gradient, before the step (a refined schedule's Adam variant reads it)") { k, t in
+        t == 0 ? .nan : k.batchGradNormL1
+    },
     .state("lr", "learning rate of the last step") { k, t in t == 0 ? .nan : k.method.currentLR },
     .state("grad_evals", "cumulative per-example gradient evaluations (for sso: b per Jacobian-transpose product over the batch, one per inner gd/Armijo step, one per CG iteration plus one)") { k, _ in
         Double(k.gradEvals)
