@@ -86,6 +86,8 @@ public final class MLPObjective: Objective {
     let ones: UnsafeMutablePointer<Double>
     /// Everything allocated, for deinit.
     private var allocations: [UnsafeMutablePointer<Double>] = []
+    /// The R-operator's buffers (MLPHessian.swift), made on the first Hessian-vector product.
+    var hessianBuffers: MLPHessianBuffers?
 
     public init(params: Params, dataset: Dataset) throws {
         let kind = Self.kind
@@ -441,7 +443,7 @@ public final class MLPObjective: Objective {
 
 extension MLPObjective {
     /// Catalogue entry for `mlp`.
-    public static let entry = ModelEntry(MLPObjective.decl) { params, dataset in
+    public static let entry = ModelEntry(MLPObjective.decl, provides: [.gradient, .hessianVectorProduct]) { params, dataset in
         try MLPObjective(params: params, dataset: dataset)
     }
 }

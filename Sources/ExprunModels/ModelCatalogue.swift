@@ -9,6 +9,8 @@ public let modelCatalogue: [ModelEntry] = [
     LeastAbsoluteDeviationObjective.entry,
     NoisyQuadraticObjective.entry,
     MLPObjective.entry,
+    DiagonalLinearNetwork.entry,
+    TwoLayerReLUNetwork.entry,
     Rastrigin.entry,
     Ackley.entry,
     Rosenbrock.entry,
