@@ -391,6 +391,7 @@ struct Builder {
             report(Diagnostic(loc, u.message))
         }
         guard unmet.isEmpty else { return nil }
+        guard checkMetricNeeds(run, cell: cell) else { return nil }
         var inputs: [(selection: String, location: SourceLocation)] = []
         for r in resolved {
             inputs += selectionInputs(r.family, r.instance.name, r.instance.params,
@@ -400,5 +401,23 @@ struct Builder {
             }
         }
         return Resolved(parameters: parameters + runParams, components: resolved, run: run, inputs: inputs)
+    }
+
+    /// Every requested metric's needs (curvature metrics need Hessian-vector products) are
+    /// provided by a component of the cell; otherwise one error at the metric in run.metrics.
+    mutating func checkMetricNeeds(_ run: RunSettings, cell: [CellComponent]) -> Bool {
+        var provided = problem.provides
+        for c in cell { provided.formUnion(c.decl.provides(c.params)) }
+        var ok = true
+        for name in run.metrics {
+            guard let needs = problem.metric(name)?.needs, let need = needs.first(where: { !provided.contains($0) }) else { continue }
+            ok = false
+            let node = tree["run"]?["metrics"]?.items?.first { $0.string == name } ?? tree["run"]?["metrics"]
+            let models = cell.filter { $0.decl.family == .model }
+                .map { "model '\($0.name)' (\($0.params.kind)) provides " + $0.decl.provides($0.params).map(\.name).sorted().joined(separator: ", ") }
+            report(Diagnostic(node?.location ?? tree.location,
+                              "metric \(name) needs \(need.doc)" + (models.isEmpty ? "" : "; " + models.joined(separator: "; "))))
+        }
+        return ok
     }
 }

@@ -37,6 +37,10 @@ final class StochasticKernel: LoopKernel {
     var fStar: Double?
     let trueWeights: [Double]?
     let hasTestSplit: Bool
+    /// The curvature metrics' estimator, when the model has Hessian-vector products.
+    let curvature: StochasticCurvature?
+    /// The step of the log point being recorded (seeds the curvature probes).
+    private(set) var logStep = 0
 
     /// Whether the oracle also takes the norms of each step's gradient (set once, before the
     /// loop, when `batch_grad_norm` or `batch_grad_norm_l1` is recorded: refined schedules read
@@ -69,6 +73,9 @@ final class StochasticKernel: LoopKernel {
         sampler = MinibatchSampler(sampleCount: n, batchSize: max(1, batchSize), sampling: settings.sampling, seed: seed)
         trueWeights = data.trueWeights.flatMap { $0.count == d ? $0 : nil }
         hasTestSplit = data.test != nil
+        curvature = (objective as? any HessianObjective).map {
+            StochasticCurvature(model: $0, settings: settings.curvature, runBatchSize: settings.batchSize, seed: seed)
+        }
         func vector() -> UnsafeMutableBufferPointer<Double> {
             let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
             b.initialize(repeating: 0)
@@ -134,6 +141,8 @@ final class StochasticKernel: LoopKernel {
         return 0
     }
 
+    func beginLogPoint(step: Int) { logStep = step }
+
     /// Full-batch quantities at `point`.
     func evaluate(_ p: UnsafeBufferPointer<Double>, needs: PointNeeds) -> PointValues {
         var out = PointValues()
@@ -153,6 +162,8 @@ final class StochasticKernel: LoopKernel {
             for i in 0..<p.count { let e = p[i] - w[i]; acc += e * e }
             out.distance = acc.squareRoot()
         }
+        if needs.contains(.paramNorm) { out.paramNorm = norm(p) }
+        if !needs.isDisjoint(with: .curvature), let curvature { curvature.evaluate(p, needs: needs, step: logStep, into: &out) }
         return out
     }
 }
