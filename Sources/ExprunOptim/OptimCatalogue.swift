@@ -43,5 +43,6 @@ public let optimizerCatalogue: [OptimizerEntry] = [
     GaLore.entry,
     DCTAdamW.entry,
     SSO.entry,
+    TPSGD.entry,
     ChainOptimizer.entry,
 ]

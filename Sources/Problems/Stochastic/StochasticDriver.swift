@@ -75,7 +75,13 @@ public enum StochasticDriver {
                                  + "with a target space; model \(modelInstance.name) "
                                  + "(\(modelInstance.params.kind)) has none")
         }
-        if !(optimizer is any TargetSpaceOptimizer), !(optimizer is any Optimizer) {
+        if let bound = optimizer as? any ModelBoundOptimizer {
+            do { try bound.bind(to: objective, batchSize: settings.batchSize ?? n) } catch let e as ComponentError {
+                throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) on model "
+                                     + "\(modelInstance.name) (\(modelInstance.params.kind)): \(e.description)")
+            }
+        }
+        if !(optimizer is any TargetSpaceOptimizer), !(optimizer is any Optimizer), !(optimizer is any ModelBoundOptimizer) {
             throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) calls no oracle "
                                  + "a stochastic run provides")
         }
@@ -91,7 +97,16 @@ public enum StochasticDriver {
                 guard factory.counterNames.contains(name) || counters.contains(where: { $0.name == name }) else { return nil }
                 return methodCounter(name, counters)
             })
-        let outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), control: control)
+        var outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), control: control)
+        if let densities = kernel.curvature?.densities, let at = outcome.metrics.firstIndex(where: { $0.name == densityMetric }) {
+            // The histogram rows, one per log point, replace the recorder's placeholder column.
+            let bins = settings.curvature.bins, rows = densities.prefix(outcome.steps.count)
+            let missing = outcome.steps.count - rows.count
+            let pad = { (width: Int) in [Double](repeating: .nan, count: missing * width) }
+            outcome.metrics[at] = Series(name: densityMetric, values: rows.flatMap(\.masses) + pad(bins), columns: bins)
+            outcome.metrics.insert(Series(name: densityMetric + "_edges", values: rows.flatMap(\.edges) + pad(bins + 1),
+                                          columns: bins + 1), at: at + 1)
+        }
 
         var attributes = spec.parameters
         if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }

@@ -19,6 +19,9 @@ final class StochasticKernel: LoopKernel {
     /// Set when the method works in target space (checked once when the run is built).
     let targetOptimizer: (any TargetSpaceOptimizer)?
     let targetModel: (any TargetModel)?
+    /// Set when the method works on the model's structure (layer-local training, convex
+    /// solvers: `ModelBoundOptimizer`, bound to the objective by the driver).
+    let boundOptimizer: (any ModelBoundOptimizer)?
     /// A constrained model's domain: every iterate is projected onto it (projected SGD).
     let domain: (any ConstrainedObjective)?
     let iterate: UnsafeMutableBufferPointer<Double>
@@ -34,6 +37,10 @@ final class StochasticKernel: LoopKernel {
     var fStar: Double?
     let trueWeights: [Double]?
     let hasTestSplit: Bool
+    /// The curvature metrics' estimator, when the model has Hessian-vector products.
+    let curvature: StochasticCurvature?
+    /// The step of the log point being recorded (seeds the curvature probes).
+    private(set) var logStep = 0
 
     /// Whether the oracle also takes the norms of each step's gradient (set once, before the
     /// loop, when `batch_grad_norm` or `batch_grad_norm_l1` is recorded: refined schedules read
@@ -52,6 +59,7 @@ final class StochasticKernel: LoopKernel {
         self.objective = objective; self.method = method
         domain = objective as? any ConstrainedObjective
         gradientOptimizer = method as? any Optimizer
+        boundOptimizer = method as? any ModelBoundOptimizer
         if let o = method as? any TargetSpaceOptimizer, let m = objective as? any TargetModel {
             targetOptimizer = o; targetModel = m
         } else {
@@ -61,10 +69,13 @@ final class StochasticKernel: LoopKernel {
         fullBatch = settings.batchSize == nil
         let batchSize = settings.batchSize ?? n
         evalsPerStep = fullBatch ? n : batchSize
-        allRows = targetOptimizer != nil && fullBatch ? Array(0..<n) : []
+        allRows = (targetOptimizer != nil || boundOptimizer != nil) && fullBatch ? Array(0..<n) : []
         sampler = MinibatchSampler(sampleCount: n, batchSize: max(1, batchSize), sampling: settings.sampling, seed: seed)
         trueWeights = data.trueWeights.flatMap { $0.count == d ? $0 : nil }
         hasTestSplit = data.test != nil
+        curvature = (objective as? any HessianObjective).map {
+            StochasticCurvature(model: $0, settings: settings.curvature, runBatchSize: settings.batchSize, seed: seed)
+        }
         func vector() -> UnsafeMutableBufferPointer<Double> {
             let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
             b.initialize(repeating: 0)
@@ -96,6 +107,13 @@ final class StochasticKernel: LoopKernel {
             }
             pullbacks = report.pullbacks
             batchLoss = report.batchLoss
+        } else if let boundOptimizer {
+            // The method steps itself (like SSO); its loss is checked after the step.
+            if fullBatch {
+                batchLoss = allRows.withUnsafeBufferPointer { boundOptimizer.step(iterate, rows: $0, t: t) }
+            } else {
+                batchLoss = boundOptimizer.step(iterate, rows: sampler.next(), t: t)
+            }
         } else if fullBatch {
             batchLoss = objective.fullLossAndGradient(UnsafeBufferPointer(iterate), gradient: gradient)
         } else {
@@ -113,6 +131,8 @@ final class StochasticKernel: LoopKernel {
     func step(_ t: Int) -> Double {
         if targetOptimizer != nil {
             gradEvals &+= evalsPerStep &* pullbacks
+        } else if boundOptimizer != nil {
+            gradEvals &+= evalsPerStep
         } else {
             gradientOptimizer.unsafelyUnwrapped.step(iterate, gradient: gradient, t: t)
             gradEvals &+= evalsPerStep
@@ -120,6 +140,8 @@ final class StochasticKernel: LoopKernel {
         if let domain { domain.project(iterate) }
         return 0
     }
+
+    func beginLogPoint(step: Int) { logStep = step }
 
     /// Full-batch quantities at `point`.
     func evaluate(_ p: UnsafeBufferPointer<Double>, needs: PointNeeds) -> PointValues {
@@ -140,6 +162,8 @@ final class StochasticKernel: LoopKernel {
             for i in 0..<p.count { let e = p[i] - w[i]; acc += e * e }
             out.distance = acc.squareRoot()
         }
+        if needs.contains(.paramNorm) { out.paramNorm = norm(p) }
+        if !needs.isDisjoint(with: .curvature), let curvature { curvature.evaluate(p, needs: needs, step: logStep, into: &out) }
         return out
     }
 }
