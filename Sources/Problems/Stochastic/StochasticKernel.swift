@@ -47,7 +47,7 @@ final class StochasticKernel: LoopKernel {
     /// them from a first pass).
     var tracksGradientNorms = false
     /// ||g_t||_2 and ||g_t||_1 of the last step's (minibatch) gradient, before the method's
-    /// step; NaN for a target-space method, which takes no gradient.
+    /// step; NaN for a target-space or model-bound method, which takes no gradient here.
     private(set) var batchGradNorm = Double.nan
     private(set) var batchGradNormL1 = Double.nan
     /// The oracle's value at the last step: the minibatch objective at x_t.
@@ -120,7 +120,7 @@ final class StochasticKernel: LoopKernel {
             batchLoss = objective.batchLossAndGradient(UnsafeBufferPointer(iterate), rows: sampler.next(),
                                                        gradient: gradient)
         }
-        if tracksGradientNorms && targetOptimizer == nil {
+        if tracksGradientNorms && targetOptimizer == nil && boundOptimizer == nil {
             batchGradNorm = norm(UnsafeBufferPointer(gradient))
             batchGradNormL1 = l1Norm(UnsafeBufferPointer(gradient))
         }
