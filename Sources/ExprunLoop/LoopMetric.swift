@@ -43,9 +43,11 @@ public struct LoopMetric<K: LoopKernel> {
                    .wallTime)
     }
     /// A metric of a point, at every view.
+    /// `requires`: what the model must provide (`MetricDecl.needs`), checked by the Spec.
     public static func point(_ name: String, _ doc: String, needs: K.Needs, divergence: Divergence = .never,
+                             requires: Set<Capability> = [],
                              _ value: @escaping @Sendable (K.Quantities, K) -> Double) -> LoopMetric {
-        LoopMetric(MetricDecl(name, perView: true, doc), .point(needs, value), divergence: divergence)
+        LoopMetric(MetricDecl(name, perView: true, doc, needs: requires), .point(needs, value), divergence: divergence)
     }
 }
 
