@@ -89,7 +89,7 @@ let package = Package(
                     dependencies: ["ExprunCore", "ExprunModels", "ExprunBlackBox", "ExprunTestSupport"],
                     path: "Tests/BlackBoxTests"),
         .testTarget(name: "TokenWalkTests",
-                    dependencies: ["ExprunCore", "ProblemTokenWalk", "ExprunTestSupport"],
+                    dependencies: ["ExprunCore", "ProblemTokenWalk", "ExprunTestSupport", "AllocationCounter"],
                     path: "Tests/TokenWalkTests"),
         .testTarget(name: "FederatedTests",
                     dependencies: ["ExprunCore", "ExprunLoop", "ProblemFederated", "ExprunCatalogue", "ExprunSpec",

@@ -1,3 +1,4 @@
+import AllocationCounter
 import Foundation
 import Testing
 import ExprunCore
@@ -137,5 +138,21 @@ struct TokenWalkKernelTests {
         }
         for j in 0..<n { #expect(abs(k.visits.value(j) - x[j]) < 1e-13) }
         #expect(abs(x.reduce(0, +) - 1) < 1e-12 && x.allSatisfy { $0 > 0 })
+    }
+
+    /// The hot loop allocates nothing per step: 1000 SA-SRRW steps (move, visit measure, local
+    /// gradient, θ step) of a started kernel, counted with the test executable's malloc counter.
+    @Test(.enabled(if: exprun_allocation_counter_available() != 0), arguments: [0.0, 5.0])
+    func aStepAllocatesNothing(alpha: Double) throws {
+        let g = try KarateClubGraph.entry.make(Params(kind: "karate_club", values: [:]))
+        let k = TokenWalkKernel(kernel: SelfRepellentKernel(chain: BaseChain(g, kind: .metropolisHastings), alpha: alpha),
+                                losses: try losses(nodes: 34, rows: 102), settings: settings(.metropolisHastings, alpha: alpha),
+                                seed: 2)
+        k.start()
+        for t in 0..<10 { _ = k.oracle(t); _ = k.step(t) }
+        exprun_allocation_counter_start()
+        for t in 10..<1010 { _ = k.oracle(t); _ = k.step(t) }
+        let count = exprun_allocation_counter_stop()
+        #expect(count == 0, "\(count) allocations in 1000 steps")
     }
 }

@@ -195,3 +195,18 @@ def test_srrw_config_graph_is_the_karate_club(root):
     out = json.loads(run_exprun("graph", root / "configs" / "srrw.yaml").stdout)["graphs"]
     assert [g["name"] for g in out] == ["karate"] and out[0]["nodes"] == 34
     assert edge_set(nx.Graph([tuple(e) for e in out[0]["edges"]])) == edge_set(nx.karate_club_graph())
+
+
+def test_runs_are_bit_identical_for_any_jobs(tmp_path):
+    rng = np.random.default_rng(1)
+    np.savetxt(tmp_path / "rows.csv", rng.normal(size=(27, 5)), delimiter=",", fmt="%.17g")
+    text = SA.replace("BASE", "mhrw").replace("ALPHA", "3.0").replace("seeds: 2", "seeds: 3")
+    (tmp_path / "c.yaml").write_text(text + "  base_walk: {kind: mhrw, dataset: rows}\nsweep:\n  walk: [srrw, base_walk]\n")
+    series = []
+    for jobs in (1, 2):
+        run_exprun(tmp_path / "c.yaml", "--out", tmp_path / f"out{jobs}", "--quiet", "--jobs", jobs)
+        with h5py.File(tmp_path / f"out{jobs}" / "results.h5", "r") as f:
+            assert len(f["runs"]) == 6
+            series.append({r: (f["runs"][r]["node"][()].tobytes(), f["runs"][r]["theta_error"][()].tobytes())
+                           for r in f["runs"]})
+    assert series[0] == series[1]
