@@ -76,3 +76,12 @@ public struct Dataset: Sendable {
     }
     public var dimension: Int { train.dimension }
 }
+
+public extension Dataset {
+    /// The attributes every run over a data set stores: n_train (the examples its objective
+    /// sums over), dim (the model's dimension) and the data set's facts as `dataset_info.<key>`.
+    func runAttributes(examples: Int, dimension: Int) -> [(String, Value)] {
+        [("n_train", .int(examples)), ("dim", .int(dimension))]
+            + info.keys.sorted().map { ("dataset_info.\($0)", info[$0]!) }
+    }
+}

@@ -34,6 +34,12 @@ public struct LoopResult {
     public var metrics: [Series] = []
     public var views: [(view: String, metrics: [Series])] = []
     public init() {}
+
+    /// The run's record: this outcome and its curves, with the kind's attributes.
+    public func record(runId: String, wallSeconds: Double, attributes: [(String, Value)]) -> RunRecord {
+        RunRecord(runId: runId, status: status, message: message, divergedStep: divergedStep, stoppedStep: stoppedStep,
+                  wallSeconds: wallSeconds, attributes: attributes, steps: steps, metrics: metrics, views: views)
+    }
 }
 
 /// The one run loop of every problem kind. It owns the clock (steps, or simulated time), the

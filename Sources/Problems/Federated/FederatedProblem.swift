@@ -130,12 +130,7 @@ enum FederatedDriver {
         attributes.append(("aggregation_weights", .list(kernel.weights.map(Value.double))))
         attributes.append(("importances", .list(importances.map(Value.double))))
         attributes.append(("surrogate_importances", .list(kernel.surrogate.map(Value.double))))
-        attributes.append(("n_train", .int(data.train.count)))
-        attributes.append(("dim", .int(d)))
-        for key in data.info.keys.sorted() { attributes.append(("dataset_info.\(key)", data.info[key]!)) }
-        return RunRecord(runId: spec.runId, status: outcome.status, message: outcome.message,
-                         divergedStep: outcome.divergedStep, stoppedStep: outcome.stoppedStep,
-                         wallSeconds: RunControl.now() - started, attributes: attributes,
-                         steps: outcome.steps, metrics: outcome.metrics, views: outcome.views)
+        attributes += data.runAttributes(examples: data.train.count, dimension: d)
+        return outcome.record(runId: spec.runId, wallSeconds: RunControl.now() - started, attributes: attributes)
     }
 }

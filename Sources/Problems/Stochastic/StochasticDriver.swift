@@ -116,14 +116,8 @@ public enum StochasticDriver {
             let v = optimizer.counter(i)
             if v.isFinite { attributes.append((c.name, .int(Int(v)))) }
         }
-        attributes.append(("n_train", .int(n)))
-        attributes.append(("dim", .int(d)))
-        for key in data.info.keys.sorted() { attributes.append(("dataset_info.\(key)", data.info[key]!)) }
-
-        return RunRecord(runId: spec.runId, status: outcome.status, message: outcome.message,
-                         divergedStep: outcome.divergedStep, stoppedStep: outcome.stoppedStep,
-                         wallSeconds: RunControl.now() - started, attributes: attributes,
-                         steps: outcome.steps, metrics: outcome.metrics, views: outcome.views)
+        attributes += data.runAttributes(examples: n, dimension: d)
+        return outcome.record(runId: spec.runId, wallSeconds: RunControl.now() - started, attributes: attributes)
     }
 }
 
