@@ -21,6 +21,11 @@ public extension Capability {
     /// Per-example targets with a constant Jacobian, their loss gradients and Jacobian
     /// products (`TargetModel`: the linear least-squares, logistic and softmax models).
     static let targetSpace = Capability("target_space", "a model with a target space")
+    /// Exact Hessian-vector products of the full-batch and minibatch objectives
+    /// (`HessianObjective`): a twice differentiable model (almost everywhere, for ReLU
+    /// networks). Curvature metrics need it; non-smooth models (hinge, least absolute
+    /// deviation) do not provide it.
+    static let hessianVectorProduct = Capability("hessian_vector_product", "Hessian-vector products (a twice-differentiable model)")
     /// The decision set is the probability simplex.
     static let simplexDomain = Capability("simplex_domain", "domain: simplex")
     /// The decision set is a Euclidean ball.

@@ -88,6 +88,8 @@ public final class MLPObjective: LayerwiseTargetModel {
     private var allocations: [UnsafeMutablePointer<Double>] = []
     /// The buffers of layer-local training (tpSGD, DRTP), allocated when such a method binds.
     var local: MLPLocalBuffers?
+    /// The R-operator's buffers (MLPHessian.swift), made on the first Hessian-vector product.
+    var hessianBuffers: MLPHessianBuffers?
 
     public init(params: Params, dataset: Dataset) throws {
         let kind = Self.kind
@@ -270,7 +272,7 @@ public final class MLPObjective: LayerwiseTargetModel {
 
 extension MLPObjective {
     /// Catalogue entry for `mlp`.
-    public static let entry = ModelEntry(MLPObjective.decl, provides: [.gradient, .layerwiseTargets]) { params, dataset in
+    public static let entry = ModelEntry(MLPObjective.decl, provides: [.gradient, .layerwiseTargets, .hessianVectorProduct]) { params, dataset in
         try MLPObjective(params: params, dataset: dataset)
     }
 }

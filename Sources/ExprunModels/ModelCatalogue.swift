@@ -10,6 +10,8 @@ public let modelCatalogue: [ModelEntry] = [
     NoisyQuadraticObjective.entry,
     MLPObjective.entry,
     TwoLayerReLUObjective.entry,
+    DiagonalLinearNetwork.entry,
+    TwoLayerReLUNetwork.entry,
     Rastrigin.entry,
     Ackley.entry,
     Rosenbrock.entry,

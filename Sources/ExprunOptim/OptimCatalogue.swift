@@ -16,6 +16,8 @@ public let scheduleCatalogue: [ScheduleEntry] = [
     WarmupSchedule.entry,
     OneCycleSchedule.entry,
     SequentialSchedule.entry,
+    BatchScaledSchedule.entry,
+    RefinedSchedule.entry,
 ]
 
 /// Every optimizer kind (presets and chains), in the order `exprun list` shows them.

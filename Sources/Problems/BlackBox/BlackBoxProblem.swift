@@ -34,7 +34,8 @@ public func withFunctionValueOracles(_ base: ProblemEntry) -> ProblemEntry {
             series.append(record.metrics.first { $0.name == name }
                           ?? Series(name: name, values: [Double](repeating: .nan, count: count)))
         }
-        record.metrics = series
+        // Series the base kind adds beside its metrics (a histogram's bin edges) are kept.
+        record.metrics = series + record.metrics.filter { !spec.run.metrics.contains($0.name) }
         return record
     }
 }

@@ -61,7 +61,8 @@ public enum StochasticDriver {
         // A schedule without an `lr` on its optimizer scales 1 (it then returns a multiplier).
         let baseLR = optimizerInstance.params.optionalDouble("lr") ?? 1
         let schedule = try factory.makeSchedule(
-            scheduleInstance, ScheduleContext(baseLR: baseLR, totalSteps: settings.steps, named: scheduleInstance.related))
+            scheduleInstance, ScheduleContext(baseLR: baseLR, totalSteps: settings.steps, named: scheduleInstance.related,
+                                              batchSize: settings.batchSize ?? n))
         let optimizer = try factory.makeOptimizer(
             optimizerInstance, OptimizerContext(dimension: d, layout: objective.layout, schedule: schedule,
                                                 seed: UInt64(bitPattern: Int64(spec.seed)), fullBatch: settings.batchSize == nil))
@@ -88,6 +89,7 @@ public enum StochasticDriver {
         let kernel = StochasticKernel(objective: objective, method: optimizer, data: data, settings: settings,
                                       seed: spec.seed)
         kernel.fStar = fStar
+        kernel.tracksGradientNorms = names.contains("batch_grad_norm") || names.contains("batch_grad_norm_l1")
         let counters = type(of: optimizer).counters
         let plan = try MetricPlan<StochasticKernel>(
             names: settings.metrics, stop: settings.stop, views: settings.views, kind: "stochastic",
@@ -95,7 +97,16 @@ public enum StochasticDriver {
                 guard factory.counterNames.contains(name) || counters.contains(where: { $0.name == name }) else { return nil }
                 return methodCounter(name, counters)
             })
-        let outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), control: control)
+        var outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), control: control)
+        if let densities = kernel.curvature?.densities, let at = outcome.metrics.firstIndex(where: { $0.name == densityMetric }) {
+            // The histogram rows, one per log point, replace the recorder's placeholder column.
+            let bins = settings.curvature.bins, rows = densities.prefix(outcome.steps.count)
+            let missing = outcome.steps.count - rows.count
+            let pad = { (width: Int) in [Double](repeating: .nan, count: missing * width) }
+            outcome.metrics[at] = Series(name: densityMetric, values: rows.flatMap(\.masses) + pad(bins), columns: bins)
+            outcome.metrics.insert(Series(name: densityMetric + "_edges", values: rows.flatMap(\.edges) + pad(bins + 1),
+                                          columns: bins + 1), at: at + 1)
+        }
 
         var attributes = spec.parameters
         if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }

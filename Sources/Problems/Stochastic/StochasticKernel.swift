@@ -37,7 +37,19 @@ final class StochasticKernel: LoopKernel {
     var fStar: Double?
     let trueWeights: [Double]?
     let hasTestSplit: Bool
+    /// The curvature metrics' estimator, when the model has Hessian-vector products.
+    let curvature: StochasticCurvature?
+    /// The step of the log point being recorded (seeds the curvature probes).
+    private(set) var logStep = 0
 
+    /// Whether the oracle also takes the norms of each step's gradient (set once, before the
+    /// loop, when `batch_grad_norm` or `batch_grad_norm_l1` is recorded: refined schedules read
+    /// them from a first pass).
+    var tracksGradientNorms = false
+    /// ||g_t||_2 and ||g_t||_1 of the last step's (minibatch) gradient, before the method's
+    /// step; NaN for a target-space method, which takes no gradient.
+    private(set) var batchGradNorm = Double.nan
+    private(set) var batchGradNormL1 = Double.nan
     /// The oracle's value at the last step: the minibatch objective at x_t.
     private(set) var batchLoss = Double.nan
     private(set) var gradEvals = 0
@@ -61,6 +73,9 @@ final class StochasticKernel: LoopKernel {
         sampler = MinibatchSampler(sampleCount: n, batchSize: max(1, batchSize), sampling: settings.sampling, seed: seed)
         trueWeights = data.trueWeights.flatMap { $0.count == d ? $0 : nil }
         hasTestSplit = data.test != nil
+        curvature = (objective as? any HessianObjective).map {
+            StochasticCurvature(model: $0, settings: settings.curvature, runBatchSize: settings.batchSize, seed: seed)
+        }
         func vector() -> UnsafeMutableBufferPointer<Double> {
             let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
             b.initialize(repeating: 0)
@@ -76,6 +91,7 @@ final class StochasticKernel: LoopKernel {
     func start() {
         objective.initialPoint(iterate)
         batchLoss = .nan; gradEvals = 0
+        batchGradNorm = .nan; batchGradNormL1 = .nan
     }
 
     @inline(__always)
@@ -104,6 +120,10 @@ final class StochasticKernel: LoopKernel {
             batchLoss = objective.batchLossAndGradient(UnsafeBufferPointer(iterate), rows: sampler.next(),
                                                        gradient: gradient)
         }
+        if tracksGradientNorms && targetOptimizer == nil {
+            batchGradNorm = norm(UnsafeBufferPointer(gradient))
+            batchGradNormL1 = l1Norm(UnsafeBufferPointer(gradient))
+        }
         return batchLoss
     }
 
@@ -120,6 +140,8 @@ final class StochasticKernel: LoopKernel {
         if let domain { domain.project(iterate) }
         return 0
     }
+
+    func beginLogPoint(step: Int) { logStep = step }
 
     /// Full-batch quantities at `point`.
     func evaluate(_ p: UnsafeBufferPointer<Double>, needs: PointNeeds) -> PointValues {
@@ -140,6 +162,8 @@ final class StochasticKernel: LoopKernel {
             for i in 0..<p.count { let e = p[i] - w[i]; acc += e * e }
             out.distance = acc.squareRoot()
         }
+        if needs.contains(.paramNorm) { out.paramNorm = norm(p) }
+        if !needs.isDisjoint(with: .curvature), let curvature { curvature.evaluate(p, needs: needs, step: logStep, into: &out) }
         return out
     }
 }
@@ -156,4 +180,18 @@ func norm(_ v: UnsafeBufferPointer<Double>) -> Double {
     }
     while i < n { a0 += v[i] * v[i]; i += 1 }
     return ((a0 + a1) + (a2 + a3)).squareRoot()
+}
+
+/// Sum of absolute values with four independent accumulators.
+@inline(__always)
+func l1Norm(_ v: UnsafeBufferPointer<Double>) -> Double {
+    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    let n = v.count
+    var i = 0
+    while i + 4 <= n {
+        a0 += abs(v[i]); a1 += abs(v[i + 1]); a2 += abs(v[i + 2]); a3 += abs(v[i + 3])
+        i += 4
+    }
+    while i < n { a0 += abs(v[i]); i += 1 }
+    return (a0 + a1) + (a2 + a3)
 }

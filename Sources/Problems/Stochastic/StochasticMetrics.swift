@@ -22,8 +22,28 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
     },
     .point("dist_to_opt", "||x - x_true|| to the generating weights (synthetic data)",
            needs: .distance, divergence: .nonFiniteIf { $0.trueWeights != nil }) { q, _ in q.distance },
+    .point("param_norm", "Euclidean norm ||x|| of the parameters", needs: .paramNorm) { q, _ in q.paramNorm },
+    .point("sharpness", "largest eigenvalue of the full-batch Hessian (of largest magnitude: lambda_max near a minimum) by power iteration on exact Hessian-vector products (run.curvature: power_iterations, tolerance)",
+           needs: .sharpness, requires: [.hessianVectorProduct]) { q, _ in q.sharpness },
+    .point("hessian_trace", "trace of the full-batch Hessian by Hutchinson's estimator with run.curvature.probes Rademacher probes",
+           needs: .hutchinson, requires: [.hessianVectorProduct]) { q, _ in q.hessianTrace },
+    .point("hessian_frobenius", "Frobenius norm of the full-batch Hessian, sqrt of the mean of ||Hz||^2 over the same probes as hessian_trace",
+           needs: .hutchinson, requires: [.hessianVectorProduct]) { q, _ in q.hessianFrobenius },
+    .point("batch_sharpness", "sharpness of a minibatch's Hessian: run.curvature.batch_size examples (default the run's batch size) drawn without replacement at each log point from the run's seed",
+           needs: .batchSharpness, requires: [.hessianVectorProduct]) { q, _ in q.batchSharpness },
+    .point("batch_hessian_trace", "Hutchinson trace of the same minibatch's Hessian as batch_sharpness",
+           needs: .batchHutchinson, requires: [.hessianVectorProduct]) { q, _ in q.batchHessianTrace },
+    LoopMetric(MetricDecl(densityMetric, perView: false, "spectral density of the full-batch Hessian by stochastic Lanczos quadrature (run.curvature: lanczos_steps, lanczos_probes, bins): a histogram per log point, stored as float64 [log points, bins] with its bin edges in hessian_density_edges [log points, bins + 1]",
+                          needs: [.hessianVectorProduct]),
+               .point(.density, { _, _ in .nan })),
     .state("batch_loss", "minibatch loss at the current iterate, before the step") { k, t in
         t == 0 ? .nan : k.batchLoss
+    },
+    .state("batch_grad_norm", "||g||_2 of the last step's minibatch gradient, before the step (log every step for a refined schedule)") { k, t in
+        t == 0 ? .nan : k.batchGradNorm
+    },
+    .state("batch_grad_norm_l1", "||g||_1 of the last step's minibatch gradient, before the step (a refined schedule's Adam variant reads it)") { k, t in
+        t == 0 ? .nan : k.batchGradNormL1
     },
     .state("lr", "learning rate of the last step") { k, t in t == 0 ? .nan : k.method.currentLR },
     .state("grad_evals", "cumulative per-example gradient evaluations (for sso: b per Jacobian-transpose product over the batch, one per inner gd/Armijo step, one per CG iteration plus one)") { k, _ in
@@ -32,9 +52,12 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
     .state("expensive_grad_evals", "cumulative per-example target-space gradients grad_f l_i (b per step for every optimizer; divide by b for the paper's 'gradient evaluations')") { k, t in
         Double(t &* k.evalsPerStep)
     },
-    LoopMetric(MetricDecl("wall_time", perView: false, "seconds of optimization since the loop started; metric evaluations at log points excluded (two clock reads per log point)"),
-               .wallTime),
+    .wallTime,
 ]
+
+/// The histogram metric: its 2-D series replaces the recorder's placeholder column after the
+/// loop (StochasticDriver), with the bin edges beside it.
+let densityMetric = "hessian_density"
 
 /// The declarations alone (the problem kind's metric list, before the methods' counters).
 let stochasticMetrics: [MetricDecl] = stochasticMetricDefinitions.map(\.decl)
@@ -49,6 +72,16 @@ struct PointNeeds: OptionSet, Sendable {
     static let distance = PointNeeds(rawValue: 16)
     /// f*, computed (or certified) once per data set and model before the run.
     static let optimalValue = PointNeeds(rawValue: 32)
+    static let paramNorm = PointNeeds(rawValue: 64)
+    /// Curvature of the full-batch Hessian (StochasticCurvature.swift).
+    static let sharpness = PointNeeds(rawValue: 128)
+    static let hutchinson = PointNeeds(rawValue: 256)
+    /// Curvature of a minibatch's Hessian.
+    static let batchSharpness = PointNeeds(rawValue: 512)
+    static let batchHutchinson = PointNeeds(rawValue: 1024)
+    /// The spectral density (recorded by the kernel's curvature estimator, one row per log point).
+    static let density = PointNeeds(rawValue: 2048)
+    static let curvature: PointNeeds = [.sharpness, .hutchinson, .batchSharpness, .batchHutchinson, .density]
 }
 
 /// Full-batch quantities at one point; NaN where not computed or not applicable.
@@ -59,4 +92,10 @@ struct PointValues {
     var testAccuracy = Double.nan
     var trainAccuracy = Double.nan
     var distance = Double.nan
+    var paramNorm = Double.nan
+    var sharpness = Double.nan
+    var hessianTrace = Double.nan
+    var hessianFrobenius = Double.nan
+    var batchSharpness = Double.nan
+    var batchHessianTrace = Double.nan
 }
