@@ -177,13 +177,8 @@ public final class MLPObjective: LayerwiseTargetModel {
         // Buffers for one chunk: the widest layer bounds the chunk so no buffer passes 2^22 values.
         let widest = widths.max()!
         chunkRows = max(1, min(Self.maxChunkRows, max(n, testCount), (1 << 22) / widest))
-        func buffer(_ count: Int) -> UnsafeMutablePointer<Double> {
-            let p = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
-            return p
-        }
         var all: [UnsafeMutablePointer<Double>] = []
-        func owned(_ count: Int) -> UnsafeMutablePointer<Double> { let p = buffer(count); all.append(p); return p }
+        func owned(_ count: Int) -> UnsafeMutablePointer<Double> { let p = Kernels.zeroedBuffer(count); all.append(p); return p }
         let rowsPerChunk = chunkRows, layerWidths = widths
         input = owned(rowsPerChunk * d)
         pre = (1..<layerWidths.count).map { owned(rowsPerChunk * layerWidths[$0]) }

@@ -11,18 +11,13 @@ final class MLPLocalBuffers {
     private let all: [UnsafeMutablePointer<Double>]
 
     init(rows: Int, inputWidth: Int, widest: Int, labelWidth: Int, largestLayer: Int) {
-        func buffer(_ count: Int) -> UnsafeMutablePointer<Double> {
-            let p = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
-            return p
-        }
         self.rows = rows
-        input = buffer(rows * inputWidth)
-        activationA = buffer(rows * widest); activationB = buffer(rows * widest)
-        pre = buffer(rows * widest); delta = buffer(rows * widest)
-        labels = buffer(rows * labelWidth)
-        ones = buffer(rows); ones.update(repeating: 1, count: rows)
-        layerGradient = buffer(largestLayer)
+        input = Kernels.zeroedBuffer(rows * inputWidth)
+        activationA = Kernels.zeroedBuffer(rows * widest); activationB = Kernels.zeroedBuffer(rows * widest)
+        pre = Kernels.zeroedBuffer(rows * widest); delta = Kernels.zeroedBuffer(rows * widest)
+        labels = Kernels.zeroedBuffer(rows * labelWidth)
+        ones = Kernels.zeroedBuffer(rows); ones.update(repeating: 1, count: rows)
+        layerGradient = Kernels.zeroedBuffer(largestLayer)
         all = [input, activationA, activationB, pre, delta, labels, ones, layerGradient]
     }
     deinit { for p in all { p.deallocate() } }

@@ -197,6 +197,13 @@ public enum Kernels {
     }
     /// y = alpha * x (overwrite)
     @inlinable @inline(__always)
+    /// A buffer of `count` zeros (at least one element), owned by the caller, who deallocates it.
+    public static func zeroedBuffer(_ count: Int) -> UnsafeMutablePointer<Double> {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
+        p.initialize(repeating: 0, count: max(count, 1))
+        return p
+    }
+
     public static func scaleCopy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
         for j in 0..<n { y[j] = alpha * x[j] }
     }

@@ -37,16 +37,13 @@ public final class ConvexReLUADMM {
     public init(program: ConvexReLUProgram, rho: Double, gamma: Double, tol: Double) {
         self.program = program; self.rho = rho; self.gamma = gamma; self.tol = tol
         n = program.n; p = program.p; k = program.columns
-        func buffer(_ c: Int) -> UnsafeMutablePointer<Double> {
-            let b = UnsafeMutablePointer<Double>.allocate(capacity: max(c, 1)); b.initialize(repeating: 0, count: max(c, 1)); return b
-        }
-        u = buffer(k * p); z = buffer(k * p); lambda = buffer(k * p); rhs = buffer(k * p); zPrev = buffer(k * p); fty = buffer(k * p)
-        s = buffer(n * k); nu = buffer(n * k); gu = buffer(n * k); sPrev = buffer(n * k)
-        aInverse = buffer(p * p); sFactor = buffer(n * n); t = buffer(n)
+        u = Kernels.zeroedBuffer(k * p); z = Kernels.zeroedBuffer(k * p); lambda = Kernels.zeroedBuffer(k * p); rhs = Kernels.zeroedBuffer(k * p); zPrev = Kernels.zeroedBuffer(k * p); fty = Kernels.zeroedBuffer(k * p)
+        s = Kernels.zeroedBuffer(n * k); nu = Kernels.zeroedBuffer(n * k); gu = Kernels.zeroedBuffer(n * k); sPrev = Kernels.zeroedBuffer(n * k)
+        aInverse = Kernels.zeroedBuffer(p * p); sFactor = Kernels.zeroedBuffer(n * n); t = Kernels.zeroedBuffer(n)
         all = [u, z, lambda, rhs, zPrev, fty, s, nu, gu, sPrev, aInverse, sFactor, t]
         let x = program.x
         // A-block inverse: (I + X^T X)^-1 by Cholesky, column by column.
-        let a = buffer(p * p), e = buffer(p), col = buffer(p)
+        let a = Kernels.zeroedBuffer(p * p), e = Kernels.zeroedBuffer(p), col = Kernels.zeroedBuffer(p)
         defer { a.deallocate(); e.deallocate(); col.deallocate() }
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(p), Int32(p), Int32(n), 1, x, Int32(p), x, Int32(p), 0, a, Int32(p))
         for i in 0..<p { a[i * p + i] += 1 }
@@ -57,7 +54,7 @@ public final class ConvexReLUADMM {
             for j in 0..<p { aInverse[j * p + i] = col[j] }
         }
         // S = n rho I + K ⊙ (F F^T), K = X A^-1 X^T; F F^T[r, q] = sum_j fmask[r, j] fmask[q, j].
-        let xa = buffer(n * p), kk = buffer(n * n), ff = buffer(n * n)
+        let xa = Kernels.zeroedBuffer(n * p), kk = Kernels.zeroedBuffer(n * n), ff = Kernels.zeroedBuffer(n * n)
         defer { xa.deallocate(); kk.deallocate(); ff.deallocate() }
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(p), Int32(p), 1, x, Int32(p), aInverse, Int32(p), 0, xa, Int32(p))
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(p), 1, xa, Int32(p), x, Int32(p), 0, kk, Int32(n))

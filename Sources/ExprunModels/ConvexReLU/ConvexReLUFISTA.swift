@@ -32,11 +32,8 @@ public final class ConvexReLUFISTA {
     public init(program: ConvexReLUProgram) {
         self.program = program
         n = program.n; p = program.p; k = program.patterns
-        func buffer(_ c: Int) -> UnsafeMutablePointer<Double> {
-            let b = UnsafeMutablePointer<Double>.allocate(capacity: max(c, 1)); b.initialize(repeating: 0, count: max(c, 1)); return b
-        }
-        u = buffer(k * p); point = buffer(k * p); previous = buffer(k * p); gradient = buffer(k * p)
-        signs = buffer(k)
+        u = Kernels.zeroedBuffer(k * p); point = Kernels.zeroedBuffer(k * p); previous = Kernels.zeroedBuffer(k * p); gradient = Kernels.zeroedBuffer(k * p)
+        signs = Kernels.zeroedBuffer(k)
         all = [u, point, previous, gradient, signs]
         lipschitz = Self.topEigenvalue(program) / Double(program.n) * (1 + 1e-9)
     }

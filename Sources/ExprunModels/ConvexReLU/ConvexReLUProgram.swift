@@ -59,12 +59,9 @@ public final class ConvexReLUProgram {
             throw ComponentError("relu2: \(n) rows x \(2 * count) pattern groups is too large (at most 2^26 cells)")
         }
         self.n = n; self.p = p; patterns = count; self.beta = beta; generators = gens
-        func buffer(_ k: Int) -> UnsafeMutablePointer<Double> {
-            let b = UnsafeMutablePointer<Double>.allocate(capacity: max(k, 1)); b.initialize(repeating: 0, count: max(k, 1)); return b
-        }
-        x = buffer(n * p); x.update(from: rows, count: n * p)
-        y = buffer(n); y.update(from: targets, count: n)
-        fmask = buffer(n * 2 * count); gsign = buffer(n * 2 * count)
+        x = Kernels.zeroedBuffer(n * p); x.update(from: rows, count: n * p)
+        y = Kernels.zeroedBuffer(n); y.update(from: targets, count: n)
+        fmask = Kernels.zeroedBuffer(n * 2 * count); gsign = Kernels.zeroedBuffer(n * 2 * count)
         for r in 0..<n {
             for i in 0..<count {
                 let m = Double(masks[i][r])
@@ -72,7 +69,7 @@ public final class ConvexReLUProgram {
                 gsign[r * 2 * count + i] = 2 * m - 1; gsign[r * 2 * count + count + i] = 2 * m - 1
             }
         }
-        xu = buffer(n * 2 * count); residual = buffer(n)
+        xu = Kernels.zeroedBuffer(n * 2 * count); residual = Kernels.zeroedBuffer(n)
         all = [x, y, fmask, gsign, xu, residual]
     }
     deinit { for b in all { b.deallocate() } }
@@ -117,8 +114,10 @@ public final class ConvexReLUProgram {
     func transposeProduct(_ w: UnsafePointer<Double>, vector v: UnsafePointer<Double>?, matrix q: UnsafePointer<Double>?,
                           groups k: Int, alpha: Double, into out: UnsafeMutablePointer<Double>, accumulate: Bool) {
         let c = columns
-        for r in 0..<n {
-            for j in 0..<k { xu[r * c + j] = w[r * c + j] * (v.map { $0[r] } ?? q![r * c + j]) }
+        if let v {
+            for r in 0..<n { let vr = v[r]; for j in 0..<k { xu[r * c + j] = w[r * c + j] * vr } }
+        } else if let q {
+            for r in 0..<n { for j in 0..<k { xu[r * c + j] = w[r * c + j] * q[r * c + j] } }
         }
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(p), Int32(n), alpha, xu, Int32(c), x, Int32(p),
                     accumulate ? 1 : 0, out, Int32(p))

@@ -109,10 +109,7 @@ public final class TwoLayerReLUObjective: Objective {
         for key in ["width", "init_seed"] { programParams.values.removeValue(forKey: key) }
         cacheKey = ModelSupport.cacheKey(kind: kind, params: programParams)
         let rowsMax = max(n, testCount)
-        func buffer(_ c: Int) -> UnsafeMutablePointer<Double> {
-            let b = UnsafeMutablePointer<Double>.allocate(capacity: max(c, 1)); b.initialize(repeating: 0, count: max(c, 1)); return b
-        }
-        hidden = buffer(rowsMax * width); gathered = buffer(rowsMax * p); residual = buffer(rowsMax); targets = buffer(rowsMax)
+        hidden = Kernels.zeroedBuffer(rowsMax * width); gathered = Kernels.zeroedBuffer(rowsMax * p); residual = Kernels.zeroedBuffer(rowsMax); targets = Kernels.zeroedBuffer(rowsMax)
         all = [hidden, gathered, residual, targets]
     }
     deinit { for b in all { b.deallocate() } }
