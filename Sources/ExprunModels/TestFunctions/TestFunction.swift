@@ -123,6 +123,8 @@ public final class TestFunctionObjective<F: TestFunction>: Objective, KnownMinim
                                      gradient: UnsafeMutableBufferPointer<Double>) -> Double {
         value(x.baseAddress!, gradient: gradient.baseAddress!)
     }
+    public func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                          scratch: UnsafeMutableBufferPointer<Double>) -> Double { value(x.baseAddress!, gradient: nil) }
     public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
         value(x.baseAddress!, gradient: gradient.baseAddress!)
     }

@@ -27,11 +27,7 @@ public enum StochasticDriver {
         let kindMetrics = stochasticMetricDefinitions
         try MetricPlan<StochasticKernel>.checkNames(settings.metrics, stop: settings.stop, kind: "stochastic",
                                                     metrics: kindMetrics, extra: factory.counterNames.contains)
-        let needsOptimalValue = names.contains { name in
-            guard let m = kindMetrics.first(where: { $0.decl.name == name }), case .point(let needs, _) = m.evaluator
-            else { return false }
-            return needs.contains(.optimalValue)
-        }
+        let needsOptimalValue = metricsNeed(.optimalValue, names, in: kindMetrics)
 
         // Components.
         let (dataKey, data) = try caches.datasets.dataset(
@@ -82,40 +78,23 @@ public enum StochasticDriver {
         let kernel = StochasticKernel(objective: objective, method: optimizer, data: data, settings: settings,
                                       seed: spec.seed)
         kernel.fStar = fStar
-        let counters = type(of: optimizer).counters
-        let plan = try MetricPlan<StochasticKernel>(
-            names: settings.metrics, stop: settings.stop, views: settings.views, kind: "stochastic",
-            metrics: kindMetrics, extra: { name in
-                guard factory.counterNames.contains(name) || counters.contains(where: { $0.name == name }) else { return nil }
-                return methodCounter(name, counters)
-            })
+        let plan = try finiteSumPlan(settings, kind: "stochastic", metrics: kindMetrics,
+                                     counters: type(of: optimizer).counters, objective: objective, factory: factory)
         let outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), control: control)
 
         var attributes = spec.parameters
         if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }
         if let f = fStar { attributes.append(("f_star", .double(f))) }
         attributes.append(("optimizer_state_size", .int(optimizer.stateSize)))
-        for (i, c) in counters.enumerated() where c.finalAttribute {
-            let v = optimizer.counter(i)
-            if v.isFinite { attributes.append((c.name, .int(Int(v)))) }
-        }
+        attributes += finalCounterAttributes(optimizer)
         attributes.append(("n_train", .int(n)))
         attributes.append(("dim", .int(d)))
         for key in data.info.keys.sorted() { attributes.append(("dataset_info.\(key)", data.info[key]!)) }
+        attributes += modelInfoAttributes(objective)
 
         return RunRecord(runId: spec.runId, status: outcome.status, message: outcome.message,
                          divergedStep: outcome.divergedStep, stoppedStep: outcome.stoppedStep,
                          wallSeconds: RunControl.now() - started, attributes: attributes,
                          steps: outcome.steps, metrics: outcome.metrics, views: outcome.views)
     }
-}
-
-/// The metric reading counter `name` of the run's method at log points (NaN when the method
-/// does not keep it).
-func methodCounter(_ name: String, _ counters: [CounterDecl]) -> LoopMetric<StochasticKernel> {
-    let doc = counters.first { $0.name == name }?.metric.doc ?? ""
-    guard let index = counters.firstIndex(where: { $0.name == name }) else {
-        return .state(name, doc) { _, _ in .nan }
-    }
-    return .state(name, doc) { k, _ in k.method.counter(index) }
 }

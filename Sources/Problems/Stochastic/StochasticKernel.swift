@@ -8,7 +8,7 @@ import ExprunLoop
 ///
 /// Which path a run takes is fixed when the kernel is built (one predictable branch per
 /// step); the objective and the method are called once per step each.
-final class StochasticKernel: LoopKernel {
+final class StochasticKernel: FiniteSumKernel {
     typealias Needs = PointNeeds
     typealias Quantities = PointValues
 
@@ -32,7 +32,7 @@ final class StochasticKernel: LoopKernel {
     let allRows: [Int]
     /// f*, when a metric needs it (set before the loop).
     var fStar: Double?
-    let trueWeights: [Double]?
+    let reference: [Double]?
     let hasTestSplit: Bool
 
     /// The oracle's value at the last step: the minibatch objective at x_t.
@@ -55,7 +55,7 @@ final class StochasticKernel: LoopKernel {
         evalsPerStep = fullBatch ? n : batchSize
         allRows = targetOptimizer != nil && fullBatch ? Array(0..<n) : []
         sampler = MinibatchSampler(sampleCount: n, batchSize: max(1, batchSize), sampling: settings.sampling, seed: seed)
-        trueWeights = data.trueWeights.flatMap { $0.count == d ? $0 : nil }
+        reference = data.trueWeights.flatMap { $0.count == d ? $0 : nil }
         hasTestSplit = data.test != nil
         func vector() -> UnsafeMutableBufferPointer<Double> {
             let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
@@ -109,38 +109,5 @@ final class StochasticKernel: LoopKernel {
     }
 
     /// Full-batch quantities at `point`.
-    func evaluate(_ p: UnsafeBufferPointer<Double>, needs: PointNeeds) -> PointValues {
-        var out = PointValues()
-        if needs.contains(.gradient) {
-            out.loss = objective.fullLossAndGradient(p, gradient: scratchGradient)
-            out.gradNorm = norm(UnsafeBufferPointer(scratchGradient))
-        } else if needs.contains(.loss) {
-            out.loss = objective.fullLoss(p)
-        }
-        if needs.contains(.test), let test = objective.testMetrics(p) {
-            out.testLoss = test.loss
-            out.testAccuracy = test.accuracy ?? .nan
-        }
-        if needs.contains(.trainAccuracy) { out.trainAccuracy = objective.trainAccuracy(p) ?? .nan }
-        if needs.contains(.distance), let w = trueWeights {
-            var acc = 0.0
-            for i in 0..<p.count { let e = p[i] - w[i]; acc += e * e }
-            out.distance = acc.squareRoot()
-        }
-        return out
-    }
-}
-
-/// Euclidean norm with four independent accumulators.
-@inline(__always)
-func norm(_ v: UnsafeBufferPointer<Double>) -> Double {
-    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-    let n = v.count
-    var i = 0
-    while i + 4 <= n {
-        a0 += v[i] * v[i]; a1 += v[i + 1] * v[i + 1]; a2 += v[i + 2] * v[i + 2]; a3 += v[i + 3] * v[i + 3]
-        i += 4
-    }
-    while i < n { a0 += v[i] * v[i]; i += 1 }
-    return ((a0 + a1) + (a2 + a3)).squareRoot()
+    func evaluate(_ p: UnsafeBufferPointer<Double>, needs: PointNeeds) -> PointValues { evaluatePoint(p, needs: needs) }
 }

@@ -6,7 +6,11 @@ import ExprunLoop
 /// evaluated at the last iterate and at every view from one full-batch evaluation per point;
 /// step metrics are read from the kernel at log points. The named counters of the methods
 /// (SSO's inner steps, backtracks, ...) are metrics too, declared by the methods.
-let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
+let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = finiteSumMetricDefinitions()
+
+/// The finite-sum metrics for any kernel that provides them: the stochastic kind's, and the
+/// same definitions for the black-box kernel (one definition, two kernels).
+public func finiteSumMetricDefinitions<K: FiniteSumKernel>() -> [LoopMetric<K>] { [
     .point("train_loss", "full training objective f(x), regulariser included",
            needs: .loss, divergence: .nonFiniteOrAboveThreshold) { q, _ in q.loss },
     .point("suboptimality", "f(x) - f*, with f* in closed form or certified to 1e-10",
@@ -21,7 +25,7 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
         q.trainAccuracy
     },
     .point("dist_to_opt", "||x - x_true|| to the generating weights (synthetic data)",
-           needs: .distance, divergence: .nonFiniteIf { $0.trueWeights != nil }) { q, _ in q.distance },
+           needs: .distance, divergence: .nonFiniteIf { $0.reference != nil }) { q, _ in q.distance },
     .state("batch_loss", "minibatch loss at the current iterate, before the step") { k, t in
         t == 0 ? .nan : k.batchLoss
     },
@@ -34,29 +38,8 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
     },
     LoopMetric(MetricDecl("wall_time", perView: false, "seconds of optimization since the loop started; metric evaluations at log points excluded (two clock reads per log point)"),
                .wallTime),
-]
+] }
 
 /// The declarations alone (the problem kind's metric list, before the methods' counters).
 let stochasticMetrics: [MetricDecl] = stochasticMetricDefinitions.map(\.decl)
 
-/// Full-batch quantities a point metric needs.
-struct PointNeeds: OptionSet, Sendable {
-    let rawValue: Int
-    static let loss = PointNeeds(rawValue: 1)
-    static let gradient = PointNeeds(rawValue: 2)
-    static let test = PointNeeds(rawValue: 4)
-    static let trainAccuracy = PointNeeds(rawValue: 8)
-    static let distance = PointNeeds(rawValue: 16)
-    /// f*, computed (or certified) once per data set and model before the run.
-    static let optimalValue = PointNeeds(rawValue: 32)
-}
-
-/// Full-batch quantities at one point; NaN where not computed or not applicable.
-struct PointValues {
-    var loss = Double.nan
-    var gradNorm = Double.nan
-    var testLoss = Double.nan
-    var testAccuracy = Double.nan
-    var trainAccuracy = Double.nan
-    var distance = Double.nan
-}
