@@ -17,11 +17,10 @@ import Foundation
 /// Held-out related prompts: `related` paraphrases per class, latents u_j + `related_spread` δ
 /// (δ ~ N(0, I)), never seen by the objective. A prompt's true score is the mean cosine of
 /// `true_inputs` real inputs of its class with it.
-public final class MasterInputObjective: Objective, ConstrainedObjective, PointDiagnostics {
+public final class MasterInputObjective: DeterministicObjective, ConstrainedObjective, PointDiagnostics {
     public let towers: TwoTowerModel
     public let dimension: Int
     public var layout: [ParamBlock] { [ParamBlock(name: "x", offset: 0, rows: dimension, cols: 1)] }
-    public let sampleCount = 1
     public let cacheKey: String
     let usesMin: Bool
     /// Training prompts (K x E) and held-out ones (K·related x E), normalised; their true scores.
@@ -195,17 +194,6 @@ public final class MasterInputObjective: Objective, ConstrainedObjective, PointD
     }
 
     public func initialPoint(_ x: UnsafeMutableBufferPointer<Double>) { for i in 0..<dimension { x[i] = start[i] } }
-    public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                     gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        value(x.baseAddress!, gradient: gradient.baseAddress!)
-    }
-    public func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                          scratch: UnsafeMutableBufferPointer<Double>) -> Double { value(x.baseAddress!, gradient: nil) }
-    public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        value(x.baseAddress!, gradient: gradient.baseAddress!)
-    }
-    public func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double { value(x.baseAddress!, gradient: nil) }
-    public func testMetrics(_ x: UnsafeBufferPointer<Double>) -> (loss: Double, accuracy: Double?)? { nil }
     /// Not certified: the objective is non-convex (its floor is −1, a perfect cosine on every prompt).
     public func computeOptimalValue() -> Double? { nil }
 
@@ -271,7 +259,8 @@ public final class MasterInputObjective: Objective, ConstrainedObjective, PointD
         ]
         guard recordTowers else { return info }
         func list(_ a: [Double]) -> Value { .list(a.map { .double($0) }) }
-        info += [("theta", list(towers.theta)), ("image_offset", list(towers.imageOffset)),
+        info += [("theta", list(towers.theta)), ("class_latents", list(towers.classLatents)),
+                 ("image_offset", list(towers.imageOffset)),
                  ("text_offset", list(towers.textOffset)), ("prompts", list(prompts)), ("heldout", list(heldout)),
                  ("true_scores", list(trueScores)), ("heldout_true_scores", list(heldoutTrueScores)),
                  ("lower", list(lower)), ("upper", list(upper)), ("start", list(start)),

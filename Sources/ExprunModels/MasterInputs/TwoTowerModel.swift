@@ -137,22 +137,20 @@ public final class TwoTowerModel: @unchecked Sendable {
         var loss = 0.0
         var gS = [Double](repeating: 0, count: n * n)
         let half = 0.5 / Double(n)
-        for a in 0..<n {
-            var m = -Double.infinity
-            for b in 0..<n { m = max(m, s[a * n + b]) }
-            var z = 0.0
-            for b in 0..<n { z += exp(s[a * n + b] - m) }
-            loss += half * (m + log(z) - s[a * n + a])
-            for b in 0..<n { gS[a * n + b] += half * (exp(s[a * n + b] - m) / z - (a == b ? 1 : 0)) }
+        // Cross-entropy of row r of the logits against its diagonal entry, where entry (r, c) is
+        // s[at(r, c)]: the image-to-text rows, then (transposed) the text-to-image columns.
+        func crossEntropy(_ at: (Int, Int) -> Int) {
+            for r in 0..<n {
+                var m = -Double.infinity
+                for c in 0..<n { m = max(m, s[at(r, c)]) }
+                var z = 0.0
+                for c in 0..<n { z += exp(s[at(r, c)] - m) }
+                loss += half * (m + log(z) - s[at(r, r)])
+                for c in 0..<n { gS[at(r, c)] += half * (exp(s[at(r, c)] - m) / z - (r == c ? 1 : 0)) }
+            }
         }
-        for b in 0..<n {
-            var m = -Double.infinity
-            for a in 0..<n { m = max(m, s[a * n + b]) }
-            var z = 0.0
-            for a in 0..<n { z += exp(s[a * n + b] - m) }
-            loss += half * (m + log(z) - s[b * n + b])
-            for a in 0..<n { gS[a * n + b] += half * (exp(s[a * n + b] - m) / z - (a == b ? 1 : 0)) }
-        }
+        crossEntropy { r, c in r * n + c }
+        crossEntropy { r, c in c * n + r }
         guard let g else { return loss }
         g.update(repeating: 0, count: theta.count)
         var de = [Double](repeating: 0, count: E), dv = [Double](repeating: 0, count: E)
