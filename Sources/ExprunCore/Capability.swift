@@ -21,6 +21,11 @@ public extension Capability {
     /// Per-example targets with a constant Jacobian, their loss gradients and Jacobian
     /// products (`TargetModel`: the linear least-squares, logistic and softmax models).
     static let targetSpace = Capability("target_space", "a model with a target space")
+    /// Exact Hessian-vector products of the full-batch and minibatch objectives
+    /// (`HessianObjective`): a twice differentiable model (almost everywhere, for ReLU
+    /// networks). Curvature metrics need it; non-smooth models (hinge, least absolute
+    /// deviation) do not provide it.
+    static let hessianVectorProduct = Capability("hessian_vector_product", "Hessian-vector products (a twice-differentiable model)")
     /// The decision set is the probability simplex.
     static let simplexDomain = Capability("simplex_domain", "domain: simplex")
     /// The decision set is a Euclidean ball.
@@ -31,6 +36,11 @@ public extension Capability {
     static let stronglyConvex = Capability("strongly_convex", "strongly convex losses (λ > 0)")
     /// Losses α-exp-concave with α > 0 on the decision set.
     static let expConcave = Capability("exp_concave", "exp-concave losses (α > 0)")
+    /// Layer-local training, forward only (`LayerwiseTargetModel`: the MLP).
+    static let layerwiseTargets = Capability("layerwise_targets", "a layered model trainable on layer-local targets")
+    /// The convex program of a two-layer ReLU network over sampled activation patterns
+    /// (`ConvexReLUProgramModel`: relu2).
+    static let convexReLUProgram = Capability("convex_relu_program", "a two-layer ReLU model with its convex program")
 }
 
 /// A component of a cell with its declaration, as the compatibility check sees it.

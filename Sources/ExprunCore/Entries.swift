@@ -71,8 +71,12 @@ public struct MetricDecl: Sendable {
     /// Whether the metric is evaluated at each iterate view (avg, suffix_avg, ema) too.
     public var perView: Bool
     public var doc: String
-    public init(_ name: String, perView: Bool, _ doc: String) {
-        self.name = name; self.perView = perView; self.doc = doc
+    /// What the model must provide for the metric to be recorded (curvature metrics need
+    /// `.hessianVectorProduct`): the Spec refuses the metric, at its location in run.metrics,
+    /// for a cell whose components do not provide it.
+    public var needs: Set<Capability>
+    public init(_ name: String, perView: Bool, _ doc: String, needs: Set<Capability> = []) {
+        self.name = name; self.perView = perView; self.doc = doc; self.needs = needs
     }
 }
 

@@ -3,11 +3,16 @@ public enum RunStatus: String, Sendable, CaseIterable {
     case completed, diverged, failed, timeout
 }
 
-/// A named float64 series recorded at the log points.
+/// A named float64 series recorded at the log points: one value per log point, or with
+/// `columns` > 1 one row of that many values per log point (a histogram's bin masses), stored
+/// row-major in `values` and as a 2-D dataset [log points, columns] in the file.
 public struct Series: Sendable, Equatable {
     public var name: String
     public var values: [Double]
-    public init(name: String, values: [Double]) { self.name = name; self.values = values }
+    public var columns: Int
+    public init(name: String, values: [Double], columns: Int = 1) {
+        self.name = name; self.values = values; self.columns = columns
+    }
 }
 
 /// Everything a finished run hands to the Store: one shard's worth.

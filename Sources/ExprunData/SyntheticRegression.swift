@@ -9,7 +9,8 @@ public enum SyntheticRegressionDataset {
     /// Haar-random orthonormal basis, or on the axes with `basis: axes`); w* ~ N(0, I/dim), so
     /// E[(x.w*)^2] = tr(Sigma)/dim; y = x.w* + noise * e, with e ~ N(0, 1) or, with
     /// `noise_distribution: laplace`, a Laplace draw of variance 1 (scale 1/sqrt(2)): the
-    /// heavy-tailed noise of least-absolute-deviation experiments. `trueWeights` is w*.
+    /// heavy-tailed noise of least-absolute-deviation experiments. With `support: k`, w* is 1
+    /// on the first k coordinates and 0 elsewhere instead. `trueWeights` is w*.
     public static let entry = DatasetEntry(
         ComponentDecl(.dataset, "synthetic_regression",
             doc: "linear regression y = X w* + Gaussian noise, features N(0, Sigma) with cond(Sigma) = condition",
@@ -21,6 +22,9 @@ public enum SyntheticRegressionDataset {
                 // and run ids, of every config written before this option existed.
                 ParamDecl("noise_distribution", .choice(["gaussian", "laplace"]), default: nil, required: false,
                           doc: "law of the additive noise on y, both of variance noise^2 (absent: gaussian)"),
+                // No declared default either: absent keeps every earlier config's data and run ids.
+                ParamDecl("support", .int, default: nil, required: false, range: .atLeastOne,
+                          doc: "planted sparse w*: 1 on the first `support` coordinates, 0 elsewhere (Wu & Su's diagonal-network data); absent: w* ~ N(0, I/dim)"),
                 .double("condition", 1, .atLeastOne, "condition number of the feature covariance (eigenvalues log-evenly spaced in [1/condition, 1])"),
                 .choice("basis", ["random", "axes"], "random", "eigenvectors of the feature covariance: a random orthonormal basis, or the coordinate axes"),
                 SharedParams.testFraction(0),
@@ -40,7 +44,8 @@ public enum SyntheticRegressionDataset {
                                         rng: &basisRNG)
             let x = design.sample(rows: n, rng: &featureRNG)
             let scale = 1 / Double(dim).squareRoot()
-            let weights = (0..<dim).map { _ in scale * weightRNG.normal() }
+            let support = params.optionalInt("support")
+            let weights = (0..<dim).map { j in support.map { j < $0 ? 1.0 : 0 } ?? scale * weightRNG.normal() }
             let laplace = params.optionalString("noise_distribution") == "laplace"
             var y = [Double](repeating: 0, count: n)
             for i in 0..<n {

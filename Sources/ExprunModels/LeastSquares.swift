@@ -114,7 +114,7 @@ public final class LeastSquaresObjective: MarginObjective {
 
 extension LeastSquaresObjective {
     /// Catalogue entry for `least_squares`.
-    public static let entry = ModelEntry(LeastSquaresObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
+    public static let entry = ModelEntry(LeastSquaresObjective.decl, provides: [.gradient, .targetSpace, .hessianVectorProduct]) { params, dataset in
         try LeastSquaresObjective(params: params, dataset: dataset)
     }
 }

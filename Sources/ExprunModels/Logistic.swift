@@ -82,7 +82,7 @@ public final class LogisticObjective: MarginObjective {
 
 extension LogisticObjective {
     /// Catalogue entry for `logistic`.
-    public static let entry = ModelEntry(LogisticObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
+    public static let entry = ModelEntry(LogisticObjective.decl, provides: [.gradient, .targetSpace, .hessianVectorProduct]) { params, dataset in
         try LogisticObjective(params: params, dataset: dataset)
     }
 }

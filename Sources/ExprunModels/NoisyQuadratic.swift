@@ -117,7 +117,7 @@ public final class NoisyQuadraticObjective: Objective {
 
 extension NoisyQuadraticObjective {
     /// Catalogue entry for `noisy_quadratic`.
-    public static let entry = ModelEntry(NoisyQuadraticObjective.decl) { params, dataset in
+    public static let entry = ModelEntry(NoisyQuadraticObjective.decl, provides: [.gradient, .hessianVectorProduct]) { params, dataset in
         try NoisyQuadraticObjective(params: params, dataset: dataset)
     }
 }

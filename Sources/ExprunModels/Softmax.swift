@@ -22,6 +22,8 @@ public final class SoftmaxObjective: Objective {
     let n: Int
     /// K-sized scratch for the minibatch oracle.
     let scores: UnsafeMutablePointer<Double>
+    /// K-sized scratch for Hessian-vector products (the scores' directional derivative).
+    let directionScores: UnsafeMutablePointer<Double>
     /// rows x K scratch for full-batch passes, sized for the larger split.
     let fullScores: UnsafeMutablePointer<Double>
     let fullScoresCount: Int
@@ -58,6 +60,8 @@ public final class SoftmaxObjective: Objective {
         n = dataset.train.count
         scores = .allocate(capacity: k)
         scores.initialize(repeating: 0, count: k)
+        directionScores = .allocate(capacity: k)
+        directionScores.initialize(repeating: 0, count: k)
         fullScoresCount = max(n, testLabels.count, 1) * k
         fullScores = .allocate(capacity: fullScoresCount)
         fullScores.initialize(repeating: 0, count: fullScoresCount)
@@ -65,6 +69,7 @@ public final class SoftmaxObjective: Objective {
     }
     deinit {
         scores.deallocate()
+        directionScores.deallocate()
         fullScores.deallocate()
     }
 
@@ -230,7 +235,7 @@ public final class SoftmaxObjective: Objective {
 
 extension SoftmaxObjective {
     /// Catalogue entry for `softmax`.
-    public static let entry = ModelEntry(SoftmaxObjective.decl, provides: [.gradient, .targetSpace]) { params, dataset in
+    public static let entry = ModelEntry(SoftmaxObjective.decl, provides: [.gradient, .targetSpace, .hessianVectorProduct]) { params, dataset in
         try SoftmaxObjective(params: params, dataset: dataset)
     }
 }

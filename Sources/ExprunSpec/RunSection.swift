@@ -33,6 +33,23 @@ public enum RunSection {
                 .double("above", nil, .any, "stop once the metric is >= this"),
             ]), doc: "end a run early: `{metric: name, below: x}` or `{metric: name, above: x}`"),
             .double("divergence_threshold", 1e10, .positive, "a loss above this in absolute value counts as divergence (like NaN)"),
+            .double("horizon", nil, .positive, "simulated-time horizon of event-driven kinds (federated; required there): the run ends when its clock reaches it (or after `steps` server steps); log points are spread over [0, horizon], `every: k` meaning every k time units"),
+            ParamDecl("curvature", .mapping([
+                ParamDecl("probes", .int, default: .int(100), range: ValueRange(min: 1, max: 100_000),
+                          doc: "Rademacher probes of Hutchinson's trace and Frobenius estimates"),
+                ParamDecl("power_iterations", .int, default: .int(500), range: ValueRange(min: 1, max: 100_000),
+                          doc: "most Hessian-vector products of one power iteration"),
+                ParamDecl("tolerance", .double, default: .double(1e-8), range: .positive,
+                          doc: "power iteration stops when the eigenvalue changes by less than this, relatively"),
+                ParamDecl("lanczos_steps", .int, default: .int(80), range: ValueRange(min: 1, max: 1000),
+                          doc: "Lanczos steps per probe of the spectral density (capped at the dimension)"),
+                ParamDecl("lanczos_probes", .int, default: .int(5), range: ValueRange(min: 1, max: 1000),
+                          doc: "Gaussian probes of stochastic Lanczos quadrature"),
+                ParamDecl("bins", .int, default: .int(50), range: ValueRange(min: 1, max: 10_000),
+                          doc: "bins of the stored spectral density histogram"),
+                ParamDecl("batch_size", .int, range: .atLeastOne,
+                          doc: "examples of the minibatch Hessian of the batch_ metrics (default: the run's batch size; all of them in full batch)"),
+            ]), doc: "how curvature metrics (sharpness, hessian_trace, ...) are estimated; recorded in the run parameters only when one is requested"),
         ]
     }
 
@@ -93,17 +110,36 @@ public enum RunSection {
                 stop = StopRule(metric: m, below: fields["below"]?.asDouble, above: fields["above"]?.asDouble)
             }
         }
+        let horizon = values["horizon"]?.asDouble
+        if problem.simulatedClock && horizon == nil {
+            problems.append(Diagnostic(node?.location ?? here, "run: \(problem.name) runs are on a simulated clock and need `horizon: T` (simulated time units)"))
+        } else if !problem.simulatedClock, horizon != nil, let hn = node?["horizon"] {
+            problems.append(Diagnostic(hn.location, "run: horizon applies to event-driven kinds only, not to \(problem.name) runs"))
+        }
+        let curvatureFields = values["curvature"]?.mappingFields ?? [:]
+        let defaults = CurvatureSettings()
+        let curvature = CurvatureSettings(
+            probes: curvatureFields["probes"]?.asInt ?? defaults.probes,
+            powerIterations: curvatureFields["power_iterations"]?.asInt ?? defaults.powerIterations,
+            tolerance: curvatureFields["tolerance"]?.asDouble ?? defaults.tolerance,
+            lanczosSteps: curvatureFields["lanczos_steps"]?.asInt ?? defaults.lanczosSteps,
+            lanczosProbes: curvatureFields["lanczos_probes"]?.asInt ?? defaults.lanczosProbes,
+            bins: curvatureFields["bins"]?.asInt ?? defaults.bins,
+            batchSize: curvatureFields["batch_size"]?.asInt)
+        let curvatureMetrics = metrics.filter { problem.metric($0).map { !$0.needs.isEmpty } ?? false }
         guard problems.count == before else { return nil }
         let settings = RunSettings(
             steps: steps, batchSize: batch, sampling: sampling, log: log, views: views,
             suffixFraction: values["suffix_fraction"]!.asDouble!, emaDecay: values["ema_decay"]!.asDouble!,
             metrics: metrics, timeLimit: values["time_limit"]?.asDouble, stop: stop,
-            divergenceThreshold: values["divergence_threshold"]!.asDouble!)
-        return (settings, runParameters(settings))
+            divergenceThreshold: values["divergence_threshold"]!.asDouble!, horizon: horizon, curvature: curvature)
+        return (settings, runParameters(settings, curvature: !curvatureMetrics.isEmpty))
     }
 
     /// The run settings as run parameters (part of the run id, stored as attributes).
-    static func runParameters(_ settings: RunSettings) -> [(String, Value)] {
+    /// `curvature`: whether a curvature metric is recorded (only then are its settings part of
+    /// the run, so the ids of runs without curvature metrics do not depend on them).
+    static func runParameters(_ settings: RunSettings, curvature: Bool = false) -> [(String, Value)] {
         var params: [(String, Value)] = [
             ("run.steps", .int(settings.steps)),
             ("run.batch_size", settings.batchSize.map(Value.int) ?? .string("full")),
@@ -117,6 +153,14 @@ public enum RunSection {
         if let t = settings.timeLimit { params.append(("run.time_limit", .double(t))) }
         if let s = settings.stop { params.append(("run.stop", .string("\(s.metric) \(s.below.map { "<= \($0)" } ?? ">= \(s.above!)")"))) }
         params.append(("run.divergence_threshold", .double(settings.divergenceThreshold)))
+        if let h = settings.horizon { params.append(("run.horizon", .double(h))) }
+        if curvature {
+            let c = settings.curvature
+            params += [("run.curvature.probes", .int(c.probes)), ("run.curvature.power_iterations", .int(c.powerIterations)),
+                       ("run.curvature.tolerance", .double(c.tolerance)), ("run.curvature.lanczos_steps", .int(c.lanczosSteps)),
+                       ("run.curvature.lanczos_probes", .int(c.lanczosProbes)), ("run.curvature.bins", .int(c.bins))]
+            if let b = c.batchSize { params.append(("run.curvature.batch_size", .int(b))) }
+        }
         return params
     }
 

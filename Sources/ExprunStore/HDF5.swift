@@ -399,15 +399,17 @@ enum HDF5 {
         return dcpl
     }
 
-    /// Writes the 1-D dataset `name` in `location`.
-    static func writeDataset(_ location: hid_t, _ name: String, _ array: H5Array) throws {
+    /// Writes the dataset `name` in `location`: 1-D, or with `columns` > 1 2-D of
+    /// count / columns rows (row-major; contiguous, unfiltered: such rows are histograms,
+    /// far shorter than a chunk).
+    static func writeDataset(_ location: hid_t, _ name: String, _ array: H5Array, columns: Int = 1) throws {
         try checkLinkName(name, "dataset name")
-        var length = hsize_t(array.count)
-        let space = try id(H5Screate_simple(1, &length, nil), "cannot create dataspace for '\(name)'")
+        var dims = columns > 1 ? [hsize_t(array.count / columns), hsize_t(columns)] : [hsize_t(array.count)]
+        let space = try id(H5Screate_simple(Int32(dims.count), &dims, nil), "cannot create dataspace for '\(name)'")
         defer { H5Sclose(space) }
         let numeric: Bool
         if case .strings = array { numeric = false } else { numeric = true }
-        let (dcpl, owned) = try datasetCreationList(length: array.count, numeric: numeric)
+        let (dcpl, owned) = try datasetCreationList(length: columns > 1 ? 0 : array.count, numeric: numeric)
         defer { if owned { H5Pclose(dcpl) } }
         try withElements(array) { memory, file, elements in
             let dataset = try id(H5Dcreate2(location, name, file, space, defaultList, dcpl, defaultList),
@@ -416,6 +418,18 @@ enum HDF5 {
             try ok(H5Dwrite(dataset, memory, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, elements),
                    "cannot write dataset '\(name)'")
         }
+    }
+
+    /// The number of columns of the dataset at `path`: its second dimension when 2-D, else 1.
+    static func datasetColumns(_ location: hid_t, _ path: String) throws -> Int {
+        let dataset = try id(H5Dopen2(location, path, defaultList), "cannot open dataset '\(path)'")
+        defer { H5Dclose(dataset) }
+        let space = try id(H5Dget_space(dataset), "cannot read dataspace of '\(path)'")
+        defer { H5Sclose(space) }
+        guard H5Sget_simple_extent_ndims(space) == 2 else { return 1 }
+        var dims = [hsize_t](repeating: 0, count: 2)
+        H5Sget_simple_extent_dims(space, &dims, nil)
+        return Int(dims[1])
     }
 
     /// Reads the dataset at `path` (relative to `location`), flattened to 1-D.

@@ -146,6 +146,14 @@ public final class ResultsFile: @unchecked Sendable {
     }
 
     /// The metrics recorded for the run (of the last iterate, or of `view`), in the order written.
+    /// The columns per log point of `metric` (1 for a curve, the bins of a histogram series).
+    public func seriesColumns(_ runId: String, metric: String, view: String? = nil) -> Int {
+        if tableCurves(runId) != nil { return 1 }
+        return withGroup(runId, view: view) { group in
+            HDF5.exists(group, [metric]) ? try HDF5.datasetColumns(group, metric) : 1
+        } ?? 1
+    }
+
     public func metricNames(_ runId: String, view: String? = nil) -> [String] {
         if let (_, curves) = tableCurves(runId) {
             let wanted = view ?? ConsolidatedTables.lastView

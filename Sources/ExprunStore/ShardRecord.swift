@@ -14,7 +14,10 @@ extension Store {
         let value = { (name: String) in all.first { $0.0 == name }?.1 }
         guard let status = value("status")?.asString.flatMap(RunStatus.init(rawValue:)) else { return nil }
         let series = { (view: String?) in
-            file.metricNames(runId, view: view).map { Series(name: $0, values: file.series(runId, metric: $0, view: view) ?? []) }
+            file.metricNames(runId, view: view).map {
+                Series(name: $0, values: file.series(runId, metric: $0, view: view) ?? [],
+                       columns: file.seriesColumns(runId, metric: $0, view: view))
+            }
         }
         return RunRecord(runId: runId, status: status, message: value("message")?.asString ?? "",
                          divergedStep: value("diverged_step")?.asInt, stoppedStep: value("stopped_step")?.asInt,

@@ -86,9 +86,10 @@ public enum Store {
         }
         let n = record.steps.count
         var datasetNames: Set<String> = ["step"]
-        for series in record.metrics + record.views.flatMap(\.metrics) where series.values.count != n {
+        for series in record.metrics + record.views.flatMap(\.metrics)
+        where series.columns < 1 || series.values.count != n * series.columns {
             throw StoreError("run \(record.runId): metric '\(series.name)' has \(series.values.count) values "
-                             + "for \(n) log points")
+                             + "for \(n) log points" + (series.columns == 1 ? "" : " of \(series.columns) columns"))
         }
         for series in record.metrics where !datasetNames.insert(series.name).inserted {
             throw StoreError("run \(record.runId): metric '\(series.name)' given twice")
@@ -107,7 +108,9 @@ public enum Store {
         if let step = record.stoppedStep { try HDF5.writeAttribute(group, "stopped_step", .int(step)) }
 
         try HDF5.writeDataset(group, "step", .ints(record.steps))
-        for series in record.metrics { try HDF5.writeDataset(group, series.name, .doubles(series.values)) }
+        for series in record.metrics {
+            try HDF5.writeDataset(group, series.name, .doubles(series.values), columns: series.columns)
+        }
         for view in record.views {
             let viewGroup = try HDF5.createGroup(group, view.view)
             defer { H5Gclose(viewGroup) }
@@ -116,7 +119,7 @@ public enum Store {
                 guard names.insert(series.name).inserted else {
                     throw StoreError("run \(record.runId): metric '\(view.view)/\(series.name)' given twice")
                 }
-                try HDF5.writeDataset(viewGroup, series.name, .doubles(series.values))
+                try HDF5.writeDataset(viewGroup, series.name, .doubles(series.values), columns: series.columns)
             }
         }
     }

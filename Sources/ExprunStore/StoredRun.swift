@@ -8,7 +8,8 @@ import ExprunCore
 /// feeds the consolidated tables from it, so a run is read from its shard only once.
 struct StoredRun {
     enum Member {
-        case dataset(H5Array)
+        /// A dataset, with its number of columns (1 for a 1-D dataset).
+        case dataset(H5Array, columns: Int)
         case group(StoredRun)
     }
 
@@ -25,7 +26,8 @@ struct StoredRun {
                 defer { H5Gclose(inner) }
                 members.append((child.name, .group(try StoredRun(reading: inner))))
             } else {
-                members.append((child.name, .dataset(try HDF5.readDataset(group, child.name))))
+                members.append((child.name, .dataset(try HDF5.readDataset(group, child.name),
+                                                     columns: try HDF5.datasetColumns(group, child.name))))
             }
         }
     }
@@ -42,7 +44,7 @@ struct StoredRun {
         for (attribute, value) in attributes { try HDF5.writeAttribute(group, attribute, value) }
         for (child, member) in members {
             switch member {
-            case .dataset(let data): try HDF5.writeDataset(group, child, data)
+            case .dataset(let data, let columns): try HDF5.writeDataset(group, child, data, columns: columns)
             case .group(let inner): try inner.write(into: group, as: child)
             }
         }
@@ -51,10 +53,10 @@ struct StoredRun {
     /// The run's curves as `exprun.load` reads them from the groups: nothing without a `step`
     /// dataset; else the last iterate's metrics (the run group's datasets but `step`) first, then
     /// each view subgroup's datasets, in member order; each cut to the shorter of its values
-    /// and the steps. Text datasets are not curves.
+    /// and the steps. Text datasets and 2-D series are not curves.
     var curves: [(view: String, metric: String, steps: [Int], values: [Double])] {
         guard let stepMember = members.first(where: { $0.name == "step" }),
-              case .dataset(let stepData) = stepMember.member, let steps = Self.integers(stepData) else { return [] }
+              case .dataset(let stepData, _) = stepMember.member, let steps = Self.integers(stepData) else { return [] }
         var out: [(view: String, metric: String, steps: [Int], values: [Double])] = []
         func add(_ view: String, _ metric: String, _ data: H5Array) {
             guard let values = Self.floats(data) else { return }
@@ -62,12 +64,13 @@ struct StoredRun {
             out.append((view, metric, Array(steps.prefix(k)), Array(values.prefix(k))))
         }
         for (name, member) in members where name != "step" {
-            if case .dataset(let data) = member { add(ConsolidatedTables.lastView, name, data) }
+            // A 2-D series (a histogram per log point) is not a curve.
+            if case .dataset(let data, 1) = member { add(ConsolidatedTables.lastView, name, data) }
         }
         for (view, member) in members {
             guard case .group(let inner) = member else { continue }
             for (metric, child) in inner.members {
-                if case .dataset(let data) = child { add(view, metric, data) }
+                if case .dataset(let data, 1) = child { add(view, metric, data) }
             }
         }
         return out

@@ -62,6 +62,8 @@ public final class TestFunctionObjective<F: TestFunction>: DeterministicObjectiv
     /// z = R (x - o) and Rᵀ ∇F(z): preallocated so the oracles allocate nothing.
     let z: UnsafeMutablePointer<Double>
     let gz: UnsafeMutablePointer<Double>
+    /// R v, for Hessian-vector products of a rotated function (TestFunctionHessians.swift).
+    let hessianDirection: UnsafeMutablePointer<Double>
 
     public init(params: Params) throws {
         let d = F.fixedDimension ?? params.int("dim")
@@ -89,10 +91,11 @@ public final class TestFunctionObjective<F: TestFunction>: DeterministicObjectiv
         minimizerPoint = xStar
         minimumValue = function.minimum(d)
         z = .allocate(capacity: max(d, 1)); gz = .allocate(capacity: max(d, 1))
+        hessianDirection = .allocate(capacity: max(d, 1))
         let parts = params.values.keys.sorted().map { "\($0)=\(params.values[$0]!.canonical)" }
         cacheKey = F.kind + "(" + parts.joined(separator: ",") + ")"
     }
-    deinit { z.deallocate(); gz.deallocate() }
+    deinit { z.deallocate(); gz.deallocate(); hessianDirection.deallocate() }
 
     /// f at x, with ∇f into `gradient` when given.
     @inline(__always)

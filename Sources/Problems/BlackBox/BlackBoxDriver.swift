@@ -15,13 +15,14 @@ enum BlackBoxDriver {
         divergenceMessage: { v, t in "function value \(v) at step \(t)" },
         timeoutMessage: { t in "time limit reached at step \(t)" })
 
-    static func run(_ spec: RunSpec, context: RunContext) throws -> RunRecord {
+    /// `baseMetrics`: the base kind's metric names; those black-box runs do not define are NaN.
+    static func run(_ spec: RunSpec, context: RunContext, baseMetrics: Set<String>) throws -> RunRecord {
         let started = RunControl.now()
         let settings = spec.run, control = context.control, factory = context.factory
         guard settings.steps >= 0 else { throw ComponentError("run: steps must be >= 0") }
         let metrics = blackBoxMetricDefinitions
         try MetricPlan<BlackBoxKernel>.checkNames(settings.metrics, stop: settings.stop, kind: "black-box",
-                                                  metrics: metrics, extra: factory.counterNames.contains)
+                                                  metrics: metrics, extra: { factory.counterNames.contains($0) || baseMetrics.contains($0) })
         let modelInstance = try spec.required("model"), optimizerInstance = try spec.required("optimizer")
         var data = Dataset.none
         var dataKey = "none"
@@ -51,7 +52,8 @@ enum BlackBoxDriver {
                                         hasTestSplit: data.test != nil)
         kernel.fStar = fStar
         let plan = try finiteSumPlan(settings, kind: "black-box", metrics: metrics,
-                                     counters: type(of: method).counters, objective: objective, factory: factory)
+                                     counters: type(of: method).counters, objective: objective, factory: factory,
+                                     unrecorded: baseMetrics.subtracting(metrics.map(\.decl.name)))
         let outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), conventions: conventions,
                                       control: control)
 

@@ -20,7 +20,7 @@ public func withFunctionValueOracles(_ base: ProblemEntry) -> ProblemEntry {
     return ProblemEntry(decl) { spec, context in
         let method = try spec.required("optimizer").params.kind
         if spec.component("dataset") == nil || blackBoxCatalogue.contains(where: { $0.decl.kind == method }) {
-            return try BlackBoxDriver.run(spec, context: context)
+            return try BlackBoxDriver.run(spec, context: context, baseMetrics: Set(base.decl.metrics.map(\.name)))
         }
         // A first-order run on data: the base kind's run, not asked for the metrics added here
         // (any other name it does not know, it reports itself).
@@ -36,7 +36,8 @@ public func withFunctionValueOracles(_ base: ProblemEntry) -> ProblemEntry {
             series.append(record.metrics.first { $0.name == name }
                           ?? Series(name: name, values: [Double](repeating: .nan, count: count)))
         }
-        record.metrics = series
+        // Series the base kind adds beside its metrics (a histogram's bin edges) are kept.
+        record.metrics = series + record.metrics.filter { !spec.run.metrics.contains($0.name) }
         return record
     }
 }

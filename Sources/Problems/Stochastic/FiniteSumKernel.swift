@@ -39,6 +39,7 @@ public extension FiniteSumKernel {
             out.testAccuracy = test.accuracy ?? .nan
         }
         if needs.contains(.trainAccuracy) { out.trainAccuracy = objective.trainAccuracy(p) ?? .nan }
+        if needs.contains(.paramNorm) { out.paramNorm = norm(p) }
         if needs.contains(.distance) || needs.contains(.maxDistance), let w = reference {
             var acc = 0.0, largest = 0.0
             for i in 0..<p.count {
@@ -65,8 +66,18 @@ public struct PointNeeds: OptionSet, Sendable {
     public static let distance = PointNeeds(rawValue: 16)
     /// f*, computed (or certified) once per data set and model before the run.
     public static let optimalValue = PointNeeds(rawValue: 32)
+    public static let paramNorm = PointNeeds(rawValue: 64)
+    /// Curvature of the full-batch Hessian (StochasticCurvature.swift).
+    public static let sharpness = PointNeeds(rawValue: 128)
+    public static let hutchinson = PointNeeds(rawValue: 256)
+    /// Curvature of a minibatch's Hessian.
+    public static let batchSharpness = PointNeeds(rawValue: 512)
+    public static let batchHutchinson = PointNeeds(rawValue: 1024)
+    /// The spectral density (recorded by the kernel's curvature estimator, one row per log point).
+    public static let density = PointNeeds(rawValue: 2048)
+    public static let curvature: PointNeeds = [.sharpness, .hutchinson, .batchSharpness, .batchHutchinson, .density]
     /// ||x - reference||_∞.
-    public static let maxDistance = PointNeeds(rawValue: 64)
+    public static let maxDistance = PointNeeds(rawValue: 4096)
 }
 
 /// Full-batch quantities at one point; NaN where not computed or not applicable.
@@ -78,6 +89,12 @@ public struct PointValues {
     public var trainAccuracy = Double.nan
     public var distance = Double.nan
     public var maxDistance = Double.nan
+    public var paramNorm = Double.nan
+    public var sharpness = Double.nan
+    public var hessianTrace = Double.nan
+    public var hessianFrobenius = Double.nan
+    public var batchSharpness = Double.nan
+    public var batchHessianTrace = Double.nan
     public init() {}
 }
 
@@ -93,10 +110,10 @@ public func metricsNeed<K: FiniteSumKernel>(_ flag: PointNeeds, _ names: [String
 
 /// The metric plan of a finite-sum run: `metrics` of the kind, then the counters of the run's
 /// method (`counters`) and the diagnostics of its model (`PointDiagnostics`), then a counter
-/// some other component keeps (NaN here).
+/// some other component keeps, or a metric of another kind's (`unrecorded`): NaN here.
 public func finiteSumPlan<K: FiniteSumKernel>(_ settings: RunSettings, kind: String, metrics: [LoopMetric<K>],
                                               counters: [CounterDecl], objective: any Objective,
-                                              factory: ComponentFactory) throws -> MetricPlan<K> {
+                                              factory: ComponentFactory, unrecorded: Set<String> = []) throws -> MetricPlan<K> {
     let diagnostics = (objective as? any PointDiagnostics).map { type(of: $0).diagnostics } ?? []
     return try MetricPlan<K>(names: settings.metrics, stop: settings.stop, views: settings.views, kind: kind,
                              metrics: metrics, extra: { name in
@@ -105,6 +122,7 @@ public func finiteSumPlan<K: FiniteSumKernel>(_ settings: RunSettings, kind: Str
                 (k.objective as? any PointDiagnostics)?.diagnostic(index, at: UnsafeBufferPointer(k.iterate)) ?? .nan
             }
         }
+        if unrecorded.contains(name) { return .state(name, "") { _, _ in .nan } }
         guard factory.counterNames.contains(name) || counters.contains(where: { $0.name == name }) else { return nil }
         return methodCounter(name, counters)
     })

@@ -57,7 +57,8 @@ public enum StochasticDriver {
         // A schedule without an `lr` on its optimizer scales 1 (it then returns a multiplier).
         let baseLR = optimizerInstance.params.optionalDouble("lr") ?? 1
         let schedule = try factory.makeSchedule(
-            scheduleInstance, ScheduleContext(baseLR: baseLR, totalSteps: settings.steps, named: scheduleInstance.related))
+            scheduleInstance, ScheduleContext(baseLR: baseLR, totalSteps: settings.steps, named: scheduleInstance.related,
+                                              batchSize: settings.batchSize ?? n))
         let optimizer = try factory.makeOptimizer(
             optimizerInstance, OptimizerContext(dimension: d, layout: objective.layout, schedule: schedule,
                                                 seed: UInt64(bitPattern: Int64(spec.seed)), fullBatch: settings.batchSize == nil))
@@ -70,7 +71,13 @@ public enum StochasticDriver {
                                  + "with a target space; model \(modelInstance.name) "
                                  + "(\(modelInstance.params.kind)) has none")
         }
-        if !(optimizer is any TargetSpaceOptimizer), !(optimizer is any Optimizer) {
+        if let bound = optimizer as? any ModelBoundOptimizer {
+            do { try bound.bind(to: objective, batchSize: settings.batchSize ?? n) } catch let e as ComponentError {
+                throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) on model "
+                                     + "\(modelInstance.name) (\(modelInstance.params.kind)): \(e.description)")
+            }
+        }
+        if !(optimizer is any TargetSpaceOptimizer), !(optimizer is any Optimizer), !(optimizer is any ModelBoundOptimizer) {
             throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) calls no oracle "
                                  + "a stochastic run provides")
         }
@@ -78,9 +85,19 @@ public enum StochasticDriver {
         let kernel = StochasticKernel(objective: objective, method: optimizer, data: data, settings: settings,
                                       seed: spec.seed)
         kernel.fStar = fStar
+        kernel.tracksGradientNorms = names.contains("batch_grad_norm") || names.contains("batch_grad_norm_l1")
         let plan = try finiteSumPlan(settings, kind: "stochastic", metrics: kindMetrics,
                                      counters: type(of: optimizer).counters, objective: objective, factory: factory)
-        let outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), control: control)
+        var outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), control: control)
+        if let densities = kernel.curvature?.densities, let at = outcome.metrics.firstIndex(where: { $0.name == densityMetric }) {
+            // The histogram rows, one per log point, replace the recorder's placeholder column.
+            let bins = settings.curvature.bins, rows = densities.prefix(outcome.steps.count)
+            let missing = outcome.steps.count - rows.count
+            let pad = { (width: Int) in [Double](repeating: .nan, count: missing * width) }
+            outcome.metrics[at] = Series(name: densityMetric, values: rows.flatMap(\.masses) + pad(bins), columns: bins)
+            outcome.metrics.insert(Series(name: densityMetric + "_edges", values: rows.flatMap(\.edges) + pad(bins + 1),
+                                          columns: bins + 1), at: at + 1)
+        }
 
         var attributes = spec.parameters
         if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }

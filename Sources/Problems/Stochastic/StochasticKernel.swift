@@ -19,6 +19,9 @@ final class StochasticKernel: FiniteSumKernel {
     /// Set when the method works in target space (checked once when the run is built).
     let targetOptimizer: (any TargetSpaceOptimizer)?
     let targetModel: (any TargetModel)?
+    /// Set when the method works on the model's structure (layer-local training, convex
+    /// solvers: `ModelBoundOptimizer`, bound to the objective by the driver).
+    let boundOptimizer: (any ModelBoundOptimizer)?
     /// A constrained model's domain: every iterate is projected onto it (projected SGD).
     let domain: (any ConstrainedObjective)?
     let iterate: UnsafeMutableBufferPointer<Double>
@@ -32,9 +35,22 @@ final class StochasticKernel: FiniteSumKernel {
     let allRows: [Int]
     /// f*, when a metric needs it (set before the loop).
     var fStar: Double?
-    let reference: [Double]?
+    let trueWeights: [Double]?
+    var reference: [Double]? { trueWeights }
     let hasTestSplit: Bool
+    /// The curvature metrics' estimator, when the model has Hessian-vector products.
+    let curvature: StochasticCurvature?
+    /// The step of the log point being recorded (seeds the curvature probes).
+    private(set) var logStep = 0
 
+    /// Whether the oracle also takes the norms of each step's gradient (set once, before the
+    /// loop, when `batch_grad_norm` or `batch_grad_norm_l1` is recorded: refined schedules read
+    /// them from a first pass).
+    var tracksGradientNorms = false
+    /// ||g_t||_2 and ||g_t||_1 of the last step's (minibatch) gradient, before the method's
+    /// step; NaN for a target-space method, which takes no gradient.
+    private(set) var batchGradNorm = Double.nan
+    private(set) var batchGradNormL1 = Double.nan
     /// The oracle's value at the last step: the minibatch objective at x_t.
     private(set) var batchLoss = Double.nan
     private(set) var gradEvals = 0
@@ -44,6 +60,7 @@ final class StochasticKernel: FiniteSumKernel {
         self.objective = objective; self.method = method
         domain = objective as? any ConstrainedObjective
         gradientOptimizer = method as? any Optimizer
+        boundOptimizer = method as? any ModelBoundOptimizer
         if let o = method as? any TargetSpaceOptimizer, let m = objective as? any TargetModel {
             targetOptimizer = o; targetModel = m
         } else {
@@ -53,10 +70,13 @@ final class StochasticKernel: FiniteSumKernel {
         fullBatch = settings.batchSize == nil
         let batchSize = settings.batchSize ?? n
         evalsPerStep = fullBatch ? n : batchSize
-        allRows = targetOptimizer != nil && fullBatch ? Array(0..<n) : []
+        allRows = (targetOptimizer != nil || boundOptimizer != nil) && fullBatch ? Array(0..<n) : []
         sampler = MinibatchSampler(sampleCount: n, batchSize: max(1, batchSize), sampling: settings.sampling, seed: seed)
-        reference = data.trueWeights.flatMap { $0.count == d ? $0 : nil }
+        trueWeights = data.trueWeights.flatMap { $0.count == d ? $0 : nil }
         hasTestSplit = data.test != nil
+        curvature = (objective as? any HessianObjective).map {
+            StochasticCurvature(model: $0, settings: settings.curvature, runBatchSize: settings.batchSize, seed: seed)
+        }
         func vector() -> UnsafeMutableBufferPointer<Double> {
             let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: d)
             b.initialize(repeating: 0)
@@ -72,6 +92,7 @@ final class StochasticKernel: FiniteSumKernel {
     func start() {
         objective.initialPoint(iterate)
         batchLoss = .nan; gradEvals = 0
+        batchGradNorm = .nan; batchGradNormL1 = .nan
     }
 
     @inline(__always)
@@ -87,11 +108,22 @@ final class StochasticKernel: FiniteSumKernel {
             }
             pullbacks = report.pullbacks
             batchLoss = report.batchLoss
+        } else if let boundOptimizer {
+            // The method steps itself (like SSO); its loss is checked after the step.
+            if fullBatch {
+                batchLoss = allRows.withUnsafeBufferPointer { boundOptimizer.step(iterate, rows: $0, t: t) }
+            } else {
+                batchLoss = boundOptimizer.step(iterate, rows: sampler.next(), t: t)
+            }
         } else if fullBatch {
             batchLoss = objective.fullLossAndGradient(UnsafeBufferPointer(iterate), gradient: gradient)
         } else {
             batchLoss = objective.batchLossAndGradient(UnsafeBufferPointer(iterate), rows: sampler.next(),
                                                        gradient: gradient)
+        }
+        if tracksGradientNorms && targetOptimizer == nil {
+            batchGradNorm = norm(UnsafeBufferPointer(gradient))
+            batchGradNormL1 = l1Norm(UnsafeBufferPointer(gradient))
         }
         return batchLoss
     }
@@ -100,6 +132,8 @@ final class StochasticKernel: FiniteSumKernel {
     func step(_ t: Int) -> Double {
         if targetOptimizer != nil {
             gradEvals &+= evalsPerStep &* pullbacks
+        } else if boundOptimizer != nil {
+            gradEvals &+= evalsPerStep
         } else {
             gradientOptimizer.unsafelyUnwrapped.step(iterate, gradient: gradient, t: t)
             gradEvals &+= evalsPerStep
@@ -108,6 +142,26 @@ final class StochasticKernel: FiniteSumKernel {
         return 0
     }
 
-    /// Full-batch quantities at `point`.
-    func evaluate(_ p: UnsafeBufferPointer<Double>, needs: PointNeeds) -> PointValues { evaluatePoint(p, needs: needs) }
+    func beginLogPoint(step: Int) { logStep = step }
+
+    /// Full-batch quantities at `point`: the finite-sum ones and the curvature.
+    func evaluate(_ p: UnsafeBufferPointer<Double>, needs: PointNeeds) -> PointValues {
+        var out = evaluatePoint(p, needs: needs)
+        if !needs.isDisjoint(with: .curvature), let curvature { curvature.evaluate(p, needs: needs, step: logStep, into: &out) }
+        return out
+    }
+}
+
+/// Sum of absolute values with four independent accumulators.
+@inline(__always)
+func l1Norm(_ v: UnsafeBufferPointer<Double>) -> Double {
+    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    let n = v.count
+    var i = 0
+    while i + 4 <= n {
+        a0 += abs(v[i]); a1 += abs(v[i + 1]); a2 += abs(v[i + 2]); a3 += abs(v[i + 3])
+        i += 4
+    }
+    while i < n { a0 += abs(v[i]); i += 1 }
+    return (a0 + a1) + (a2 + a3)
 }

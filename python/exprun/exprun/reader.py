@@ -180,6 +180,8 @@ def _series(f: h5py.File, run_ids, metrics=None, views=None):
                 if wanted_metrics is not None and metric not in wanted_metrics:
                     continue
                 values = _read(group, metric)
+                if values.ndim != 1:
+                    continue  # a histogram per log point (see `histograms`), not a curve
                 k = min(len(values), len(steps))
                 blocks.append((i, view, metric, steps[:k], values[:k]))
     return blocks
@@ -265,6 +267,19 @@ def load(path, metrics=None, views=None) -> pd.DataFrame:
     out["step"] = step
     out["value"] = value
     return pd.DataFrame(out, copy=False)
+
+
+def histograms(path, metric="hessian_density") -> dict:
+    """The per-log-point histograms of a 2-D series, by run id: {run_id: (step, masses, edges)}
+    with masses [log points, bins] and edges [log points, bins + 1] (`<metric>_edges`).
+    Runs without the series are left out."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        for rid in f["runs"]:
+            g = f["runs"][rid]
+            if metric in g and metric + "_edges" in g and "step" in g:
+                out[rid] = (g["step"][()], g[metric][()], g[metric + "_edges"][()])
+    return out
 
 
 def to_xarray(path, metrics=None, views=None):
