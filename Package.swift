@@ -41,7 +41,7 @@ let package = Package(
                 swiftSettings: optimize),
         .target(name: "ProblemOnline", dependencies: ["ExprunCore", "ExprunLoop", "ExprunOnline"], path: "Sources/Problems/Online",
                 swiftSettings: optimize),
-        .target(name: "ProblemBlackBox", dependencies: ["ExprunCore", "ExprunModels", "ExprunBlackBox", "ProblemStochastic"],
+        .target(name: "ProblemBlackBox", dependencies: ["ExprunCore", "ExprunLoop", "ExprunModels", "ExprunBlackBox", "ProblemStochastic"],
                 path: "Sources/Problems/BlackBox", swiftSettings: optimize),
         .target(name: "ProblemTokenWalk", dependencies: ["ExprunCore", "ExprunLoop", "ExprunModels", "COpenBLAS"],
                 path: "Sources/Problems/TokenWalk", swiftSettings: optimize),

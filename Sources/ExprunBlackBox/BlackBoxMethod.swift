@@ -13,9 +13,6 @@ public protocol PopulationMethod: Method {
     /// Takes the values of the points of the last `ask` (in its order), updates the state and
     /// writes the method's current estimate (CMA-ES's mean, CBO's consensus point) into x.
     func tell(_ values: UnsafeBufferPointer<Double>, x: UnsafeMutableBufferPointer<Double>, t: Int)
-    /// Named counters and state read at log points (sigma, restarts, ...), in a fixed order.
-    var counterNames: [String] { get }
-    func counterValue(_ index: Int) -> Double
 }
 
 /// A method that sees the minibatch loss only, at points it perturbs in place (SPSA, MeZO,
@@ -26,17 +23,6 @@ public protocol PopulationMethod: Method {
 public protocol ZerothOrderMethod: Method {
     func step(_ x: UnsafeMutableBufferPointer<Double>, t: Int,
               loss: (UnsafeMutableBufferPointer<Double>, Int) -> Double)
-    var counterNames: [String] { get }
-    func counterValue(_ index: Int) -> Double
-}
-
-public extension PopulationMethod {
-    var counterNames: [String] { [] }
-    func counterValue(_ index: Int) -> Double { .nan }
-}
-public extension ZerothOrderMethod {
-    var counterNames: [String] { [] }
-    func counterValue(_ index: Int) -> Double { .nan }
 }
 
 /// The parameters black-box methods share.

@@ -69,8 +69,15 @@ public final class CMAES: PopulationMethod {
     public var currentLR: Double { sigma }
     /// Floats of state: mean, paths, covariance (and B), the population's y and z.
     public var stateSize: Int { 5 * n + (separable ? 2 * n : 3 * n * n + n) + 2 * maxPopulation * n }
-    public let counterNames = ["sigma", "restarts", "population", "condition", "best_value"]
-    public func counterValue(_ index: Int) -> Double {
+    /// What CMA-ES exposes at log points (metrics of these names).
+    public static let counters: [CounterDecl] = [
+        CounterDecl("sigma", "CMA-ES: step size σ"),
+        CounterDecl("restarts", "CMA-ES: IPOP restarts so far"),
+        CounterDecl("population", "CMA-ES: population size λ in effect"),
+        CounterDecl("condition", "CMA-ES: condition number of the covariance C"),
+        CounterDecl("best_value", "CMA-ES: best function value evaluated so far"),
+    ]
+    public func counter(_ index: Int) -> Double {
         switch index {
         case 0: return sigma
         case 1: return Double(restarts)
@@ -240,7 +247,8 @@ public extension CMAES {
                           p.optionalInt("population_size") == nil || p.int("restarts") == 0
                               || p.int("population_size") * Int(pow(Double(p.int("inc_popsize")), Double(p.int("restarts")))) <= 1_000_000
                               ? [] : [ParamProblem("restarts", "the last restart's population would exceed 1e6 points")]
-                      }),
+                      },
+                      counters: CMAES.counters),
         needs: []) { p, ctx in
         CMAES(n: ctx.dimension, sigma0: p.double("sigma0"), separable: p.string("covariance") == "separable",
               variant: CMAStrategy.Variant(rawValue: p.string("parameters"))!, populationSize: p.optionalInt("population_size"),

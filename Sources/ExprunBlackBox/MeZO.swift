@@ -42,8 +42,8 @@ public final class MeZO: ZerothOrderMethod {
     public var stateSize: Int {
         (backup == nil ? 0 : dimension) + (gradient == nil ? 0 : dimension) + (chain?.stateSize ?? 0) + directions
     }
-    public let counterNames = ["projected_grad"]
-    public func counterValue(_ index: Int) -> Double { lastScalar }
+    public static let counters = [CounterDecl("projected_grad", "MeZO: the first direction's projected-gradient scalar of the last step")]
+    public func counter(_ index: Int) -> Double { lastScalar }
 
     public func step(_ x: UnsafeMutableBufferPointer<Double>, t: Int,
                      loss: (UnsafeMutableBufferPointer<Double>, Int) -> Double) {
@@ -89,7 +89,7 @@ public extension MeZO {
                           ParamDecl("transforms", .componentList(.transform),
                                     doc: "optional first-order chain fed with the estimate ĝ (see `chain`): e.g. [scale_by_adam] for MeZO-Adam; absent: in-place MeZO-SGD"),
                       ],
-                      check: ChainSpec.checkTransforms),
+                      check: ChainSpec.checkTransforms, counters: MeZO.counters),
         needs: []) { p, ctx in
         var chain: (any Optimizer)?
         if let v = p["transforms"] {

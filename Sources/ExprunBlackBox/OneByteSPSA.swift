@@ -67,8 +67,14 @@ public final class OneByteSPSA: ZerothOrderMethod {
     public var currentLR: Double { lr }
     /// Every replica but the one the run reports (x itself), the backup, and the round's scalars.
     public var stateSize: Int { maxMachines * dimension + 2 * maxMachines * samples }
-    public let counterNames = ["machines", "bytes_sent", "quantization_error", "replica_mismatch"]
-    public func counterValue(_ index: Int) -> Double {
+    /// What the simulation exposes at log points (metrics of these names).
+    public static let counters: [CounterDecl] = [
+        CounterDecl("machines", "one-byte SPSA: active machines in the last round"),
+        CounterDecl("bytes_sent", "one-byte SPSA: cumulative bytes communicated (scalars broadcast once each, plus weight downloads of joining machines)"),
+        CounterDecl("quantization_error", "one-byte SPSA: RMS of decode(Q(g)) - g over the last round's scalars"),
+        CounterDecl("replica_mismatch", "one-byte SPSA: replicas that differ bitwise from the first (0 expected)"),
+    ]
+    public func counter(_ index: Int) -> Double {
         switch index {
         case 0: return Double(active.count)
         case 1: return bytesSent
@@ -152,7 +158,8 @@ public extension OneByteSPSA {
                           .double("scale_init", 1, .positive, "c of round 0 (and after a round that decoded to all zeros)"),
                           .ints("joins", [], .nonNegative, "rounds at which one new machine joins (it downloads a peer's weights)"),
                           .ints("leaves", [], .nonNegative, "rounds at which the earliest-joined active machine leaves"),
-                      ]),
+                      ],
+                      counters: OneByteSPSA.counters),
         needs: []) { p, ctx in
         try OneByteSPSA(dimension: ctx.dimension, machines: p.int("machines"), samples: p.int("samples"), eps: p.double("eps"),
                         direction: Direction(rawValue: p.string("direction"))!,

@@ -28,6 +28,12 @@ public protocol Objective: AnyObject {
     /// Mean loss over `rows` plus the regulariser at x; writes its (sub)gradient into `gradient`.
     func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
                               gradient: UnsafeMutableBufferPointer<Double>) -> Double
+    /// The value of `batchLossAndGradient` without its gradient (function-value oracles:
+    /// MeZO, SPSA, CMA-ES on minibatches, which must not pay for a gradient). A model with a
+    /// cheaper value-only pass implements it; the default runs the gradient pass into
+    /// `scratch` (dimension floats, caller-owned, so nothing is allocated per call).
+    func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                   scratch: UnsafeMutableBufferPointer<Double>) -> Double
     /// Full training objective and its (sub)gradient.
     func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double
     /// Full training objective only (cheaper: no gradient).
@@ -52,6 +58,10 @@ public protocol ConstrainedObjective: Objective {
 }
 
 public extension Objective {
+    func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                   scratch: UnsafeMutableBufferPointer<Double>) -> Double {
+        batchLossAndGradient(x, rows: rows, gradient: scratch)
+    }
     func trainAccuracy(_ x: UnsafeBufferPointer<Double>) -> Double? { nil }
 }
 

@@ -237,6 +237,19 @@ public final class MLPObjective: LayerwiseTargetModel {
         return sum * inv + reg
     }
 
+    /// The forward passes of `batchLossAndGradient` alone (no backward pass): same value.
+    public func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                          scratch: UnsafeMutableBufferPointer<Double>) -> Double {
+        let w = x.baseAddress!
+        let reg = startWithRegulariser(w, nil)
+        let b = rows.count
+        guard b > 0 else { return reg }
+        let inv = 1 / Double(b)
+        var correct = 0
+        let sum = pass(train, trainY, rows: rows.baseAddress!, count: b, w, gradient: nil, scale: inv, correct: &correct)
+        return sum * inv + reg
+    }
+
     public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
         let w = x.baseAddress!, g = gradient.baseAddress!
         let reg = startWithRegulariser(w, g)

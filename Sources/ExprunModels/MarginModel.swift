@@ -136,6 +136,27 @@ final class MarginCore<Loss: MarginLoss> {
         }
     }
 
+    /// The minibatch objective alone: the margins and losses of `batchKernel`, in its order.
+    @inline(__always)
+    func batchValueKernel<R: RowAccess>(_ a: R, _ x: UnsafePointer<Double>, _ rows: UnsafeBufferPointer<Int>) -> Double {
+        let reg = l2 == 0 ? 0 : 0.5 * l2 * Kernels.dot(x, x, dimension)
+        let b = rows.count
+        if b == 0 { return reg }
+        var loss = 0.0
+        trainY.withUnsafeBufferPointer { y in
+            for i in rows { loss += Loss.value(a.dot(i, x), y[i]) }
+        }
+        return loss * (1 / Double(b)) + reg
+    }
+
+    func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>) -> Double {
+        let xp = x.baseAddress!
+        switch train {
+        case .dense(let m): return m.withRows { batchValueKernel($0, xp, rows) }
+        case .sparse(let m): return m.withRows { batchValueKernel($0, xp, rows) }
+        }
+    }
+
     /// Full objective; when `gradient` is given, its gradient is written there.
     func full(_ x: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>?) -> Double {
         guard n > 0 else { return 0 }
@@ -204,6 +225,10 @@ extension MarginObjective {
     public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
                                      gradient: UnsafeMutableBufferPointer<Double>) -> Double {
         core.batchLossAndGradient(x, rows: rows, gradient: gradient)
+    }
+    public func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                          scratch: UnsafeMutableBufferPointer<Double>) -> Double {
+        core.batchLoss(x, rows: rows)
     }
     public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
         core.full(x.baseAddress!, gradient: gradient.baseAddress!)

@@ -18,4 +18,5 @@ public let modelCatalogue: [ModelEntry] = [
     Beale.entry,
     StyblinskiTang.entry,
     IllConditionedQuadratic.entry,
+    MasterInputObjective.entry,
 ]

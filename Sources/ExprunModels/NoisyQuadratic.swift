@@ -86,6 +86,20 @@ public final class NoisyQuadraticObjective: Objective {
         return value + weight * linear
     }
 
+    /// The value of `batchLossAndGradient` alone.
+    public func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                          scratch: UnsafeMutableBufferPointer<Double>) -> Double {
+        let d = dimension, xp = x.baseAddress!
+        let value = mu == 0 ? 0 : 0.5 * mu * Kernels.dot(xp, xp, d)
+        guard rows.count > 0, sigma != 0 else { return value }
+        let weight = sigma / Double(rows.count)
+        var linear = 0.0
+        noise.withUnsafeBufferPointer { zb in
+            for i in rows { linear += Kernels.dot(zb.baseAddress! + i * d, xp, d) }
+        }
+        return value + weight * linear
+    }
+
     /// The finite sum is F itself (the draws are centred): (mu/2)||x||^2, gradient mu x.
     public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
         Kernels.startWithRidge(mu, x.baseAddress!, gradient.baseAddress!, dimension)

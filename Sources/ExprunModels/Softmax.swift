@@ -135,6 +135,33 @@ public final class SoftmaxObjective: Objective {
         }
     }
 
+    /// The minibatch objective alone: `batchKernel`'s scores and log-sum-exps, in its order.
+    @inline(__always)
+    func batchValueKernel<R: RowAccess>(_ a: R, _ x: UnsafePointer<Double>, _ rows: UnsafeBufferPointer<Int>) -> Double {
+        let reg = l2 == 0 ? 0 : 0.5 * l2 * Kernels.dot(x, x, dimension)
+        let b = rows.count
+        if b == 0 { return reg }
+        let k = classes, z = scores
+        var loss = 0.0
+        trainLabels.withUnsafeBufferPointer { labels in
+            for i in rows {
+                a.rowTimesMatrix(i, x, k, z)
+                let target = z[Int(labels[i])]
+                loss += Self.softmaxInPlace(z, k) - target
+            }
+        }
+        return loss * (1 / Double(b)) + reg
+    }
+
+    public func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                          scratch: UnsafeMutableBufferPointer<Double>) -> Double {
+        let xp = x.baseAddress!
+        switch train {
+        case .dense(let m): return m.withRows { batchValueKernel($0, xp, rows) }
+        case .sparse(let m): return m.withRows { batchValueKernel($0, xp, rows) }
+        }
+    }
+
     /// Full objective; the gradient is written when given.
     func full(_ x: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>?) -> Double {
         let k = classes, z = fullScores

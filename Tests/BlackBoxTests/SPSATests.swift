@@ -130,7 +130,7 @@ private func constantLR(_ lr: Double) -> ConstantSchedule { ConstantSchedule(bas
             x.withUnsafeMutableBufferPointer { method.step($0, t: t, loss: quadratic) }
             #expect(method.replicaMismatches == 0, "round \(t)")
             let machines = t < 50 ? 4 : (t < 100 ? 5 : 4)
-            #expect(method.counterValue(0) == Double(machines))
+            #expect(method.counter(0) == Double(machines))
         }
         // Bytes: one per scalar, plus the newcomer's download of 5 parameters of 8 bytes.
         #expect(method.bytesSent == Double(50 * 12 + 50 * 15 + 50 * 12 + 40))

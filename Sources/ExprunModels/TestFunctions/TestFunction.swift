@@ -48,10 +48,9 @@ public extension Dataset {
 /// f(x) = F(R (x - o)) for a test function F, a shift o and an optional rotation R (a Haar
 /// orthogonal matrix drawn from `rotation_seed`), so x* = o + Rᵀ z* and ∇f(x) = Rᵀ ∇F(z).
 /// A deterministic objective is a finite sum of one term: every minibatch is the whole function.
-public final class TestFunctionObjective<F: TestFunction>: Objective, KnownMinimizer {
+public final class TestFunctionObjective<F: TestFunction>: DeterministicObjective, KnownMinimizer {
     public let dimension: Int
     public var layout: [ParamBlock] { [ParamBlock(name: "x", offset: 0, rows: dimension, cols: 1)] }
-    public let sampleCount = 1
     public let cacheKey: String
     public let minimizerPoint: [Double]
     public let minimumValue: Double
@@ -122,17 +121,30 @@ public final class TestFunctionObjective<F: TestFunction>: Objective, KnownMinim
     public func initialPoint(_ x: UnsafeMutableBufferPointer<Double>) {
         for j in 0..<dimension { x[j] = start[j] }
     }
+    /// The closed-form minimum.
+    public func computeOptimalValue() -> Double? { minimumValue }
+}
+
+/// A data-free objective (a test function, a master input): a finite sum of one term, so every
+/// minibatch oracle is the whole function. Conformers give `value` alone; the oracles forward to it.
+protocol DeterministicObjective: Objective {
+    /// f at x, with ∇f into `gradient` when given.
+    func value(_ x: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>?) -> Double
+}
+
+extension DeterministicObjective {
+    public var sampleCount: Int { 1 }
     public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
                                      gradient: UnsafeMutableBufferPointer<Double>) -> Double {
         value(x.baseAddress!, gradient: gradient.baseAddress!)
     }
+    public func batchLoss(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                          scratch: UnsafeMutableBufferPointer<Double>) -> Double { value(x.baseAddress!, gradient: nil) }
     public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
         value(x.baseAddress!, gradient: gradient.baseAddress!)
     }
     public func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double { value(x.baseAddress!, gradient: nil) }
     public func testMetrics(_ x: UnsafeBufferPointer<Double>) -> (loss: Double, accuracy: Double?)? { nil }
-    /// The closed-form minimum.
-    public func computeOptimalValue() -> Double? { minimumValue }
 }
 
 /// The parameters every test function has, then its own.

@@ -27,11 +27,7 @@ public enum StochasticDriver {
         let kindMetrics = stochasticMetricDefinitions
         try MetricPlan<StochasticKernel>.checkNames(settings.metrics, stop: settings.stop, kind: "stochastic",
                                                     metrics: kindMetrics, extra: factory.counterNames.contains)
-        let needsOptimalValue = names.contains { name in
-            guard let m = kindMetrics.first(where: { $0.decl.name == name }), case .point(let needs, _) = m.evaluator
-            else { return false }
-            return needs.contains(.optimalValue)
-        }
+        let needsOptimalValue = metricsNeed(.optimalValue, names, in: kindMetrics)
 
         // Components.
         let (dataKey, data) = try caches.datasets.dataset(
@@ -90,13 +86,8 @@ public enum StochasticDriver {
                                       seed: spec.seed)
         kernel.fStar = fStar
         kernel.tracksGradientNorms = names.contains("batch_grad_norm") || names.contains("batch_grad_norm_l1")
-        let counters = type(of: optimizer).counters
-        let plan = try MetricPlan<StochasticKernel>(
-            names: settings.metrics, stop: settings.stop, views: settings.views, kind: "stochastic",
-            metrics: kindMetrics, extra: { name in
-                guard factory.counterNames.contains(name) || counters.contains(where: { $0.name == name }) else { return nil }
-                return methodCounter(name, counters)
-            })
+        let plan = try finiteSumPlan(settings, kind: "stochastic", metrics: kindMetrics,
+                                     counters: type(of: optimizer).counters, objective: objective, factory: factory)
         var outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), control: control)
         if let densities = kernel.curvature?.densities, let at = outcome.metrics.firstIndex(where: { $0.name == densityMetric }) {
             // The histogram rows, one per log point, replace the recorder's placeholder column.
@@ -112,21 +103,9 @@ public enum StochasticDriver {
         if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }
         if let f = fStar { attributes.append(("f_star", .double(f))) }
         attributes.append(("optimizer_state_size", .int(optimizer.stateSize)))
-        for (i, c) in counters.enumerated() where c.finalAttribute {
-            let v = optimizer.counter(i)
-            if v.isFinite { attributes.append((c.name, .int(Int(v)))) }
-        }
+        attributes += finalCounterAttributes(optimizer)
         attributes += data.runAttributes(examples: n, dimension: d)
+        attributes += modelInfoAttributes(objective)
         return outcome.record(runId: spec.runId, wallSeconds: RunControl.now() - started, attributes: attributes)
     }
-}
-
-/// The metric reading counter `name` of the run's method at log points (NaN when the method
-/// does not keep it).
-func methodCounter(_ name: String, _ counters: [CounterDecl]) -> LoopMetric<StochasticKernel> {
-    let doc = counters.first { $0.name == name }?.metric.doc ?? ""
-    guard let index = counters.firstIndex(where: { $0.name == name }) else {
-        return .state(name, doc) { _, _ in .nan }
-    }
-    return .state(name, doc) { k, _ in k.method.counter(index) }
 }

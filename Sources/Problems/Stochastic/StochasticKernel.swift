@@ -8,7 +8,7 @@ import ExprunLoop
 ///
 /// Which path a run takes is fixed when the kernel is built (one predictable branch per
 /// step); the objective and the method are called once per step each.
-final class StochasticKernel: LoopKernel {
+final class StochasticKernel: FiniteSumKernel {
     typealias Needs = PointNeeds
     typealias Quantities = PointValues
 
@@ -36,6 +36,7 @@ final class StochasticKernel: LoopKernel {
     /// f*, when a metric needs it (set before the loop).
     var fStar: Double?
     let trueWeights: [Double]?
+    var reference: [Double]? { trueWeights }
     let hasTestSplit: Bool
     /// The curvature metrics' estimator, when the model has Hessian-vector products.
     let curvature: StochasticCurvature?
@@ -143,50 +144,10 @@ final class StochasticKernel: LoopKernel {
 
     func beginLogPoint(step: Int) { logStep = step }
 
-    /// Full-batch quantities at `point`.
+    /// Full-batch quantities at `point`: the finite-sum ones and the curvature.
     func evaluate(_ p: UnsafeBufferPointer<Double>, needs: PointNeeds) -> PointValues {
-        var out = PointValues()
-        if needs.contains(.gradient) {
-            out.loss = objective.fullLossAndGradient(p, gradient: scratchGradient)
-            out.gradNorm = norm(UnsafeBufferPointer(scratchGradient))
-        } else if needs.contains(.loss) {
-            out.loss = objective.fullLoss(p)
-        }
-        if needs.contains(.test), let test = objective.testMetrics(p) {
-            out.testLoss = test.loss
-            out.testAccuracy = test.accuracy ?? .nan
-        }
-        if needs.contains(.trainAccuracy) { out.trainAccuracy = objective.trainAccuracy(p) ?? .nan }
-        if needs.contains(.distance), let w = trueWeights {
-            var acc = 0.0
-            for i in 0..<p.count { let e = p[i] - w[i]; acc += e * e }
-            out.distance = acc.squareRoot()
-        }
-        if needs.contains(.paramNorm) { out.paramNorm = norm(p) }
+        var out = evaluatePoint(p, needs: needs)
         if !needs.isDisjoint(with: .curvature), let curvature { curvature.evaluate(p, needs: needs, step: logStep, into: &out) }
         return out
     }
 }
-
-/// Sum of term(v_i) with four independent accumulators (the order of the additions fixed, so
-/// results are the same on every run).
-@inline(__always)
-func accumulate(_ v: UnsafeBufferPointer<Double>, _ term: (Double) -> Double) -> Double {
-    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-    let n = v.count
-    var i = 0
-    while i + 4 <= n {
-        a0 += term(v[i]); a1 += term(v[i + 1]); a2 += term(v[i + 2]); a3 += term(v[i + 3])
-        i += 4
-    }
-    while i < n { a0 += term(v[i]); i += 1 }
-    return (a0 + a1) + (a2 + a3)
-}
-
-/// Euclidean norm.
-@inline(__always)
-func norm(_ v: UnsafeBufferPointer<Double>) -> Double { accumulate(v) { $0 * $0 }.squareRoot() }
-
-/// Sum of absolute values.
-@inline(__always)
-func l1Norm(_ v: UnsafeBufferPointer<Double>) -> Double { accumulate(v) { abs($0) } }

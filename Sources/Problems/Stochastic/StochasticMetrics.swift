@@ -6,7 +6,22 @@ import ExprunLoop
 /// evaluated at the last iterate and at every view from one full-batch evaluation per point;
 /// step metrics are read from the kernel at log points. The named counters of the methods
 /// (SSO's inner steps, backtracks, ...) are metrics too, declared by the methods.
-let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
+let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = finiteSumMetricDefinitions() + [
+    LoopMetric(MetricDecl(densityMetric, perView: false, "spectral density of the full-batch Hessian by stochastic Lanczos quadrature (run.curvature: lanczos_steps, lanczos_probes, bins): a histogram per log point, stored as float64 [log points, bins] with its bin edges in hessian_density_edges [log points, bins + 1]",
+                          needs: [.hessianVectorProduct]),
+               .point(.density, { _, _ in .nan })),
+    .state("batch_grad_norm", "||g||_2 of the last step's minibatch gradient, before the step (log every step for a refined schedule)") { k, t in
+        t == 0 ? .nan : k.batchGradNorm
+    },
+    .state("batch_grad_norm_l1", "||g||_1 of the last step's minibatch gradient, before the step (a refined schedule's Adam variant reads it)") { k, t in
+        t == 0 ? .nan : k.batchGradNormL1
+    },
+]
+
+/// The finite-sum metrics for any kernel that provides them: the stochastic kind's, and the
+/// same definitions for the black-box kernel (one definition, two kernels). The stochastic
+/// kind adds the Hessian density and the minibatch gradient norms, which only its kernel keeps.
+public func finiteSumMetricDefinitions<K: FiniteSumKernel>() -> [LoopMetric<K>] { [
     .point("train_loss", "full training objective f(x), regulariser included",
            needs: .loss, divergence: .nonFiniteOrAboveThreshold) { q, _ in q.loss },
     .point("suboptimality", "f(x) - f*, with f* in closed form or certified to 1e-10",
@@ -21,7 +36,7 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
         q.trainAccuracy
     },
     .point("dist_to_opt", "||x - x_true|| to the generating weights (synthetic data)",
-           needs: .distance, divergence: .nonFiniteIf { $0.trueWeights != nil }) { q, _ in q.distance },
+           needs: .distance, divergence: .nonFiniteIf { $0.reference != nil }) { q, _ in q.distance },
     .point("param_norm", "Euclidean norm ||x|| of the parameters", needs: .paramNorm) { q, _ in q.paramNorm },
     .point("sharpness", "largest eigenvalue of the full-batch Hessian (of largest magnitude: lambda_max near a minimum) by power iteration on exact Hessian-vector products (run.curvature: power_iterations, tolerance)",
            needs: .sharpness, requires: [.hessianVectorProduct]) { q, _ in q.sharpness },
@@ -33,17 +48,8 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
            needs: .batchSharpness, requires: [.hessianVectorProduct]) { q, _ in q.batchSharpness },
     .point("batch_hessian_trace", "Hutchinson trace of the same minibatch's Hessian as batch_sharpness",
            needs: .batchHutchinson, requires: [.hessianVectorProduct]) { q, _ in q.batchHessianTrace },
-    LoopMetric(MetricDecl(densityMetric, perView: false, "spectral density of the full-batch Hessian by stochastic Lanczos quadrature (run.curvature: lanczos_steps, lanczos_probes, bins): a histogram per log point, stored as float64 [log points, bins] with its bin edges in hessian_density_edges [log points, bins + 1]",
-                          needs: [.hessianVectorProduct]),
-               .point(.density, { _, _ in .nan })),
     .state("batch_loss", "minibatch loss at the current iterate, before the step") { k, t in
         t == 0 ? .nan : k.batchLoss
-    },
-    .state("batch_grad_norm", "||g||_2 of the last step's minibatch gradient, before the step (log every step for a refined schedule)") { k, t in
-        t == 0 ? .nan : k.batchGradNorm
-    },
-    .state("batch_grad_norm_l1", "||g||_1 of the last step's minibatch gradient, before the step (a refined schedule's Adam variant reads it)") { k, t in
-        t == 0 ? .nan : k.batchGradNormL1
     },
     .state("lr", "learning rate of the last step") { k, t in t == 0 ? .nan : k.method.currentLR },
     .state("grad_evals", "cumulative per-example gradient evaluations (for sso: b per Jacobian-transpose product over the batch, one per inner gd/Armijo step, one per CG iteration plus one)") { k, _ in
@@ -53,7 +59,7 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
         Double(t &* k.evalsPerStep)
     },
     .wallTime,
-]
+] }
 
 /// The histogram metric: its 2-D series replaces the recorder's placeholder column after the
 /// loop (StochasticDriver), with the bin edges beside it.
@@ -61,41 +67,3 @@ let densityMetric = "hessian_density"
 
 /// The declarations alone (the problem kind's metric list, before the methods' counters).
 let stochasticMetrics: [MetricDecl] = stochasticMetricDefinitions.map(\.decl)
-
-/// Full-batch quantities a point metric needs.
-struct PointNeeds: OptionSet, Sendable {
-    let rawValue: Int
-    static let loss = PointNeeds(rawValue: 1)
-    static let gradient = PointNeeds(rawValue: 2)
-    static let test = PointNeeds(rawValue: 4)
-    static let trainAccuracy = PointNeeds(rawValue: 8)
-    static let distance = PointNeeds(rawValue: 16)
-    /// f*, computed (or certified) once per data set and model before the run.
-    static let optimalValue = PointNeeds(rawValue: 32)
-    static let paramNorm = PointNeeds(rawValue: 64)
-    /// Curvature of the full-batch Hessian (StochasticCurvature.swift).
-    static let sharpness = PointNeeds(rawValue: 128)
-    static let hutchinson = PointNeeds(rawValue: 256)
-    /// Curvature of a minibatch's Hessian.
-    static let batchSharpness = PointNeeds(rawValue: 512)
-    static let batchHutchinson = PointNeeds(rawValue: 1024)
-    /// The spectral density (recorded by the kernel's curvature estimator, one row per log point).
-    static let density = PointNeeds(rawValue: 2048)
-    static let curvature: PointNeeds = [.sharpness, .hutchinson, .batchSharpness, .batchHutchinson, .density]
-}
-
-/// Full-batch quantities at one point; NaN where not computed or not applicable.
-struct PointValues {
-    var loss = Double.nan
-    var gradNorm = Double.nan
-    var testLoss = Double.nan
-    var testAccuracy = Double.nan
-    var trainAccuracy = Double.nan
-    var distance = Double.nan
-    var paramNorm = Double.nan
-    var sharpness = Double.nan
-    var hessianTrace = Double.nan
-    var hessianFrobenius = Double.nan
-    var batchSharpness = Double.nan
-    var batchHessianTrace = Double.nan
-}
