@@ -11,7 +11,7 @@ SWIFT ?= swift
 BUILD_FLAGS := -c release -Xswiftc -enable-testing
 EXPRUN := .build/release/exprun
 APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config librsvg2-bin chromium fonts-dejavu-core tmux
-PY_MODULES := h5py pandas sklearn:scikit-learn jsonschema xarray pytest numpy scipy cma
+PY_MODULES := h5py pandas sklearn:scikit-learn jsonschema xarray pytest numpy scipy cma networkx
 CONFIG ?= configs/sea_omd.yaml
 
 .PHONY: run test fuzz build deps system-deps slurm-deps python-deps python-package data bench schema readme-catalogue clean compare

@@ -12,4 +12,7 @@ char* openblas_get_corename(void);
 void dgesvd_(const char* jobu, const char* jobvt, const int* m, const int* n, double* a, const int* lda,
              double* s, double* u, const int* ldu, double* vt, const int* ldvt, double* work,
              const int* lwork, int* info, size_t jobu_len, size_t jobvt_len);
+/* LAPACK's symmetric eigenvalues (the spectral gap of a token walk's base chain); same ABI. */
+void dsyev_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+            double* work, const int* lwork, int* info, size_t jobz_len, size_t uplo_len);
 #endif

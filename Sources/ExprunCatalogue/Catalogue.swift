@@ -5,8 +5,10 @@ import ExprunModels
 import ExprunOptim
 import ExprunOnline
 import ProblemBlackBox
+import ProblemFederated
 import ProblemOnline
 import ProblemStochastic
+import ProblemTokenWalk
 
 /// The one registry: every component declaration and factory, gathered from the family
 /// modules. Parsing, validation, `exprun list`, the README table and the JSON Schema read it.
@@ -14,14 +16,19 @@ public enum Catalogue {
     public static let datasets: [DatasetEntry] = datasetCatalogue
     public static let models: [ModelEntry] = modelCatalogue
     public static let schedules: [ScheduleEntry] = scheduleCatalogue
-    public static let optimizers: [OptimizerEntry] = optimizerCatalogue + blackBoxCatalogue
+    public static let optimizers: [OptimizerEntry] = optimizerCatalogue + convexReLUSolverCatalogue + blackBoxCatalogue
     public static let environments: [EnvironmentEntry] = environmentCatalogue
     public static let learners: [LearnerEntry] = learnerCatalogue
     public static let transforms: [TransformEntry] = transformCatalogue
+    public static let graphs: [GraphEntry] = graphCatalogue
+    public static let walks: [WalkEntry] = walkCatalogue
+    public static let clients: [ClientsEntry] = clientsCatalogue
+    public static let servers: [ServerEntry] = serverCatalogue
     /// Every problem kind (the runner looks a run's kind up here; the Spec resolves cells
     /// from their roles). A new kind is one folder under Sources/Problems and one line here.
     /// Each kind also records the named counters of the methods that can fill its roles.
-    public static let problems: [ProblemEntry] = [withFunctionValueOracles(StochasticProblem.entry), OnlineProblem.entry].map { $0.addingCounters(of: decls) }
+    public static let problems: [ProblemEntry] = [withFunctionValueOracles(StochasticProblem.entry), OnlineProblem.entry,
+                                                   TokenWalkProblem.entry, FederatedProblem.entry].map { $0.addingCounters(of: decls) }
 
     /// Declarations of one family, in catalogue order.
     public static func decls(_ family: Family) -> [ComponentDecl] {
@@ -33,6 +40,10 @@ public enum Catalogue {
         case .environment: return environments.map(\.decl)
         case .learner: return learners.map(\.decl)
         case .transform: return transforms.map(\.decl)
+        case .graph: return graphs.map(\.decl)
+        case .walk: return walks.map(\.decl)
+        case .client: return clients.map(\.decl)
+        case .server: return servers.map(\.decl)
         }
     }
     public static func decl(_ family: Family, kind: String) -> ComponentDecl? {

@@ -36,6 +36,11 @@ public extension Capability {
     static let stronglyConvex = Capability("strongly_convex", "strongly convex losses (λ > 0)")
     /// Losses α-exp-concave with α > 0 on the decision set.
     static let expConcave = Capability("exp_concave", "exp-concave losses (α > 0)")
+    /// Layer-local training, forward only (`LayerwiseTargetModel`: the MLP).
+    static let layerwiseTargets = Capability("layerwise_targets", "a layered model trainable on layer-local targets")
+    /// The convex program of a two-layer ReLU network over sampled activation patterns
+    /// (`ConvexReLUProgramModel`: relu2).
+    static let convexReLUProgram = Capability("convex_relu_program", "a two-layer ReLU model with its convex program")
 }
 
 /// A component of a cell with its declaration, as the compatibility check sees it.

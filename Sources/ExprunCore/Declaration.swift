@@ -1,8 +1,14 @@
 /// The families of components: the one list of them. Each named family has its own section
 /// in a config file, named by the plural (`datasets:`, `models:`, ...); the `transform` family
-/// is written inline, as the entries of a `chain` optimizer's `transforms`.
+/// is written inline, as the entries of a `chain` optimizer's `transforms`. `client` (a
+/// federated population: data split, compute times, local training) and `server` (its
+/// aggregation rule) are the federated kind's.
 public enum Family: String, CaseIterable, Sendable {
     case dataset, model, schedule, optimizer, environment, learner, transform
+    /// Token random walks (SA-SRRW): the graph the token walks and the walk it follows.
+    case graph, walk
+    /// Federated learning: the client population and the server's aggregation rule.
+    case client, server
 
     /// The config section that holds named components of this family.
     public var section: String { rawValue + "s" }

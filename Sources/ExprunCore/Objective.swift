@@ -70,8 +70,18 @@ public struct ScheduleContext: Sendable {
     /// Records of the upstream runs, by selection name, for a schedule with a `selection`
     /// parameter (the runner fills it through `ComponentFactory.feeding`).
     public var upstream: [String: [RunRecord]]
-    public init(baseLR: Double, totalSteps: Int, named: [String: Params] = [:], upstream: [String: [RunRecord]] = [:]) {
+    /// Examples per step of the run (the training set's size in full batch); nil for a problem
+    /// kind without minibatches. Batch-size rules (`batch_scaled`) scale the step size by it.
+    public var batchSize: Int?
+    /// How many schedules enclose this one (a part of a part of a `sequential`...): building a
+    /// named child refuses to go deeper than `ScheduleContext.maxNesting`, so a cycle of
+    /// schedules that name each other is an error, not a stack overflow.
+    public var nesting: Int
+    public static let maxNesting = 16
+    public init(baseLR: Double, totalSteps: Int, named: [String: Params] = [:], upstream: [String: [RunRecord]] = [:],
+                batchSize: Int? = nil, nesting: Int = 0) {
         self.baseLR = baseLR; self.totalSteps = totalSteps; self.named = named; self.upstream = upstream
+        self.batchSize = batchSize; self.nesting = nesting
     }
 }
 

@@ -34,13 +34,19 @@ public struct ProblemDecl: Sendable {
     /// Oracles the kind itself supplies to its methods (a kind whose objective is built in,
     /// not a model of the catalogue), besides what its components provide.
     public var provides: Set<Capability>
+    /// Whether the kind runs on a simulated clock (event-driven): its runs need `run.horizon`,
+    /// and the others refuse it.
+    public var simulatedClock: Bool
     public init(_ name: String, doc: String, roles: [RoleDecl], metrics: [MetricDecl], defaultMetrics: [String],
-                views: Bool, provides: Set<Capability> = []) {
+                views: Bool, provides: Set<Capability> = [], simulatedClock: Bool = false) {
         self.name = name; self.doc = doc; self.roles = roles; self.metrics = metrics
         self.defaultMetrics = defaultMetrics; self.views = views; self.provides = provides
+        self.simulatedClock = simulatedClock
     }
     /// Families of the root roles: a config that defines components of these is of this kind.
     public var rootFamilies: [Family] { roles.filter { $0.via == nil }.map(\.family) }
+    /// Families of every role, root or reached through a reference.
+    public var roleFamilies: Set<Family> { Set(roles.map(\.family)) }
     public func role(_ name: String) -> RoleDecl? { roles.first { $0.name == name } }
     public func metric(_ name: String) -> MetricDecl? { metrics.first { $0.name == name } }
 }

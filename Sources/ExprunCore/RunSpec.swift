@@ -101,16 +101,20 @@ public struct RunSettings: Sendable, Equatable {
     public var stop: StopRule?
     /// |loss| above this counts as divergence, like a NaN or Inf.
     public var divergenceThreshold: Double
+    /// The simulated-time horizon of an event-driven kind (nil on the step clock): the run
+    /// ends when its clock reaches it, and `log` spreads the log points over [0, horizon].
+    public var horizon: Double?
     /// How the curvature metrics are estimated (`run.curvature`).
     public var curvature: CurvatureSettings
     public init(steps: Int, batchSize: Int?, sampling: Sampling, log: LogPolicy, views: [ViewKind],
                 suffixFraction: Double, emaDecay: Double, metrics: [String], timeLimit: Double?,
-                stop: StopRule?, divergenceThreshold: Double, curvature: CurvatureSettings = CurvatureSettings()) {
+                stop: StopRule?, divergenceThreshold: Double, horizon: Double? = nil,
+                curvature: CurvatureSettings = CurvatureSettings()) {
         self.curvature = curvature
         self.steps = steps; self.batchSize = batchSize; self.sampling = sampling; self.log = log
         self.views = views; self.suffixFraction = suffixFraction; self.emaDecay = emaDecay
         self.metrics = metrics; self.timeLimit = timeLimit; self.stop = stop
-        self.divergenceThreshold = divergenceThreshold
+        self.divergenceThreshold = divergenceThreshold; self.horizon = horizon
     }
 }
 

@@ -37,6 +37,11 @@ public struct LoopMetric<K: LoopKernel> {
     public static func state(_ name: String, _ doc: String, _ value: @escaping @Sendable (K, Int) -> Double) -> LoopMetric {
         LoopMetric(MetricDecl(name, perView: false, doc), .state(value))
     }
+    /// `wall_time`, the loop's clock: one declaration for every kind that records it.
+    public static var wallTime: LoopMetric {
+        LoopMetric(MetricDecl("wall_time", perView: false, "seconds of optimization since the loop started; metric evaluations at log points excluded (two clock reads per log point)"),
+                   .wallTime)
+    }
     /// A metric of a point, at every view.
     /// `requires`: what the model must provide (`MetricDecl.needs`), checked by the Spec.
     public static func point(_ name: String, _ doc: String, needs: K.Needs, divergence: Divergence = .never,

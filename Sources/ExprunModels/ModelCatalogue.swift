@@ -9,6 +9,7 @@ public let modelCatalogue: [ModelEntry] = [
     LeastAbsoluteDeviationObjective.entry,
     NoisyQuadraticObjective.entry,
     MLPObjective.entry,
+    TwoLayerReLUObjective.entry,
     DiagonalLinearNetwork.entry,
     TwoLayerReLUNetwork.entry,
     Rastrigin.entry,

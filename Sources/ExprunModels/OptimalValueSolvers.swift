@@ -2,8 +2,9 @@ import ExprunCore
 import Foundation
 
 /// Deterministic solvers behind `computeOptimalValue()`. They run once per (data, model) pair,
-/// so they favour accuracy and certificates over speed; they allocate their own buffers.
-enum OptimalValueSolvers {
+/// so they favour accuracy and certificates over speed; they allocate their own buffers. The
+/// Cholesky pair is public: the token-walk kind solves its nodes' normal equations with it.
+public enum OptimalValueSolvers {
     /// A smooth objective: writes the gradient at x into g and returns f(x).
     typealias ValueAndGradient = (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Double
 
@@ -21,7 +22,7 @@ enum OptimalValueSolvers {
     /// consistent system H x = b with b in range(H) solvable: the solve then returns one of
     /// its solutions. Returns the number of zero pivots.
     @discardableResult
-    static func choleskyUpper(_ h: UnsafeMutablePointer<Double>, _ d: Int) -> Int {
+    public static func choleskyUpper(_ h: UnsafeMutablePointer<Double>, _ d: Int) -> Int {
         var maxDiag = 0.0
         for k in 0..<d { maxDiag = max(maxDiag, h[k * d + k]) }
         let tol = 1e-12 * maxDiag
@@ -48,7 +49,7 @@ enum OptimalValueSolvers {
     }
 
     /// Solves U^T U x = b with the factor from `choleskyUpper` (x may alias nothing else).
-    static func choleskySolve(_ u: UnsafePointer<Double>, _ d: Int, _ b: UnsafePointer<Double>,
+    public static func choleskySolve(_ u: UnsafePointer<Double>, _ d: Int, _ b: UnsafePointer<Double>,
                               _ x: UnsafeMutablePointer<Double>) {
         x.update(from: b, count: d)
         // Forward: U^T z = b, column by column of U^T (= row by row of U).

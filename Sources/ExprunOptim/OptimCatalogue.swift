@@ -16,6 +16,8 @@ public let scheduleCatalogue: [ScheduleEntry] = [
     WarmupSchedule.entry,
     OneCycleSchedule.entry,
     SequentialSchedule.entry,
+    BatchScaledSchedule.entry,
+    RefinedSchedule.entry,
 ]
 
 /// Every optimizer kind (presets and chains), in the order `exprun list` shows them.
@@ -41,5 +43,6 @@ public let optimizerCatalogue: [OptimizerEntry] = [
     GaLore.entry,
     DCTAdamW.entry,
     SSO.entry,
+    TPSGD.entry,
     ChainOptimizer.entry,
 ]

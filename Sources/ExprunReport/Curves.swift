@@ -13,6 +13,8 @@ public enum XAxisKind: String, Sendable, CaseIterable {
     /// linearly over its steps (an approximation: it assumes every step costs the same, and
     /// counts metric evaluation at log points as part of the steps).
     case wall
+    /// The run's `sim_time` series: the simulated clock of an event-driven kind (federated).
+    case sim_time
 
     public var label: String {
         switch self {
@@ -20,6 +22,7 @@ public enum XAxisKind: String, Sendable, CaseIterable {
         case .grad_evals: return "gradient evaluations"
         case .expensive_grad_evals: return "expensive gradient evaluations"
         case .wall: return "wall time (s)"
+        case .sim_time: return "simulated time"
         }
     }
 }
@@ -52,7 +55,7 @@ public enum Curves {
         let steps = file.steps(runId)
         switch kind {
         case .step: return steps.map(Double.init)
-        case .grad_evals, .expensive_grad_evals: return file.series(runId, metric: kind.rawValue)
+        case .grad_evals, .expensive_grad_evals, .sim_time: return file.series(runId, metric: kind.rawValue)
         case .wall:
             if let w = file.series(runId, metric: "wall_time") { return w }
             guard let total = file.attribute(runId, "wall_seconds")?.asDouble, let last = steps.last, last > 0 else { return nil }

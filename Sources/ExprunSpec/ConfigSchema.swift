@@ -159,10 +159,19 @@ public enum ConfigSchema {
         let pattern = axisPattern()
         let zipGroup: [String: Any] = ["type": "object", "minProperties": 1,
                                        "patternProperties": [pattern: axisValues()], "additionalProperties": false]
+        // A role axis may also be a per-component grid: component names to their own axes.
+        let ownGrid: [String: Any] = ["anyOf": [["type": "null"],
+                                                ["type": "object", "patternProperties": ["^[A-Za-z0-9_]+$": axisValues()],
+                                                 "additionalProperties": false]]]
+        let perComponent: [String: Any] = ["type": "object", "minProperties": 1, "additionalProperties": ownGrid]
+        let roles = ExperimentBuilder.roles.filter { $0 != "run" }
+        var rolesAxis = axisValues()
+        rolesAxis["anyOf"] = (rolesAxis["anyOf"] as! [[String: Any]]) + [perComponent]
         return ["type": "object",
-                "description": "axes of the grid: a role (component names) or role.parameter; zip pairs axes",
+                "description": "axes of the grid: a role (component names, or each component's own grid {name: {param: values}}) or role.parameter; zip pairs axes",
                 "properties": ["zip": ["anyOf": [zipGroup, ["type": "array", "items": zipGroup]]]],
-                "patternProperties": [pattern: axisValues()],
+                "patternProperties": ["^(" + roles.joined(separator: "|") + ")$": rolesAxis,
+                                      "^(" + roles.joined(separator: "|") + ")\\.[A-Za-z0-9_]+$|^run\\.(" + RunSection.keys.joined(separator: "|") + ")$": axisValues()],
                 "additionalProperties": false]
     }
 

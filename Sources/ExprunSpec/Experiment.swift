@@ -135,11 +135,18 @@ struct Builder {
         validator.names = names
         validator.selections = tree["selections"]?.entries?.map(\.key) ?? []
 
-        // The problem kind: the one whose root roles' families the config defines.
+        // The problem kind: the one whose root roles' families the config defines. A kind
+        // whose roles cover every family the config defines, and one of whose roots is
+        // defined, is the config's kind when it is the only such one: the federated kind
+        // reaches models and optimizers (the stochastic kind's roots) from its clients, so a
+        // config with `clients:` is federated although it defines models too.
         func described(_ p: ProblemDecl) -> String {
             "\(p.name) (\(p.rootFamilies.map(\.section).joined(separator: " + ")))"
         }
-        let matching = kinds.filter { p in p.rootFamilies.contains { components[$0] != nil } }
+        let defined = Set(components.keys)
+        let covering = kinds.filter { p in defined.isSubset(of: p.roleFamilies) && p.rootFamilies.contains { defined.contains($0) } }
+        let matching = covering.count == 1 ? covering
+            : kinds.filter { p in p.rootFamilies.contains { components[$0] != nil } }
         if matching.count > 1 {
             report(Diagnostic(tree.location, "a config runs one problem kind, but this one defines components of "
                               + matching.map(described).joined(separator: " and ")))
@@ -237,9 +244,9 @@ struct Builder {
     }
 
     /// Picks the component of a root role: the axis value, else the only one defined.
-    mutating func select(_ role: RoleDecl, combo: [(String, ConfigNode)]) -> String? {
+    mutating func select(_ role: RoleDecl, combo: [AxisSetting]) -> String? {
         let family = role.family
-        if let v = combo.first(where: { $0.0 == role.name })?.1.string { return v }
+        if let v = combo.first(where: { $0.path == role.name })?.node.string { return v }
         let defined = components[family] ?? []
         if defined.count == 1 { return defined[0].name }
         if defined.isEmpty {
@@ -252,20 +259,24 @@ struct Builder {
     }
 
     /// Sweep overrides of a role's parameters: its `role.param` axes, then the selection
-    /// axes of the roles it names through a reference (`schedule` sets `optimizer.schedule`).
-    func overrides(_ role: String, _ combo: [(String, ConfigNode)]) -> [(String, ConfigNode)] {
-        var out: [(String, ConfigNode)] = combo.compactMap { path, node in
-            let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
-            return parts.count == 2 && parts[0] == role ? (parts[1], node) : nil
+    /// axes of the roles it names through a reference (`schedule` sets `optimizer.schedule`
+    /// to the swept name, for whichever component fills the role).
+    func overrides(_ role: String, _ combo: [AxisSetting]) -> [(param: String, setting: AxisSetting)] {
+        var out: [(param: String, setting: AxisSetting)] = combo.compactMap { s in
+            let parts = s.path.split(separator: ".", maxSplits: 1).map(String.init)
+            return parts.count == 2 && parts[0] == role ? (parts[1], s) : nil
         }
         for r in problem.roles {
-            guard let via = r.via, via.role == role, let node = combo.first(where: { $0.0 == r.name })?.1 else { continue }
-            out.append((via.param, node))
+            guard let via = r.via, via.role == role, var s = combo.first(where: { $0.path == r.name }),
+                  let name = s.node.string else { continue }
+            s.typed = [:]
+            for c in components[problem.role(role)?.family ?? r.family] ?? [] { s.typed[c.name] = .set(.string(name)) }
+            out.append((via.param, s))
         }
         return out
     }
 
-    mutating func instance(_ role: String, _ family: Family, _ name: String, _ combo: [(String, ConfigNode)],
+    mutating func instance(_ role: String, _ family: Family, _ name: String, _ combo: [AxisSetting],
                            into parameters: inout [(String, Value)]) -> ComponentInstance? {
         guard let p = params(family, name, overrides: overrides(role, combo)) else { return nil }
         parameters.append((role, .string(name)))
@@ -275,27 +286,40 @@ struct Builder {
         return ComponentInstance(name: name, params: p)
     }
 
-    /// Components a component names through list references (a sequential schedule's
-    /// parts), transitively, recorded as `<role>.parts.<name>.<param>`.
+    /// Components a component names as its parts, transitively: through list references (a
+    /// sequential schedule's parts) or a single reference to its own family (the schedule a
+    /// batch-size rule scales), recorded as `<role>.parts.<name>.<param>`.
     mutating func relate(_ instance: inout ComponentInstance, role: String, family: Family,
                          into parameters: inout [(String, Value)]) -> Bool {
-        let decl = decl(family, kind: instance.params.kind)
-        let listFamilies = decl?.params.compactMap { p -> Family? in
-            if case .referenceList(let f) = p.type { return f } else { return nil }
-        } ?? []
-        guard let partFamily = listFamilies.first else { return true }
-        let names = validator.names[partFamily] ?? []
-        var pending = instance.params.values.values.flatMap { v -> [String] in
-            if case .list(let l) = v { return l.compactMap(\.asString).filter { names.contains($0) } }
-            return []
+        /// The part family of a parameter, or nil when it names no part.
+        func partFamilyOf(_ p: ParamDecl) -> Family? {
+            switch p.type {
+            case .referenceList(let f): return f
+            case .reference(let f) where f == family: return f
+            default: return nil
+            }
         }
+        /// The parts `p` names: list values (as before) and its own-family single references.
+        func parts(_ p: Params) -> [String] {
+            let single = decl(family, kind: p.kind)?.params.compactMap { d -> String? in
+                guard case .reference(let f) = d.type, f == family else { return nil }
+                return p[d.name]?.asString
+            } ?? []
+            return p.values.values.flatMap { v -> [String] in
+                if case .list(let l) = v { return l.compactMap(\.asString) }
+                return []
+            } + single
+        }
+        guard let partFamily = decl(family, kind: instance.params.kind)?.params.compactMap(partFamilyOf).first else { return true }
+        let names = validator.names[partFamily] ?? []
+        var pending = parts(instance.params).filter { names.contains($0) }
         while let next = pending.popLast() {
             if instance.related[next] != nil { continue }
             guard let p = params(partFamily, next, overrides: []) else { return false }
             instance.related[next] = p
             for key in p.values.keys.sorted() { parameters.append(("\(role).parts.\(next).\(key)", p.values[key]!)) }
             parameters.append(("\(role).parts.\(next).kind", .string(p.kind)))
-            for v in p.values.values { if case .list(let l) = v { pending += l.compactMap(\.asString) } }
+            pending += parts(p).filter { names.contains($0) }
             if instance.related.count > 64 {
                 report(Diagnostic(tree.location, "\(partFamily.section) refer to each other in a cycle"))
                 return false
@@ -307,9 +331,9 @@ struct Builder {
     /// Resolves one cell from the problem kind's roles: root roles are selected, the others
     /// follow the reference edges; then the needs of every component are checked against
     /// what the others provide.
-    mutating func resolve(_ combo: [(String, ConfigNode)]) -> Resolved? {
+    mutating func resolve(_ combo: [AxisSetting]) -> Resolved? {
         var parameters: [(String, Value)] = []
-        let runOverrides = overrides("run", combo)
+        let runOverrides = overrides("run", combo).map { ($0.param, $0.setting.node) }
         var runNode = tree["run"]
         for (k, v) in runOverrides { runNode = (runNode ?? .map([], v.location)).setting([k], to: v) }
         let runKey = runOverrides.map { "\($0.0)=\($0.1.flowText())" }.joined(separator: ";")
@@ -370,7 +394,8 @@ struct Builder {
         guard checkMetricNeeds(run, cell: cell) else { return nil }
         var inputs: [(selection: String, location: SourceLocation)] = []
         for r in resolved {
-            inputs += selectionInputs(r.family, r.instance.name, r.instance.params, overrides: overrides(r.role, combo))
+            inputs += selectionInputs(r.family, r.instance.name, r.instance.params,
+                                      overrides: overrides(r.role, combo).map { ($0.param, $0.setting.node) })
             for (part, p) in r.instance.related.sorted(by: { $0.key < $1.key }) {
                 inputs += selectionInputs(r.family, part, p, overrides: [])
             }

@@ -49,7 +49,14 @@ public struct SweepLimits: Sendable, Equatable {
     }
 
     /// An upper bound on the log points of a run of `steps` steps (overflow-safe).
-    static func logPoints(steps: Int, log: LogPolicy) -> Int {
+    static func logPoints(steps: Int, log: LogPolicy, horizon: Double? = nil) -> Int {
+        if let h = horizon {
+            // Simulated time: the log times themselves are allocated, one per `every` units.
+            switch log {
+            case .every(let k): return h / Double(max(k, 1)) < 1e15 ? Int(h / Double(max(k, 1))) + 2 : Int.max
+            case .points(let n, _): return n
+            }
+        }
         switch log {
         case .every(let k): return steps / max(k, 1) + 2
         case .points(let n, _): return steps < Int.max ? min(n, steps + 1) : n
@@ -102,8 +109,14 @@ extension SweepLimits {
     /// A run whose stored series would exceed `maxLogPoints` (e.g. `steps: 1.0e12` with
     /// `log: {every: 1}`), located at `run.log` (or `run.steps`, or the sweep value that set it).
     func logPointProblems(_ run: RunSettings, runNode: ConfigNode?, combo: [(String, ConfigNode)]) -> [Diagnostic] {
-        let points = SweepLimits.logPoints(steps: run.steps, log: run.log)
+        let points = SweepLimits.logPoints(steps: run.steps, log: run.log, horizon: run.horizon)
         guard points > maxLogPoints else { return [] }
+        if let h = run.horizon {
+            let at = combo.first { $0.0 == "log" || $0.0 == "horizon" }?.1.location
+                ?? runNode?["log"]?.location ?? runNode?["horizon"]?.location ?? runNode?.location
+            return [Diagnostic(at, "run: a horizon of \(h) time units logged \(SweepLimits.describe(run.log)) stores about \(points) points per series, "
+                               + "more than limits.max_log_points = \(maxLogPoints); log fewer points (log: {points: n}) or raise the limit")]
+        }
         let at = combo.first { $0.0 == "log" || $0.0 == "steps" }?.1.location
             ?? runNode?["log"]?.location ?? runNode?["steps"]?.location ?? runNode?.location
         return [Diagnostic(at, "run: \(run.steps) steps logged \(SweepLimits.describe(run.log)) store about \(points) points per series, "

@@ -193,7 +193,11 @@ extension ParamValidator {
         var values: [String: Value] = [:]
         for p in params {
             if let node = given[p.name]?.value {
-                if case .null? = node.scalar, !p.required { continue }
+                // Written as null (`momentum:`): unset, so it takes its default like an absent key.
+                if case .null? = node.scalar, !p.required {
+                    if let d = p.defaultValue { values[p.name] = d }
+                    continue
+                }
                 if let v = value(node, for: p, owner: owner, into: &problems) { values[p.name] = v }
             } else if let d = p.defaultValue {
                 values[p.name] = d

@@ -33,6 +33,7 @@ public enum RunSection {
                 .double("above", nil, .any, "stop once the metric is >= this"),
             ]), doc: "end a run early: `{metric: name, below: x}` or `{metric: name, above: x}`"),
             .double("divergence_threshold", 1e10, .positive, "a loss above this in absolute value counts as divergence (like NaN)"),
+            .double("horizon", nil, .positive, "simulated-time horizon of event-driven kinds (federated; required there): the run ends when its clock reaches it (or after `steps` server steps); log points are spread over [0, horizon], `every: k` meaning every k time units"),
             ParamDecl("curvature", .mapping([
                 ParamDecl("probes", .int, default: .int(100), range: ValueRange(min: 1, max: 100_000),
                           doc: "Rademacher probes of Hutchinson's trace and Frobenius estimates"),
@@ -109,6 +110,12 @@ public enum RunSection {
                 stop = StopRule(metric: m, below: fields["below"]?.asDouble, above: fields["above"]?.asDouble)
             }
         }
+        let horizon = values["horizon"]?.asDouble
+        if problem.simulatedClock && horizon == nil {
+            problems.append(Diagnostic(node?.location ?? here, "run: \(problem.name) runs are on a simulated clock and need `horizon: T` (simulated time units)"))
+        } else if !problem.simulatedClock, horizon != nil, let hn = node?["horizon"] {
+            problems.append(Diagnostic(hn.location, "run: horizon applies to event-driven kinds only, not to \(problem.name) runs"))
+        }
         let curvatureFields = values["curvature"]?.mappingFields ?? [:]
         let defaults = CurvatureSettings()
         let curvature = CurvatureSettings(
@@ -125,7 +132,7 @@ public enum RunSection {
             steps: steps, batchSize: batch, sampling: sampling, log: log, views: views,
             suffixFraction: values["suffix_fraction"]!.asDouble!, emaDecay: values["ema_decay"]!.asDouble!,
             metrics: metrics, timeLimit: values["time_limit"]?.asDouble, stop: stop,
-            divergenceThreshold: values["divergence_threshold"]!.asDouble!, curvature: curvature)
+            divergenceThreshold: values["divergence_threshold"]!.asDouble!, horizon: horizon, curvature: curvature)
         return (settings, runParameters(settings, curvature: !curvatureMetrics.isEmpty))
     }
 
@@ -146,6 +153,7 @@ public enum RunSection {
         if let t = settings.timeLimit { params.append(("run.time_limit", .double(t))) }
         if let s = settings.stop { params.append(("run.stop", .string("\(s.metric) \(s.below.map { "<= \($0)" } ?? ">= \(s.above!)")"))) }
         params.append(("run.divergence_threshold", .double(settings.divergenceThreshold)))
+        if let h = settings.horizon { params.append(("run.horizon", .double(h))) }
         if curvature {
             let c = settings.curvature
             params += [("run.curvature.probes", .int(c.probes)), ("run.curvature.power_iterations", .int(c.powerIterations)),

@@ -37,6 +37,10 @@ extension Builder {
                 continue
             }
             guard checkAxisPath(e.key, e.keyLocation, used: &used) else { continue }
+            if !e.key.contains("."), Builder.isPerComponentGrid(e.value), let role = problem.role(e.key) {
+                if let axis = perComponentAxis(e, role: role, used: &used) { axes.append(axis) }
+                continue
+            }
             guard let vals = SweepValues.expand(e.value, path: e.key, limit: limits.maxRuns, problems: &problems) else { continue }
             if !e.key.contains(".") {
                 // A selection axis: values are names of components of that family.
@@ -53,7 +57,94 @@ extension Builder {
             }
             axes.append(Axis(paths: [e.key], pathLocations: [e.keyLocation], values: vals.map { [$0] }))
         }
+        typeValues(&axes)
         return axes
+    }
+
+    /// Types every axis value by the parameter it sets, once, as the sweep is parsed (not when
+    /// each cell resolves): a `role.param` value is converted for each component that can fill
+    /// the role (the ones a role axis sweeps over, else every one defined), and a `run.key`
+    /// value against the run section's declaration. A value no component can take is reported
+    /// at the value, and a parameter no candidate declares at the axis.
+    mutating func typeValues(_ axes: inout [Axis]) {
+        var swept: [String: [String]] = [:]
+        for axis in axes {
+            for (k, path) in axis.paths.enumerated() where !path.contains(".") {
+                swept[path] = axis.values.compactMap { $0[k].string }
+            }
+        }
+        let runDecls = RunSection.declarations(metrics: problem.metrics.map(\.name))
+        for a in axes.indices {
+            axes[a].typed = axes[a].values.map { _ in axes[a].paths.map { _ in [:] } }
+            for (k, path) in axes[a].paths.enumerated() {
+                let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { continue }
+                if parts[0] == "run" {
+                    guard let decl = runDecls.first(where: { $0.name == parts[1] }) else { continue }
+                    for row in axes[a].values { _ = typed(row[k], decl, owner: "run") }
+                    continue
+                }
+                guard let role = problem.role(parts[0]) else { continue }
+                let candidates = (swept[role.name] ?? components[role.family]?.map(\.name) ?? []).compactMap { candidate(role, $0) }
+                if components[role.family]?.isEmpty ?? true {
+                    report(Diagnostic(axes[a].pathLocations[k], "sweep axis '\(path)': no \(role.family.section) are defined, so nothing takes '\(parts[1])'"))
+                    continue
+                }
+                // In an axis that also sets the role (a zip, a per-component grid), a row's
+                // value is for that row's component alone.
+                if let roleColumn = axes[a].paths.firstIndex(of: role.name) {
+                    for (i, row) in axes[a].values.enumerated() where !axes[a].isAbsent(i, k) {
+                        guard let name = row[roleColumn].string,
+                              let c = candidates.first(where: { $0.name == name }) ?? candidate(role, name) else { continue }
+                        guard let param = c.decl.param(parts[1]) else {
+                            report(noParameter(path, c.name, c.decl, at: row[k].location))
+                            continue
+                        }
+                        if let t = typed(row[k], param, owner: "\(role.family.rawValue) '\(c.name)'") { axes[a].typed[i][k][c.name] = t }
+                    }
+                    continue
+                }
+                let declaring = candidates.filter { $0.decl.param(parts[1]) != nil }
+                if declaring.isEmpty {
+                    if !candidates.isEmpty {
+                        let declared = Array(Set(candidates.flatMap { $0.decl.params.map(\.name) })).sorted()
+                        report(Diagnostic(axes[a].pathLocations[k],
+                                          "sweep axis '\(path)': no \(role.family.rawValue) of this sweep (\(candidates.map(\.name).joined(separator: ", "))) has a parameter '\(parts[1])'",
+                                          suggestion: closestMatch(parts[1], in: declared).map { role.name + "." + $0 }))
+                    }
+                    continue
+                }
+                for (i, row) in axes[a].values.enumerated() {
+                    for c in declaring {
+                        // One message per bad value: the first component that rejects it.
+                        guard let t = typed(row[k], c.decl.param(parts[1])!, owner: "\(role.family.rawValue) '\(c.name)'") else { break }
+                        axes[a].typed[i][k][c.name] = t
+                    }
+                }
+            }
+        }
+    }
+
+    /// A component that can fill `role`, with its declaration (nil if its kind is unknown).
+    private func candidate(_ role: RoleDecl, _ name: String) -> (name: String, decl: ComponentDecl)? {
+        components[role.family]?.first { $0.name == name }?.body["kind"]?.string
+            .flatMap { decl(role.family, kind: $0) }.map { (name: name, decl: $0) }
+    }
+
+    /// A sweep value for a parameter its component does not have.
+    func noParameter(_ path: String, _ name: String, _ decl: ComponentDecl, at location: SourceLocation) -> Diagnostic {
+        let param = path.split(separator: ".", maxSplits: 1).last.map(String.init) ?? path
+        return Diagnostic(location, "sweep axis '\(path)': \(decl.family.rawValue) '\(name)' (kind \(decl.kind)) has no parameter '\(param)'",
+                          suggestion: closestMatch(param, in: decl.params.map(\.name)))
+    }
+
+    /// One value converted for a parameter (null unsets an optional parameter: its default).
+    private mutating func typed(_ node: ConfigNode, _ decl: ParamDecl, owner: String) -> TypedSetting? {
+        if case .null? = node.scalar, !decl.required { return decl.defaultValue.map(TypedSetting.set) ?? .unset }
+        var local: [Diagnostic] = []
+        let v = validator.value(node, for: decl, owner: owner, into: &local)
+        report(local)
+        return v.map(TypedSetting.set)
     }
 
     mutating func checkAxisPath(_ path: String, _ loc: SourceLocation, used: inout Set<String>) -> Bool {

@@ -26,7 +26,7 @@ struct Plot: ParsableCommand {
         all in scientific notation (1e-4, 2.5e-3, 1e0). No two lines share both colour and dash.
         """)
     @OptionGroup var selection: ResultsSelection
-    @Option(help: "x axis: step, grad_evals, expensive_grad_evals, wall.") var x: String = "step"
+    @Option(help: "x axis: step, grad_evals, expensive_grad_evals, wall, sim_time.") var x: String = "step"
     @Option(help: "Iterate views: a comma list (last, avg, suffix_avg, ema) or all (default: last).", completion: .list(ViewKind.allCases.map(\.rawValue) + ["all"])) var view: String?
     @Option(help: "Band around the seed mean: std, minmax, iqr, none.") var band: String = "std"
     @Option(help: "Panels by this swept parameter (repeatable; 'none' for one panel; default: the problem parameters).")
@@ -44,7 +44,7 @@ struct Plot: ParsableCommand {
 
     func run() throws {
         let (file, m, index, minimizing) = selection.open()
-        guard let xKind = XAxisKind(rawValue: x) else { failWith("--x \(x): one of step, grad_evals, expensive_grad_evals, wall") }
+        guard let xKind = XAxisKind(rawValue: x) else { failWith("--x \(x): one of " + XAxisKind.allCases.map(\.rawValue).joined(separator: ", ")) }
         guard let bandKind = BandKind(rawValue: band) else { failWith("--band \(band): one of std, minmax, iqr, none") }
         func scale(_ s: String, _ option: String) -> AxisScale? {
             if s == "auto" { return nil }

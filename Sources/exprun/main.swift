@@ -34,7 +34,7 @@ struct Exprun: ParsableCommand {
         """,
         version: exprunVersion,
         subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self, Export.self, Compare.self,
-                      Merge.self, Submit.self, Status.self],
+                      Merge.self, Submit.self, Status.self, GraphExport.self],
         defaultSubcommand: Run.self)
 }
 
@@ -182,7 +182,7 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The catalogue: every component and its parameters.",
         discussion: "Examples:\n  exprun list\n  exprun list optimizers\n  exprun list sgd\n  exprun list optimizers --names\n  exprun list --markdown")
-    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, transforms, metrics, run) or a kind.",
+    @Argument(help: "A section (datasets, models, schedules, optimizers, environments, learners, transforms, graphs, walks, metrics, run) or a kind.",
               completion: .list(catalogueNames))
     var kind: String?
     @Flag(help: "Markdown tables (the README catalogue).") var markdown = false

@@ -29,25 +29,15 @@ public struct SequentialSchedule: Schedule {
         return out
     }
 
-    static func build(_ p: Params, _ ctx: ScheduleContext, depth: Int) throws -> SequentialSchedule {
+    static func build(_ p: Params, _ ctx: ScheduleContext) throws -> SequentialSchedule {
         if let problem = problems(p).first { throw ComponentError("sequential: \(problem.param) \(problem.message)") }
-        guard depth < 16 else { throw ComponentError("sequential: schedules nest too deeply (a cycle?)") }
         let names = p["schedules"]!.asList!.map { $0.asString ?? "" }
         let milestones = p.ints("milestones")
         var parts: [any Schedule] = []
         for (i, name) in names.enumerated() {
-            guard let child = ctx.named[name] else { throw ComponentError("sequential: unknown schedule '\(name)'") }
             let start = i == 0 ? 0 : milestones[i - 1]
             let end = i < milestones.count ? milestones[i] : max(ctx.totalSteps, start + 1)
-            let sub = ScheduleContext(baseLR: ctx.baseLR, totalSteps: end - start, named: ctx.named, upstream: ctx.upstream)
-            if child.kind == "sequential" {
-                parts.append(try build(child, sub, depth: depth + 1))
-            } else {
-                guard let entry = scheduleCatalogue.first(where: { $0.decl.kind == child.kind }) else {
-                    throw ComponentError("sequential: unknown schedule kind '\(child.kind)'")
-                }
-                parts.append(try entry.make(child, sub))
-            }
+            parts.append(try ctx.buildNamed(name, totalSteps: end - start, owner: "sequential"))
         }
         return SequentialSchedule(parts: parts, milestones: milestones)
     }
@@ -62,5 +52,5 @@ public struct SequentialSchedule: Schedule {
                                     doc: "Steps at which the next schedule starts (one fewer than schedules)."),
                       ],
                       check: { problems($0) })
-    ) { p, ctx in try build(p, ctx, depth: 0) }
+    ) { p, ctx in try build(p, ctx) }
 }

@@ -15,8 +15,12 @@ enum Grid {
         return cells
     }
 
-    /// The (path, value) pairs of the cell at `positions`.
-    static func combo(_ axes: [Axis], _ positions: [Int]) -> [(String, ConfigNode)] {
-        zip(axes, positions).flatMap { axis, i in Array(zip(axis.paths, axis.values[i])) }
+    /// What each path sets in the cell at `positions`.
+    static func combo(_ axes: [Axis], _ positions: [Int]) -> [AxisSetting] {
+        zip(axes, positions).flatMap { axis, i in
+            axis.paths.indices.filter { !axis.isAbsent(i, $0) }.map { k in
+                AxisSetting(path: axis.paths[k], node: axis.values[i][k], typed: axis.typed.isEmpty ? [:] : axis.typed[i][k])
+            }
+        }
     }
 }

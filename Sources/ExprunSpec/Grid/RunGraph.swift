@@ -113,7 +113,8 @@ enum RunGraph {
     /// "schedule steep, optimizer.lr 0.1, seed 0".
     static func describe(_ run: GridRun, _ axes: [Axis]) -> String {
         let parts = axes.enumerated().flatMap { a, axis in
-            axis.paths.enumerated().map { k, p in "\(p) \(axis.values[run.positions[a]][k].flowText())" }
+            axis.paths.enumerated().filter { !axis.isAbsent(run.positions[a], $0.offset) }
+                .map { k, p in "\(p) \(axis.values[run.positions[a]][k].flowText())" }
         }
         return (parts + ["seed \(run.seed)"]).joined(separator: ", ")
     }

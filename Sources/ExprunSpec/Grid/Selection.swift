@@ -36,7 +36,8 @@ struct Selection {
     /// Text naming what the run at `positions` must share, for messages: "seed 0, optimizer adam".
     func describe(_ positions: [Int], seed: Int, axes: [Axis]) -> String {
         var parts = sameAxes.map { a in
-            axes[a].paths.enumerated().map { k, p in "\(p) \(axes[a].values[positions[a]][k].flowText())" }
+            axes[a].paths.enumerated().filter { !axes[a].isAbsent(positions[a], $0.offset) }
+                .map { k, p in "\(p) \(axes[a].values[positions[a]][k].flowText())" }
                 .joined(separator: ", ")
         }
         if sameSeed { parts.insert("seed \(seed)", at: 0) }
@@ -96,9 +97,11 @@ struct Selection {
             }
             var positions = Set<Int>()
             for v in values {
-                let hits = axes[a].values.indices.filter { matches(axes[a].values[$0][k], v) }
+                let present = axes[a].values.indices.filter { !axes[a].isAbsent($0, k) }
+                let hits = present.filter { matches(axes[a].values[$0][k], v) }
                 if hits.isEmpty {
-                    let shown = axes[a].values.map { $0[k].flowText() }
+                    var shown: [String] = []
+                    for i in present where !shown.contains(axes[a].values[i][k].flowText()) { shown.append(axes[a].values[i][k].flowText()) }
                     problems.append(Diagnostic(v.location, "\(owner): \(f.key) \(v.flowText()) is not a value of the sweep axis (\(shown.joined(separator: ", ")))",
                                                suggestion: closestMatch(v.flowText(), in: shown)))
                 }

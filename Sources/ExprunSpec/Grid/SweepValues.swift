@@ -9,6 +9,31 @@ struct Axis {
     var pathLocations: [SourceLocation]
     /// values[i][k] is the value of paths[k] at position i.
     var values: [[ConfigNode]]
+    /// typed[i][k]: values[i][k] converted, when the sweep is parsed, for each component a
+    /// `role.param` path can set, by component name (a name missing is a component that lacks
+    /// the parameter or rejected the value, reported then). Empty for role and `run.` paths,
+    /// whose values are names and run settings.
+    var typed: [[[String: TypedSetting]]] = []
+    /// absent[i][k]: paths[k] sets nothing at position i (a per-component grid's row whose
+    /// component has no values for that parameter: it keeps its own). Empty: none absent.
+    var absent: [[Bool]] = []
+
+    func isAbsent(_ i: Int, _ k: Int) -> Bool { !absent.isEmpty && absent[i][k] }
+}
+
+/// A sweep value as the parameter it sets declares it.
+enum TypedSetting: Hashable {
+    case set(Value)
+    /// Written as null for a parameter without a default: it has no value, as `key:` in the
+    /// component itself (null for one with a default is that default).
+    case unset
+}
+
+/// What one axis path sets in one cell: the node (for locations) and its typed values.
+struct AxisSetting {
+    var path: String
+    var node: ConfigNode
+    var typed: [String: TypedSetting]
 }
 
 /// Expands the sweep helpers researchers actually write: a list, a single value,

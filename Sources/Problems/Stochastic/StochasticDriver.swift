@@ -61,7 +61,8 @@ public enum StochasticDriver {
         // A schedule without an `lr` on its optimizer scales 1 (it then returns a multiplier).
         let baseLR = optimizerInstance.params.optionalDouble("lr") ?? 1
         let schedule = try factory.makeSchedule(
-            scheduleInstance, ScheduleContext(baseLR: baseLR, totalSteps: settings.steps, named: scheduleInstance.related))
+            scheduleInstance, ScheduleContext(baseLR: baseLR, totalSteps: settings.steps, named: scheduleInstance.related,
+                                              batchSize: settings.batchSize ?? n))
         let optimizer = try factory.makeOptimizer(
             optimizerInstance, OptimizerContext(dimension: d, layout: objective.layout, schedule: schedule,
                                                 seed: UInt64(bitPattern: Int64(spec.seed)), fullBatch: settings.batchSize == nil))
@@ -74,7 +75,13 @@ public enum StochasticDriver {
                                  + "with a target space; model \(modelInstance.name) "
                                  + "(\(modelInstance.params.kind)) has none")
         }
-        if !(optimizer is any TargetSpaceOptimizer), !(optimizer is any Optimizer) {
+        if let bound = optimizer as? any ModelBoundOptimizer {
+            do { try bound.bind(to: objective, batchSize: settings.batchSize ?? n) } catch let e as ComponentError {
+                throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) on model "
+                                     + "\(modelInstance.name) (\(modelInstance.params.kind)): \(e.description)")
+            }
+        }
+        if !(optimizer is any TargetSpaceOptimizer), !(optimizer is any Optimizer), !(optimizer is any ModelBoundOptimizer) {
             throw ComponentError("optimizer \(optimizerInstance.name) (\(optimizerInstance.params.kind)) calls no oracle "
                                  + "a stochastic run provides")
         }
@@ -82,6 +89,7 @@ public enum StochasticDriver {
         let kernel = StochasticKernel(objective: objective, method: optimizer, data: data, settings: settings,
                                       seed: spec.seed)
         kernel.fStar = fStar
+        kernel.tracksGradientNorms = names.contains("batch_grad_norm") || names.contains("batch_grad_norm_l1")
         let counters = type(of: optimizer).counters
         let plan = try MetricPlan<StochasticKernel>(
             names: settings.metrics, stop: settings.stop, views: settings.views, kind: "stochastic",

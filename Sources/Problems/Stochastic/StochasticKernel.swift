@@ -19,6 +19,9 @@ final class StochasticKernel: LoopKernel {
     /// Set when the method works in target space (checked once when the run is built).
     let targetOptimizer: (any TargetSpaceOptimizer)?
     let targetModel: (any TargetModel)?
+    /// Set when the method works on the model's structure (layer-local training, convex
+    /// solvers: `ModelBoundOptimizer`, bound to the objective by the driver).
+    let boundOptimizer: (any ModelBoundOptimizer)?
     /// A constrained model's domain: every iterate is projected onto it (projected SGD).
     let domain: (any ConstrainedObjective)?
     let iterate: UnsafeMutableBufferPointer<Double>
@@ -39,6 +42,14 @@ final class StochasticKernel: LoopKernel {
     /// The step of the log point being recorded (seeds the curvature probes).
     private(set) var logStep = 0
 
+    /// Whether the oracle also takes the norms of each step's gradient (set once, before the
+    /// loop, when `batch_grad_norm` or `batch_grad_norm_l1` is recorded: refined schedules read
+    /// them from a first pass).
+    var tracksGradientNorms = false
+    /// ||g_t||_2 and ||g_t||_1 of the last step's (minibatch) gradient, before the method's
+    /// step; NaN for a target-space method, which takes no gradient.
+    private(set) var batchGradNorm = Double.nan
+    private(set) var batchGradNormL1 = Double.nan
     /// The oracle's value at the last step: the minibatch objective at x_t.
     private(set) var batchLoss = Double.nan
     private(set) var gradEvals = 0
@@ -48,6 +59,7 @@ final class StochasticKernel: LoopKernel {
         self.objective = objective; self.method = method
         domain = objective as? any ConstrainedObjective
         gradientOptimizer = method as? any Optimizer
+        boundOptimizer = method as? any ModelBoundOptimizer
         if let o = method as? any TargetSpaceOptimizer, let m = objective as? any TargetModel {
             targetOptimizer = o; targetModel = m
         } else {
@@ -57,7 +69,7 @@ final class StochasticKernel: LoopKernel {
         fullBatch = settings.batchSize == nil
         let batchSize = settings.batchSize ?? n
         evalsPerStep = fullBatch ? n : batchSize
-        allRows = targetOptimizer != nil && fullBatch ? Array(0..<n) : []
+        allRows = (targetOptimizer != nil || boundOptimizer != nil) && fullBatch ? Array(0..<n) : []
         sampler = MinibatchSampler(sampleCount: n, batchSize: max(1, batchSize), sampling: settings.sampling, seed: seed)
         trueWeights = data.trueWeights.flatMap { $0.count == d ? $0 : nil }
         hasTestSplit = data.test != nil
@@ -79,6 +91,7 @@ final class StochasticKernel: LoopKernel {
     func start() {
         objective.initialPoint(iterate)
         batchLoss = .nan; gradEvals = 0
+        batchGradNorm = .nan; batchGradNormL1 = .nan
     }
 
     @inline(__always)
@@ -94,11 +107,22 @@ final class StochasticKernel: LoopKernel {
             }
             pullbacks = report.pullbacks
             batchLoss = report.batchLoss
+        } else if let boundOptimizer {
+            // The method steps itself (like SSO); its loss is checked after the step.
+            if fullBatch {
+                batchLoss = allRows.withUnsafeBufferPointer { boundOptimizer.step(iterate, rows: $0, t: t) }
+            } else {
+                batchLoss = boundOptimizer.step(iterate, rows: sampler.next(), t: t)
+            }
         } else if fullBatch {
             batchLoss = objective.fullLossAndGradient(UnsafeBufferPointer(iterate), gradient: gradient)
         } else {
             batchLoss = objective.batchLossAndGradient(UnsafeBufferPointer(iterate), rows: sampler.next(),
                                                        gradient: gradient)
+        }
+        if tracksGradientNorms && targetOptimizer == nil {
+            batchGradNorm = norm(UnsafeBufferPointer(gradient))
+            batchGradNormL1 = l1Norm(UnsafeBufferPointer(gradient))
         }
         return batchLoss
     }
@@ -107,6 +131,8 @@ final class StochasticKernel: LoopKernel {
     func step(_ t: Int) -> Double {
         if targetOptimizer != nil {
             gradEvals &+= evalsPerStep &* pullbacks
+        } else if boundOptimizer != nil {
+            gradEvals &+= evalsPerStep
         } else {
             gradientOptimizer.unsafelyUnwrapped.step(iterate, gradient: gradient, t: t)
             gradEvals &+= evalsPerStep
@@ -154,4 +180,18 @@ func norm(_ v: UnsafeBufferPointer<Double>) -> Double {
     }
     while i < n { a0 += v[i] * v[i]; i += 1 }
     return ((a0 + a1) + (a2 + a3)).squareRoot()
+}
+
+/// Sum of absolute values with four independent accumulators.
+@inline(__always)
+func l1Norm(_ v: UnsafeBufferPointer<Double>) -> Double {
+    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    let n = v.count
+    var i = 0
+    while i + 4 <= n {
+        a0 += abs(v[i]); a1 += abs(v[i + 1]); a2 += abs(v[i + 2]); a3 += abs(v[i + 3])
+        i += 4
+    }
+    while i < n { a0 += abs(v[i]); i += 1 }
+    return (a0 + a1) + (a2 + a3)
 }

@@ -39,6 +39,12 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
     .state("batch_loss", "minibatch loss at the current iterate, before the step") { k, t in
         t == 0 ? .nan : k.batchLoss
     },
+    .state("batch_grad_norm", "||g||_2 of the last step's minibatch gradient, before the step (log every step for a refined schedule)") { k, t in
+        t == 0 ? .nan : k.batchGradNorm
+    },
+    .state("batch_grad_norm_l1", "||g||_1 of the last step's minibatch gradient, before the step (a refined schedule's Adam variant reads it)") { k, t in
+        t == 0 ? .nan : k.batchGradNormL1
+    },
     .state("lr", "learning rate of the last step") { k, t in t == 0 ? .nan : k.method.currentLR },
     .state("grad_evals", "cumulative per-example gradient evaluations (for sso: b per Jacobian-transpose product over the batch, one per inner gd/Armijo step, one per CG iteration plus one)") { k, _ in
         Double(k.gradEvals)
@@ -46,8 +52,7 @@ let stochasticMetricDefinitions: [LoopMetric<StochasticKernel>] = [
     .state("expensive_grad_evals", "cumulative per-example target-space gradients grad_f l_i (b per step for every optimizer; divide by b for the paper's 'gradient evaluations')") { k, t in
         Double(t &* k.evalsPerStep)
     },
-    LoopMetric(MetricDecl("wall_time", perView: false, "seconds of optimization since the loop started; metric evaluations at log points excluded (two clock reads per log point)"),
-               .wallTime),
+    .wallTime,
 ]
 
 /// The histogram metric: its 2-D series replaces the recorder's placeholder column after the
