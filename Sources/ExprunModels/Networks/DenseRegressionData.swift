@@ -33,3 +33,40 @@ struct DenseRegressionData {
         }
     }
 }
+
+/// A small network on `DenseRegressionData` whose loss, gradient and Hessian-vector products
+/// are written once per model over rows (all training rows when nil): the Objective and
+/// HessianObjective calls forward to them here, once for both networks.
+protocol DenseRegressionNetwork: HessianObjective {
+    var data: DenseRegressionData { get }
+    /// Mean loss over the rows of a split plus the regulariser; its gradient into `gradient`.
+    func evaluate(_ x: UnsafePointer<Double>, _ xs: [Double], _ ys: [Double], rows: UnsafeBufferPointer<Int>?,
+                  gradient: UnsafeMutablePointer<Double>?) -> Double
+    /// out = H(x) p for the mean training loss over the rows plus the regulariser.
+    func hessianTimes(_ x: UnsafePointer<Double>, rows: UnsafeBufferPointer<Int>?, _ p: UnsafePointer<Double>,
+                      _ out: UnsafeMutablePointer<Double>)
+}
+
+extension DenseRegressionNetwork {
+    public var sampleCount: Int { data.n }
+    public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                                     gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        evaluate(x.baseAddress!, data.trainX, data.trainY, rows: rows, gradient: gradient.baseAddress!)
+    }
+    public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
+        evaluate(x.baseAddress!, data.trainX, data.trainY, rows: nil, gradient: gradient.baseAddress!)
+    }
+    public func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double {
+        evaluate(x.baseAddress!, data.trainX, data.trainY, rows: nil, gradient: nil)
+    }
+    public func batchHessianVectorProduct(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
+                                          vector v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        hessianTimes(x.baseAddress!, rows: rows, v.baseAddress!, out.baseAddress!)
+    }
+    public func fullHessianVectorProduct(_ x: UnsafeBufferPointer<Double>, vector v: UnsafeBufferPointer<Double>,
+                                         into out: UnsafeMutableBufferPointer<Double>) {
+        hessianTimes(x.baseAddress!, rows: nil, v.baseAddress!, out.baseAddress!)
+    }
+    /// Non-convex: f* is not computed.
+    public func computeOptimalValue() -> Double? { nil }
+}

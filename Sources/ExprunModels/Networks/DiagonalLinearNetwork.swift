@@ -11,7 +11,7 @@ import ExprunCore
 /// with s1 = (1/n) Σ J_i a_i. Its trace is Σ_j m_j (u_j² + v_j²), m_j = (1/n) Σ_i a_ij²
 /// (the r-terms are off the diagonal), 2 Σ_j m_j β_j when u = v: the weighted ℓ1 norm
 /// SGD's stability bounds. Gradient steps keep u = v from the start u = v = init_scale.
-public final class DiagonalLinearNetwork: HessianObjective {
+public final class DiagonalLinearNetwork: DenseRegressionNetwork {
     public static let kind = "diagonal_linear_network"
     public static let decl = ComponentDecl(
         .model, kind,
@@ -42,7 +42,6 @@ public final class DiagonalLinearNetwork: HessianObjective {
     deinit { beta.deallocate(); s0.deallocate(); s1.deallocate() }
 
     public var dimension: Int { 2 * d }
-    public var sampleCount: Int { data.n }
     public var layout: [ParamBlock] {
         [ParamBlock(name: "u", offset: 0, rows: d, cols: 1), ParamBlock(name: "v", offset: d, rows: d, cols: 1)]
     }
@@ -103,32 +102,12 @@ public final class DiagonalLinearNetwork: HessianObjective {
         }
     }
 
-    public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                     gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        evaluate(x.baseAddress!, data.trainX, data.trainY, rows: rows, gradient: gradient.baseAddress!)
-    }
-    public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        evaluate(x.baseAddress!, data.trainX, data.trainY, rows: nil, gradient: gradient.baseAddress!)
-    }
-    public func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double {
-        evaluate(x.baseAddress!, data.trainX, data.trainY, rows: nil, gradient: nil)
-    }
     /// Mean (1/2)(f - y)^2 on the test split (no regulariser).
     public func testMetrics(_ x: UnsafeBufferPointer<Double>) -> (loss: Double, accuracy: Double?)? {
         guard data.testCount > 0 else { return nil }
         let withRidge = evaluate(x.baseAddress!, data.testX, data.testY, rows: nil, gradient: nil)
         return (withRidge - (l2 == 0 ? 0 : 0.5 * l2 * VectorKernels.dot(x.baseAddress!, x.baseAddress!, 2 * d)), nil)
     }
-    public func batchHessianVectorProduct(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                          vector v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
-        hessianTimes(x.baseAddress!, rows: rows, v.baseAddress!, out.baseAddress!)
-    }
-    public func fullHessianVectorProduct(_ x: UnsafeBufferPointer<Double>, vector v: UnsafeBufferPointer<Double>,
-                                         into out: UnsafeMutableBufferPointer<Double>) {
-        hessianTimes(x.baseAddress!, rows: nil, v.baseAddress!, out.baseAddress!)
-    }
-    /// Non-convex: f* is not computed.
-    public func computeOptimalValue() -> Double? { nil }
 
     public static let entry = ModelEntry(decl, provides: [.gradient, .hessianVectorProduct]) { params, dataset in
         try DiagonalLinearNetwork(params: params, dataset: dataset)

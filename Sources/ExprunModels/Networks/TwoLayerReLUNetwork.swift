@@ -11,7 +11,7 @@ import ExprunCore
 /// H(U, s)_c = J h + r 1 ⊙ (U a) and H(U, s)_{w_k} = (J c_k 1_k + r s_k 1_k) a, averaged over
 /// the rows. Start: w_k ~ N(0, init_scale² I/d), c_k ~ N(0, init_scale²/width) from
 /// RNG(init_seed), the same for every run seed.
-public final class TwoLayerReLUNetwork: HessianObjective {
+public final class TwoLayerReLUNetwork: DenseRegressionNetwork {
     public static let kind = "two_layer_relu"
     public static let decl = ComponentDecl(
         .model, kind,
@@ -50,7 +50,6 @@ public final class TwoLayerReLUNetwork: HessianObjective {
     deinit { z.deallocate(); uz.deallocate() }
 
     public var dimension: Int { width * d + width }
-    public var sampleCount: Int { data.n }
     public var layout: [ParamBlock] {
         [ParamBlock(name: "W", offset: 0, rows: width, cols: d), ParamBlock(name: "c", offset: width * d, rows: width, cols: 1)]
     }
@@ -124,16 +123,6 @@ public final class TwoLayerReLUNetwork: HessianObjective {
         }
     }
 
-    public func batchLossAndGradient(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                     gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        evaluate(x.baseAddress!, data.trainX, data.trainY, rows: rows, gradient: gradient.baseAddress!)
-    }
-    public func fullLossAndGradient(_ x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        evaluate(x.baseAddress!, data.trainX, data.trainY, rows: nil, gradient: gradient.baseAddress!)
-    }
-    public func fullLoss(_ x: UnsafeBufferPointer<Double>) -> Double {
-        evaluate(x.baseAddress!, data.trainX, data.trainY, rows: nil, gradient: nil)
-    }
     /// Mean (1/2)(f - y)^2 on the test split (no regulariser).
     public func testMetrics(_ x: UnsafeBufferPointer<Double>) -> (loss: Double, accuracy: Double?)? {
         guard data.testCount > 0 else { return nil }
@@ -146,16 +135,6 @@ public final class TwoLayerReLUNetwork: HessianObjective {
         }
         return (total / Double(data.testCount), nil)
     }
-    public func batchHessianVectorProduct(_ x: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Int>,
-                                          vector v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
-        hessianTimes(x.baseAddress!, rows: rows, v.baseAddress!, out.baseAddress!)
-    }
-    public func fullHessianVectorProduct(_ x: UnsafeBufferPointer<Double>, vector v: UnsafeBufferPointer<Double>,
-                                         into out: UnsafeMutableBufferPointer<Double>) {
-        hessianTimes(x.baseAddress!, rows: nil, v.baseAddress!, out.baseAddress!)
-    }
-    /// Non-convex: f* is not computed.
-    public func computeOptimalValue() -> Double? { nil }
 
     public static let entry = ModelEntry(decl, provides: [.gradient, .hessianVectorProduct]) { params, dataset in
         try TwoLayerReLUNetwork(params: params, dataset: dataset)
