@@ -35,7 +35,7 @@ public func finiteSumMetricDefinitions<K: FiniteSumKernel>() -> [LoopMetric<K>] 
     .point("train_accuracy", "accuracy on the training split (classification)", needs: .trainAccuracy) { q, _ in
         q.trainAccuracy
     },
-    .point("dist_to_opt", "||x - x_true|| to the generating weights (synthetic data)",
+    .point("dist_to_opt", "‖x - x_true‖ to the generating weights (synthetic data)",
            needs: .distance, divergence: .nonFiniteIf { $0.reference != nil }) { q, _ in q.distance },
     .point("param_norm", "Euclidean norm ||x|| of the parameters", needs: .paramNorm) { q, _ in q.paramNorm },
     .point("sharpness", "largest eigenvalue of the full-batch Hessian (of largest magnitude: lambda_max near a minimum) by power iteration on exact Hessian-vector products (run.curvature: power_iterations, tolerance)",
