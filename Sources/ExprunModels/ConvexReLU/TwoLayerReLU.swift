@@ -241,7 +241,7 @@ public final class TwoLayerReLUObjective: Objective {
 
 extension TwoLayerReLUObjective {
     /// Catalogue entry for `relu2`.
-    public static let entry = ModelEntry(TwoLayerReLUObjective.decl, provides: [.gradient, .convexReLUProgram]) { params, dataset in
+    public static let entry = ModelEntry(TwoLayerReLUObjective.decl, provides: [.gradient, .convexReLUProgram, .hessianVectorProduct]) { params, dataset in
         try TwoLayerReLUObjective(params: params, dataset: dataset)
     }
 }
