@@ -112,7 +112,18 @@ static void parse_version(int *major, int *minor, int *patch) {
     if (text) sscanf(text, "OpenBLAS %d.%d.%d", major, minor, patch);
 }
 
+/* OpenBLAS starts its worker threads at load time (and again in openblas_set_num_threads), and
+   each one busy-waits (sched_yield in a loop) for about 2^28 cycles (~0.1 s) before it sleeps,
+   and again after each threaded call. A parallel sweep runs one BLAS thread per run, so those
+   spinning threads only take CPU from the sweep's workers (22% of the samples of a one-run
+   sweep). OpenBLAS starts them again by itself at the first call that wants more than one. */
+void exprun_blas_stop_idle_threads(void) {
+    void_fn shutdown = (void_fn)dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
+    if (shutdown) shutdown();
+}
+
 __attribute__((constructor)) static void exprun_blas_select_core(void) {
+    exprun_blas_stop_idle_threads();
     const char *detected = current_core();
     if (!detected) { snprintf(note, sizeof note, "not OpenBLAS"); return; }
     const char *user = getenv("OPENBLAS_CORETYPE");

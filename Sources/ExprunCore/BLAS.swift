@@ -7,7 +7,12 @@ import COpenBLAS
 /// The kernel set ("core") is chosen before main by CBLASCore: the library's own detection,
 /// upgraded from a generic fallback to the CPU's ISA level, never overriding OPENBLAS_CORETYPE.
 public enum BLAS {
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    /// One thread also stops the library's idle workers, which would otherwise busy-wait on the
+    /// cores the sweep's runs use (see exprun_blas_stop_idle_threads).
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(n))
+        if n == 1 { exprun_blas_stop_idle_threads() }
+    }
     public static var threads: Int { Int(openblas_get_num_threads()) }
     /// OpenBLAS's own configuration line (version, build options, the core in use).
     public static var configuration: String { String(cString: openblas_get_config()) }

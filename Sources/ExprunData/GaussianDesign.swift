@@ -18,32 +18,45 @@ struct GaussianDesign {
     }
 
     /// n draws, row-major n x dim: x = sum_j sqrt(lambda_j) z_j v_j with z ~ N(0, I).
+    ///
+    /// This is the serial start of a sweep (every run waits for its data set), so the basis
+    /// transform runs on all cores and in AVX: the normals are drawn in order (one stream),
+    /// then blocks of rows are transformed concurrently. Each entry is still the sum over j in
+    /// ascending order of multiply-then-add terms (VectorKernels.axpy), so the data are
+    /// bit-identical to the serial loop's on any machine and for any number of threads.
     func sample(rows n: Int, rng: inout RNG) -> [Double] {
         let d = dim
         var x = [Double](repeating: 0, count: n * d)
         let roots = eigenvalues.map { $0.squareRoot() }
         // Rows are made in blocks: each eigenvector is loaded once per block rather than once
         // per row, so the basis (dim^2 doubles, beyond cache for large dim) is streamed n/block
-        // times, not n times. Each entry still sums over j in ascending order.
-        let block = 32
-        var t = [Double](repeating: 0, count: block * d)
+        // times, not n times. Normals are drawn a chunk of blocks at a time, which bounds the
+        // extra memory to chunk * dim doubles.
+        let block = 32, chunk = 64 * block
+        var t = [Double](repeating: 0, count: min(chunk, n) * d)
         x.withUnsafeMutableBufferPointer { xb in
             t.withUnsafeMutableBufferPointer { tb in
+                let ts = RowBuffer(pointer: tb.baseAddress!)
                 var first = 0
                 while first < n {
-                    let rows = min(block, n - first)
+                    let rows = min(chunk, n - first)
                     for b in 0..<rows {
                         for j in 0..<d { tb[b * d + j] = roots[j] * rng.normal() }
                     }
                     let out = xb.baseAddress! + first * d
                     if let v = eigenvectors {
+                        let outs = RowBuffer(pointer: out)
                         v.withUnsafeBufferPointer { vb in
-                            for j in 0..<d {
-                                let vj = vb.baseAddress! + j * d
-                                for b in 0..<rows {
-                                    // x_b += t_bj v_j: a contiguous axpy with no reduction chain.
-                                    let tbj = tb[b * d + j], row = out + b * d
-                                    for k in 0..<d { row[k] += tbj * vj[k] }
+                            let vs = RowBuffer(pointer: UnsafeMutablePointer(mutating: vb.baseAddress!))
+                            let blocks = (rows + block - 1) / block
+                            DispatchQueue.concurrentPerform(iterations: blocks) { k in
+                                let lo = k * block, hi = min(rows, lo + block)
+                                for j in 0..<d {
+                                    let vj = UnsafePointer(vs.pointer + j * d)
+                                    for b in lo..<hi {
+                                        // x_b += t_bj v_j: a contiguous axpy with no reduction chain.
+                                        VectorKernels.axpy(ts.pointer[b * d + j], vj, outs.pointer + b * d, d)
+                                    }
                                 }
                             }
                         }
@@ -70,6 +83,12 @@ struct GaussianDesign {
         }
         return out
     }
+}
+
+/// A buffer the concurrent blocks of `GaussianDesign.sample` share: each block writes only its
+/// own rows, and reads rows nobody writes.
+private struct RowBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Double>
 }
 
 /// `count` orthonormal vectors of length `dim` (count <= dim) as rows: Gram-Schmidt (applied

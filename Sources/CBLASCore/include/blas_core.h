@@ -27,4 +27,9 @@ int exprun_blas_force_core(const char *core);
    <generic>)". */
 const char *exprun_blas_core_note(void);
 
+/* Stops OpenBLAS's idle worker threads (they busy-wait ~0.1 s after they start and after each
+   threaded call); the library starts them again when a call wants more than one thread. Call
+   it only when no other thread is inside BLAS. */
+void exprun_blas_stop_idle_threads(void);
+
 #endif
