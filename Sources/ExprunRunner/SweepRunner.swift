@@ -98,11 +98,12 @@ public final class SweepRunner: Sendable {
 
     /// Runs the sweep and returns when every run has finished or the sweep was cancelled.
     public func run() -> SweepSummary {
+        BLAS.withOneThread { runWithOneBLASThread() }
+    }
+
+    private func runWithOneBLASThread() -> SweepSummary {
         let started = RunControl.now()
         let workers = min(jobs, specs.count)
-        let previousBLASThreads = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(previousBLASThreads) }
 
         // Each data set is dropped from the cache after the last run that needs it.
         for spec in specs { if let key = DatasetCache.key(of: spec) { caches.datasets.reserve(key) } }
