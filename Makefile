@@ -1,7 +1,7 @@
 # exprun: two commands do everything on a fresh machine.
 #   make run    install what is missing, build, run configs/sea_omd.yaml
 #   make test   install what is missing, build, run every test (Swift and Python)
-# Also: make build, make data, make bench, make schema, make readme-catalogue, make clean,
+# Also: make build, make data, make bench (bench-readme also rewrites the README speed table), make schema, make readme-catalogue, make clean,
 #   make compare BASELINE=DIR (bit-identity of every config's results against DIR/<name>/results.h5).
 
 SHELL := /bin/bash
@@ -14,7 +14,7 @@ APT_PACKAGES := libhdf5-dev hdf5-tools libopenblas-dev pkg-config librsvg2-bin c
 PY_MODULES := h5py pandas sklearn:scikit-learn jsonschema xarray pytest numpy scipy cma networkx
 CONFIG ?= configs/sea_omd.yaml
 
-.PHONY: run test fuzz build deps system-deps slurm-deps python-deps python-package data bench schema readme-catalogue clean compare
+.PHONY: run test fuzz build deps system-deps slurm-deps python-deps python-package data bench bench-readme schema readme-catalogue clean compare
 
 run: build data
 	$(EXPRUN) $(CONFIG)
@@ -66,6 +66,10 @@ data: python-deps
 
 bench: build
 	bash bench/run.sh
+
+# make bench, then the README's speed table rewritten from its numbers.
+bench-readme: build
+	BENCH_README=1 bash bench/run.sh
 
 schema: build
 	$(EXPRUN) schema > schemas/exprun-config.schema.json

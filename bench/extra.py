@@ -44,11 +44,19 @@ def numpy_rate():
     return float(out)
 
 
+def rows():
+    """(name, value, note) rows in bench/bench.py's format; exprun and numpy alternate."""
+    pairs = [(exprun_rate(), numpy_rate()) for _ in range(REPEATS)]
+    ours = statistics.median(p[0] for p in pairs)
+    theirs = statistics.median(p[1] for p in pairs)
+    ratio = statistics.median(p[0] / p[1] for p in pairs)
+    return [("MLP 784-256-256-10 step, batch 128, one BLAS thread, steps/s", f"{ours:,.0f}",
+             f"numpy {theirs:,.0f} steps/s: {ratio:.2f}x numpy (target >= 1.5x)")]
+
+
 def main():
-    ours = statistics.median(exprun_rate() for _ in range(REPEATS))
-    theirs = statistics.median(numpy_rate() for _ in range(REPEATS))
-    name = "MLP 784-256-256-10 step, batch 128 (exprun / numpy, 1 BLAS thread)"
-    print(f"  {name}  {ours:,.0f} steps/s  vs  {theirs:,.0f} steps/s numpy  = {ours / theirs:.2f}x (target >= 1.5x)")
+    for name, value, note in rows():
+        print(f"  {name}  {value}  {note}")
 
 
 if __name__ == "__main__":
