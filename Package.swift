@@ -16,7 +16,7 @@ let optimize: [SwiftSetting] = [.unsafeFlags(["-wmo"], .when(configuration: .rel
 let package = Package(
     name: "exprun",
     platforms: [.macOS(.v13)],
-    products: [.executable(name: "exprun", targets: ["exprun"])],
+    products: [.executable(name: "exprun", targets: ["exprun"]), .library(name: "ExprunKit", targets: ["ExprunKit"])],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -57,10 +57,12 @@ let package = Package(
         .target(name: "ExprunRunner",
                 dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunStore"]),
         .target(name: "ExprunReport", dependencies: ["ExprunCore", "ExprunStore"]),
-        .executableTarget(name: "exprun",
-                          dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue",
-                                         "ExprunRunner", "ExprunStore", "ExprunReport", "ProblemTokenWalk",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The command line, as a library: the exprun executable and researchers' own binaries call its main.
+        .target(name: "ExprunKit",
+                dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue",
+                               "ExprunRunner", "ExprunStore", "ExprunReport", "ProblemTokenWalk",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "exprun", dependencies: ["ExprunKit"]),
         // What the test targets share: the real validator's Params, numerics, the python runner.
         .target(name: "ExprunTestSupport", dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue"],
                 path: "Tests/Support"),
