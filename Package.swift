@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "ExprunReport", dependencies: ["ExprunCore", "ExprunStore"]),
         // The command line, as a library: the exprun executable and researchers' own binaries call its main.
         .target(name: "ExprunKit",
-                dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue",
+                dependencies: ["ExprunCore", "ExprunLoop", "ExprunConfig", "ExprunSpec", "ExprunCatalogue",
                                "ExprunRunner", "ExprunStore", "ExprunReport", "ProblemTokenWalk",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "exprun", dependencies: ["ExprunKit"]),

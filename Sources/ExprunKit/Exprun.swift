@@ -231,23 +231,3 @@ struct Merge: ParsableCommand {
         if interrupted { Foundation.exit(Exit.interrupted) }
     }
 }
-
-/// Runs the command line on the process's arguments and exits (the `exprun` executable's
-/// whole `main.swift`).
-public func main() -> Never {
-    // Argument errors exit 2 (the contract), not ArgumentParser's 64.
-    CLIDefects.rejectUnknownHelpTopic(Exprun.configuration.subcommands.map { $0._commandName })
-    do {
-        var command = try Exprun.parseAsRoot()
-        try command.run()
-    } catch {
-        let code = Exprun.exitCode(for: error)
-        if code == .success {
-            Exprun.exit(withError: error)
-        }
-        if error is ExitCode { Exprun.exit(withError: error) }
-        FileHandle.standardError.write((Exprun.fullMessage(for: error) + "\n").data(using: .utf8)!)
-        Foundation.exit(code == .validationFailure ? Exit.badInput : Exit.runFailed)
-    }
-    Foundation.exit(Exit.ok)
-}
