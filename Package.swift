@@ -66,6 +66,8 @@ let package = Package(
         // What the test targets share: the real validator's Params, numerics, the python runner.
         .target(name: "ExprunTestSupport", dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue"],
                 path: "Tests/Support"),
+        // An exprun binary built with ExprunKit (one added optimizer), run by KitTests.
+        .executableTarget(name: "KitFixture", dependencies: ["ExprunKit"], path: "Tests/KitFixture"),
         // A malloc counter (the test executable forwards malloc to glibc, counting per thread).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "CoreTests", dependencies: ["ExprunCore", "CBLASCore", "COpenBLAS", "CKernels"], path: "Tests/CoreTests"),
@@ -97,6 +99,8 @@ let package = Package(
                     dependencies: ["ExprunCore", "ExprunLoop", "ProblemFederated", "ExprunCatalogue", "ExprunSpec",
                                    "ExprunRunner", "ExprunConfig", "ExprunTestSupport"],
                     path: "Tests/FederatedTests"),
+        .testTarget(name: "KitTests", dependencies: ["ExprunCore", "ExprunCatalogue", "ExprunOptim", "ExprunStore"],
+                    path: "Tests/KitTests"),
         .testTarget(name: "RunnerTests",
                     dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",
                                    "ExprunConfig", "ExprunTestSupport", "ProblemStochastic", "ExprunLoop",

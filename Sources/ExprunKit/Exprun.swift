@@ -34,7 +34,7 @@ struct Exprun: ParsableCommand {
         """,
         version: exprunVersion,
         subcommands: [Run.self, Validate.self, List.self, Schema.self, Summary.self, Plot.self, Target.self, Report.self, Export.self, Compare.self,
-                      Merge.self, Submit.self, Status.self, GraphExport.self],
+                      Merge.self, Submit.self, Status.self, GraphExport.self, Init.self],
         defaultSubcommand: Run.self)
 }
 
