@@ -66,8 +66,8 @@ let package = Package(
         // What the test targets share: the real validator's Params, numerics, the python runner.
         .target(name: "ExprunTestSupport", dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue"],
                 path: "Tests/Support"),
-        // An exprun binary built with ExprunKit (one added optimizer), run by KitTests.
-        .executableTarget(name: "KitFixture", dependencies: ["ExprunKit"], path: "Tests/KitFixture"),
+        // An exprun binary built with ExprunKit (an added optimizer, transform and schedule), run by KitTests.
+        .executableTarget(name: "KitFixture", dependencies: ["ExprunKit", "ExprunOptim"], path: "Tests/KitFixture"),
         // A malloc counter (the test executable forwards malloc to glibc, counting per thread).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "CoreTests", dependencies: ["ExprunCore", "CBLASCore", "COpenBLAS", "CKernels"], path: "Tests/CoreTests"),

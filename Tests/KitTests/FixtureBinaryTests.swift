@@ -4,7 +4,8 @@ import ExprunCore
 import ExprunStore
 
 /// A binary built with ExprunKit (Tests/KitFixture: the built-in catalogue plus the optimizer
-/// `fixture_scaled_sgd`), run as a researcher runs theirs: the added kind is listed, in the
+/// `fixture_scaled_sgd`, the transform `fixture_scale`, the schedule `fixture_halved`), run as a
+/// researcher runs theirs: the added kind is listed, in the
 /// schema, validated with locations, run, and stored; a clash stops it at start-up.
 @Suite struct FixtureBinaryTests {
     /// The fixture binary, beside this test bundle in the build folder.
@@ -48,8 +49,14 @@ import ExprunStore
         optimizers:
           mine: {kind: fixture_scaled_sgd, lr: 0.05, scale: 2.0}
           base: {kind: sgd, lr: 0.1}
+          chained: {kind: chain, lr: 0.2, transforms: [{fixture_scale: {factor: 0.5}}]}
+          scheduled: {kind: sgd, lr: 0.2, schedule: parts}
+        schedules:
+          parts: {kind: sequential, schedules: [half, half_again], milestones: [15]}
+          half: {kind: fixture_halved}
+          half_again: {kind: fixture_halved}
         sweep:
-          optimizer: [mine, base]
+          optimizer: [mine, base, chained, scheduled]
 
         """
 
@@ -95,17 +102,29 @@ import ExprunStore
         let r = try Self.run(["c.yaml", "--jobs", "1", "--quiet"], in: dir)
         #expect(r.code == 0, "\(r.err)")
         let file = try ResultsFile(path: dir + "/runs/kit_fixture/results.h5")
-        #expect(file.rootAttributes.first { $0.0 == "added_components" }?.1 == .string("optimizer fixture_scaled_sgd"))
+        #expect(file.rootAttributes.first { $0.0 == "added_components" }?.1 == .string("optimizer fixture_scaled_sgd, transform fixture_scale, schedule fixture_halved"))
         let mine = try #require(file.runIds.first { file.attribute($0, "optimizer.kind") == .string("fixture_scaled_sgd") })
-        let base = try #require(file.runIds.first { file.attribute($0, "optimizer.kind") == .string("sgd") })
+        let base = try #require(file.runIds.first { file.attribute($0, "optimizer.kind") == .string("sgd")
+            && file.attribute($0, "optimizer.lr") == .double(0.1) })
         #expect(file.attribute(mine, "optimizer.scale") == .double(2))
         #expect(file.status(mine) == "completed")
         // Its counter is recorded at log points (steps 0, 10, 20, 30), NaN for the built-in method.
         #expect(file.series(mine, metric: "fixture_steps") == [0, 10, 20, 30])
         #expect(file.series(base, metric: "fixture_steps")?.allSatisfy(\.isNaN) == true)
-        // scale 2 with lr 0.05 is the step of SGD with lr 0.1, on the same data and minibatches.
-        let a = try #require(file.series(mine, metric: "train_loss")), b = try #require(file.series(base, metric: "train_loss"))
-        #expect(a.count == 4 && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
+        // Each is the step of SGD with lr 0.1, on the same data and minibatches: scale 2 at lr 0.05,
+        // the added transform halving a chain's lr 0.2, the added schedule halving lr 0.2 (as both
+        // parts of a sequential schedule).
+        let b = try #require(file.series(base, metric: "train_loss"))
+        #expect(b.count == 4 && b[3] < b[0])
+        for other in ["fixture_scaled_sgd", "chain"] {
+            let id = try #require(file.runIds.first { file.attribute($0, "optimizer.kind") == .string(other) })
+            let a = try #require(file.series(id, metric: "train_loss"))
+            #expect(a.count == 4 && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) }, "\(other)")
+        }
+        let scheduled = try #require(file.runIds.first { file.attribute($0, "optimizer.lr") == .double(0.2)
+            && file.attribute($0, "optimizer.kind") == .string("sgd") })
+        let s = try #require(file.series(scheduled, metric: "train_loss"))
+        #expect(zip(s, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
     }
 
     @Test func aClashWithABuiltInKindStopsTheBinaryNamingBoth() throws {
