@@ -99,7 +99,7 @@ let package = Package(
                     dependencies: ["ExprunCore", "ExprunLoop", "ProblemFederated", "ExprunCatalogue", "ExprunSpec",
                                    "ExprunRunner", "ExprunConfig", "ExprunTestSupport"],
                     path: "Tests/FederatedTests"),
-        .testTarget(name: "KitTests", dependencies: ["ExprunCore", "ExprunCatalogue", "ExprunOptim", "ExprunStore"],
+        .testTarget(name: "KitTests", dependencies: ["ExprunCore", "ExprunCatalogue", "ExprunOptim", "ExprunStore", "ExprunKit"],
                     path: "Tests/KitTests"),
         .testTarget(name: "RunnerTests",
                     dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",

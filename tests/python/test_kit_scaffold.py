@@ -40,7 +40,8 @@ def package(tmp_path_factory):
     print(f"\nscaffold debug build: {time.monotonic() - start:.0f} s")
     binary = pkg / ".build" / "debug" / "my-methods"
     assert binary.exists()
-    return pkg, binary
+    yield pkg, binary
+    shutil.rmtree(pkg / ".build", ignore_errors=True)   # about 250 MB
 
 
 def exe(binary, *args, cwd, check=True):
