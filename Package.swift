@@ -16,7 +16,7 @@ let optimize: [SwiftSetting] = [.unsafeFlags(["-wmo"], .when(configuration: .rel
 let package = Package(
     name: "exprun",
     platforms: [.macOS(.v13)],
-    products: [.executable(name: "exprun", targets: ["exprun"])],
+    products: [.executable(name: "exprun", targets: ["exprun"]), .library(name: "ExprunKit", targets: ["ExprunKit"])],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -57,13 +57,17 @@ let package = Package(
         .target(name: "ExprunRunner",
                 dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunStore"]),
         .target(name: "ExprunReport", dependencies: ["ExprunCore", "ExprunStore"]),
-        .executableTarget(name: "exprun",
-                          dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue",
-                                         "ExprunRunner", "ExprunStore", "ExprunReport", "ProblemTokenWalk",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The command line, as a library: the exprun executable and researchers' own binaries call its main.
+        .target(name: "ExprunKit",
+                dependencies: ["ExprunCore", "ExprunLoop", "ExprunConfig", "ExprunSpec", "ExprunCatalogue",
+                               "ExprunRunner", "ExprunStore", "ExprunReport", "ProblemTokenWalk",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "exprun", dependencies: ["ExprunKit"]),
         // What the test targets share: the real validator's Params, numerics, the python runner.
         .target(name: "ExprunTestSupport", dependencies: ["ExprunCore", "ExprunConfig", "ExprunSpec", "ExprunCatalogue"],
                 path: "Tests/Support"),
+        // An exprun binary built with ExprunKit (an added optimizer, transform and schedule), run by KitTests.
+        .executableTarget(name: "KitFixture", dependencies: ["ExprunKit", "ExprunOptim"], path: "Tests/KitFixture"),
         // A malloc counter (the test executable forwards malloc to glibc, counting per thread).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "CoreTests", dependencies: ["ExprunCore", "CBLASCore", "COpenBLAS", "CKernels"], path: "Tests/CoreTests"),
@@ -95,6 +99,8 @@ let package = Package(
                     dependencies: ["ExprunCore", "ExprunLoop", "ProblemFederated", "ExprunCatalogue", "ExprunSpec",
                                    "ExprunRunner", "ExprunConfig", "ExprunTestSupport"],
                     path: "Tests/FederatedTests"),
+        .testTarget(name: "KitTests", dependencies: ["ExprunCore", "ExprunCatalogue", "ExprunOptim", "ExprunStore", "ExprunKit"],
+                    path: "Tests/KitTests"),
         .testTarget(name: "RunnerTests",
                     dependencies: ["ExprunCore", "ExprunSpec", "ExprunCatalogue", "ExprunRunner", "ExprunStore",
                                    "ExprunConfig", "ExprunTestSupport", "ProblemStochastic", "ExprunLoop",

@@ -13,22 +13,24 @@ import ProblemTokenWalk
 /// The one registry: every component declaration and factory, gathered from the family
 /// modules. Parsing, validation, `exprun list`, the README table and the JSON Schema read it.
 public enum Catalogue {
-    public static let datasets: [DatasetEntry] = datasetCatalogue
-    public static let models: [ModelEntry] = modelCatalogue
-    public static let schedules: [ScheduleEntry] = scheduleCatalogue
-    public static let optimizers: [OptimizerEntry] = optimizerCatalogue + convexReLUSolverCatalogue + blackBoxCatalogue
-    public static let environments: [EnvironmentEntry] = environmentCatalogue
-    public static let learners: [LearnerEntry] = learnerCatalogue
-    public static let transforms: [TransformEntry] = transformCatalogue
-    public static let graphs: [GraphEntry] = graphCatalogue
-    public static let walks: [WalkEntry] = walkCatalogue
-    public static let clients: [ClientsEntry] = clientsCatalogue
-    public static let servers: [ServerEntry] = serverCatalogue
+    // Each list is the built-in entries, then those a researcher's binary added
+    // (`Catalogue.register`, checked for clashes before anything reads these lists).
+    public static let datasets: [DatasetEntry] = BuiltIn.datasets + AddedComponents.entries(DatasetEntry.self)
+    public static let models: [ModelEntry] = BuiltIn.models + AddedComponents.entries(ModelEntry.self)
+    public static let schedules: [ScheduleEntry] = BuiltIn.schedules + AddedComponents.entries(ScheduleEntry.self)
+    public static let optimizers: [OptimizerEntry] = BuiltIn.optimizers + AddedComponents.entries(OptimizerEntry.self)
+    public static let environments: [EnvironmentEntry] = BuiltIn.environments + AddedComponents.entries(EnvironmentEntry.self)
+    public static let learners: [LearnerEntry] = BuiltIn.learners + AddedComponents.entries(LearnerEntry.self)
+    public static let transforms: [TransformEntry] = BuiltIn.transforms + AddedComponents.entries(TransformEntry.self)
+    public static let graphs: [GraphEntry] = BuiltIn.graphs + AddedComponents.entries(GraphEntry.self)
+    public static let walks: [WalkEntry] = BuiltIn.walks + AddedComponents.entries(WalkEntry.self)
+    public static let clients: [ClientsEntry] = BuiltIn.clients + AddedComponents.entries(ClientsEntry.self)
+    public static let servers: [ServerEntry] = BuiltIn.servers + AddedComponents.entries(ServerEntry.self)
     /// Every problem kind (the runner looks a run's kind up here; the Spec resolves cells
-    /// from their roles). A new kind is one folder under Sources/Problems and one line here.
-    /// Each kind also records the named counters of the methods that can fill its roles.
-    public static let problems: [ProblemEntry] = [withFunctionValueOracles(StochasticProblem.entry), OnlineProblem.entry,
-                                                   TokenWalkProblem.entry, FederatedProblem.entry].map { $0.addingCounters(of: decls) }
+    /// from their roles). Each kind also records the named counters of the methods that can
+    /// fill its roles.
+    public static let problems: [ProblemEntry] =
+        (BuiltIn.problems + AddedComponents.entries(ProblemEntry.self)).map { $0.addingCounters(of: decls) }
 
     /// Declarations of one family, in catalogue order.
     public static func decls(_ family: Family) -> [ComponentDecl] {
@@ -70,6 +72,24 @@ public extension ComponentFactory {
         makeSchedule: { i, context in try known(Catalogue.schedule(i.params.kind), "schedule", i).make(i.params, context) },
         makeOptimizer: { i, context in try known(Catalogue.optimizer(i.params.kind), "optimizer", i).make(i.params, context) },
         counterNames: Set(Family.allCases.flatMap { Catalogue.decls($0).flatMap { $0.counters.map(\.name) } }))
+}
+
+/// The built-in components, gathered from the family modules (the only place they are listed).
+enum BuiltIn {
+    static let datasets: [DatasetEntry] = datasetCatalogue
+    static let models: [ModelEntry] = modelCatalogue
+    static let schedules: [ScheduleEntry] = scheduleCatalogue
+    static let optimizers: [OptimizerEntry] = optimizerCatalogue + convexReLUSolverCatalogue + blackBoxCatalogue
+    static let environments: [EnvironmentEntry] = environmentCatalogue
+    static let learners: [LearnerEntry] = learnerCatalogue
+    static let transforms: [TransformEntry] = transformCatalogue
+    static let graphs: [GraphEntry] = graphCatalogue
+    static let walks: [WalkEntry] = walkCatalogue
+    static let clients: [ClientsEntry] = clientsCatalogue
+    static let servers: [ServerEntry] = serverCatalogue
+    /// A new kind is one folder under Sources/Problems and one entry here.
+    static let problems: [ProblemEntry] = [withFunctionValueOracles(StochasticProblem.entry), OnlineProblem.entry,
+                                           TokenWalkProblem.entry, FederatedProblem.entry]
 }
 
 /// The catalogue entry found for an instance's kind, or the error naming the instance.

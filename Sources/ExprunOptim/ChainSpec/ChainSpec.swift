@@ -79,7 +79,7 @@ public struct ChainSpec {
     /// One entry text read back against its declaration: literals as the declared types,
     /// defaults for what is not written.
     static func stage(_ written: InlineComponent) -> Result<Stage, ChainSpecProblems> {
-        guard let entry = transformCatalogue.first(where: { $0.decl.kind == written.name }) else {
+        guard let entry = (transformCatalogue + AddedComponents.entries(TransformEntry.self)).first(where: { $0.decl.kind == written.name }) else {
             return .failure(ChainSpecProblems(["unknown transform '\(written.name)' (see `exprun list transforms`)"]))
         }
         var values: [String: Value] = [:]

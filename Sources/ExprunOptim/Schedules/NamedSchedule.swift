@@ -9,7 +9,7 @@ extension ScheduleContext {
         guard nesting < ScheduleContext.maxNesting else {
             throw ComponentError("\(owner): schedules nest more than \(ScheduleContext.maxNesting) deep (do they name each other in a cycle?)")
         }
-        guard let entry = scheduleCatalogue.first(where: { $0.decl.kind == child.kind }) else {
+        guard let entry = (scheduleCatalogue + AddedComponents.entries(ScheduleEntry.self)).first(where: { $0.decl.kind == child.kind }) else {
             throw ComponentError("\(owner): unknown schedule kind '\(child.kind)'")
         }
         var sub = self

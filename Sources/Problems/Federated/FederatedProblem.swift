@@ -35,10 +35,10 @@ enum FederatedDriver {
         let optimizerInstance = try spec.required("optimizer"), scheduleInstance = try spec.required("schedule")
         let settings = spec.run
         guard let horizon = settings.horizon else { throw ComponentError("run: federated runs need run.horizon") }
-        guard let clientsEntry = clientsCatalogue.first(where: { $0.decl.kind == clientsInstance.params.kind }) else {
+        guard let clientsEntry = (clientsCatalogue + AddedComponents.entries(ClientsEntry.self)).first(where: { $0.decl.kind == clientsInstance.params.kind }) else {
             throw ComponentError("clients \(clientsInstance.name): unknown kind \(clientsInstance.params.kind)")
         }
-        guard let serverEntry = serverCatalogue.first(where: { $0.decl.kind == serverInstance.params.kind }) else {
+        guard let serverEntry = (serverCatalogue + AddedComponents.entries(ServerEntry.self)).first(where: { $0.decl.kind == serverInstance.params.kind }) else {
             throw ComponentError("server \(serverInstance.name): unknown kind \(serverInstance.params.kind)")
         }
         if settings.sampling != .withReplacement {

@@ -13,10 +13,10 @@ import ExprunOnline
 public func runOnline(_ spec: RunSpec, dataset: Dataset?, control: RunControl) throws -> RunRecord {
     let envInstance = try spec.required("environment"), learnerInstance = try spec.required("learner")
     let envParams = envInstance.params, learnerParams = learnerInstance.params
-    guard let envEntry = environmentCatalogue.first(where: { $0.decl.kind == envParams.kind }) else {
+    guard let envEntry = (environmentCatalogue + AddedComponents.entries(EnvironmentEntry.self)).first(where: { $0.decl.kind == envParams.kind }) else {
         throw ComponentError("unknown environment kind \(envParams.kind)")
     }
-    guard let learnerEntry = learnerCatalogue.first(where: { $0.decl.kind == learnerParams.kind }) else {
+    guard let learnerEntry = (learnerCatalogue + AddedComponents.entries(LearnerEntry.self)).first(where: { $0.decl.kind == learnerParams.kind }) else {
         throw ComponentError("unknown learner kind \(learnerParams.kind)")
     }
     let cell = [CellComponent(role: "environment", name: envInstance.name, decl: envEntry.decl, params: envParams),

@@ -121,7 +121,7 @@ public let graphCatalogue: [GraphEntry] = [
 
 /// The graph of a component's parameters, built by its kind's factory.
 public func makeGraph(_ params: Params) throws -> Graph {
-    guard let entry = graphCatalogue.first(where: { $0.decl.kind == params.kind }) else {
+    guard let entry = (graphCatalogue + AddedComponents.entries(GraphEntry.self)).first(where: { $0.decl.kind == params.kind }) else {
         throw ComponentError("unknown graph kind \(params.kind)")
     }
     return try entry.make(params)

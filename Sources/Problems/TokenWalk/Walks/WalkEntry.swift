@@ -61,7 +61,7 @@ public let walkCatalogue: [WalkEntry] = [MetropolisHastingsWalk.entry, SimpleRan
 
 /// The settings of a walk component's parameters.
 public func walkSettings(_ params: Params) throws -> WalkSettings {
-    guard let entry = walkCatalogue.first(where: { $0.decl.kind == params.kind }) else {
+    guard let entry = (walkCatalogue + AddedComponents.entries(WalkEntry.self)).first(where: { $0.decl.kind == params.kind }) else {
         throw ComponentError("unknown walk kind \(params.kind)")
     }
     return entry.make(params)

@@ -13,6 +13,9 @@ enum Provenance {
         out.append(("blas", .string(BLAS.provenance)))
         out.append(("os", .string(ProcessInfo.processInfo.operatingSystemVersionString)))
         if let commit = gitCommit(FileManager.default.currentDirectoryPath) { out.append(("git_commit", .string(commit))) }
+        // A binary built with ExprunKit says which components it added to the built-in ones.
+        let added = AddedComponents.names
+        if !added.isEmpty { out.append(("added_components", .string(added.joined(separator: ", ")))) }
         return out
     }
 
