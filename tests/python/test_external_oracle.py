@@ -143,10 +143,15 @@ def test_first_order_method_on_values_only_model_is_a_config_error(tmp_path):
     assert not results.exists()
 
 
-def misbehaving_config(marker, **extra):
+MODES = ["clean", "noisy", "flaky", "crash", "garbage", "hang", "raises", "huge", "nan", "nan_retry"]
+
+
+def misbehaving_config(tmp_path):
+    options = {"noisy": f", log: {tmp_path / 'noisy.log'}", "nan_retry": ", on_nan: restart"}
     models = "\n".join(
-        f"  {mode}: {{kind: external, timeout: 1.0, command: [python3, {CHILD}, {mode}, {marker}]}}"
-        for mode in ["clean", "noisy", "flaky", "crash", "garbage", "hang", "raises", "huge"])
+        f"  {mode}: {{kind: external, timeout: 1.0{options.get(mode, '')}, "
+        f"command: [python3, {CHILD}, {mode.split('_')[0]}, {tmp_path / (mode + '.marker')}]}}"
+        for mode in MODES)
     return f"""
 name: oracle_faults
 seeds: 1
@@ -160,7 +165,7 @@ models:
 optimizers:
   sgd: {{kind: sgd, lr: 0.3}}
 sweep:
-  model: [clean, noisy, flaky, crash, garbage, hang, raises, huge]
+  model: [{", ".join(MODES)}]
 """
 
 
@@ -180,21 +185,25 @@ def children_alive():
 
 
 def test_misbehaving_children_fail_cleanly_or_restart(tmp_path):
-    marker = tmp_path / "flaky.marker"
-    proc, results = run_config(tmp_path, misbehaving_config(marker), check=False)
+    proc, results = run_config(tmp_path, misbehaving_config(tmp_path), check=False)
     assert proc.returncode == 1, proc.stderr   # some runs failed: exit 1, the sweep went on
     a = {v["model"]: v for v in attrs(results).values()}
-    loss = {a[m]["model"]: v for m in a for rid, v in series(results, "train_loss").items()
-            if attrs(results)[rid]["model"] == m}
+    ids = {v["model"]: rid for rid, v in attrs(results).items()}
+    loss, restarts = series(results, "train_loss"), series(results, "oracle_restarts")
     assert {m: v["status"] for m, v in a.items()} == {
         "clean": "completed", "noisy": "completed", "flaky": "completed", "crash": "failed",
-        "garbage": "failed", "hang": "failed", "raises": "failed", "huge": "failed"}
-    # Printing, and a crash answered by a restart, change nothing: bit-identical to the clean run.
-    np.testing.assert_array_equal(loss["noisy"], loss["clean"])
-    np.testing.assert_array_equal(loss["flaky"], loss["clean"])
-    restarts = series(results, "oracle_restarts")
-    flaky = [rid for rid, v in attrs(results).items() if v["model"] == "flaky"][0]
-    assert restarts[flaky][-1] == 1 and a["flaky"]["model_info.restarts"] == 1
+        "garbage": "failed", "hang": "failed", "raises": "failed", "huge": "failed",
+        "nan": "diverged", "nan_retry": "completed"}
+    # Printing, and a crash or a NaN answered by a restart, change nothing: bit-identical to the clean run.
+    for mode in ["noisy", "flaky", "nan_retry"]:
+        np.testing.assert_array_equal(loss[ids[mode]], loss[ids["clean"]], err_msg=mode)
+    assert restarts[ids["flaky"]][-1] == 1 and a["flaky"]["model_info.restarts"] == 1
+    assert restarts[ids["nan_retry"]][-1] == 1 and restarts[ids["clean"]][-1] == 0
+    calls = series(results, "oracle_calls")[ids["clean"]]
+    # One per step and one per log point (train_loss), counted before the log point's own call.
+    np.testing.assert_array_equal(calls, [0, 5 + 1, 10 + 2, 15 + 3, 20 + 4])
+    log = (tmp_path / "noisy.log").read_text(errors="replace")
+    assert "EXOR garbage on stdout 1" in log and "and on stderr 20" in log
     msg = {m: v["message"] for m, v in a.items()}
     assert "the child died" in msg["crash"] and "after 1 of 1 restarts" in msg["crash"]
     assert "crash: exiting at call 6" in msg["crash"]          # its last stderr lines
@@ -202,16 +211,26 @@ def test_misbehaving_children_fail_cleanly_or_restart(tmp_path):
     assert "timeout" in msg["hang"]
     assert "ValueError: the model cannot go on" in msg["raises"] and "restarts" not in msg["raises"]
     assert "dimension 1099511627776 is outside" in msg["huge"]
+    assert a["nan"]["diverged_step"] == 4   # call 6: the log point at step 0, then steps 0..4
     with h5py.File(results, "r") as f:   # results.h5 is whole: every run, its index row
-        assert len(f["runs"]) == 8 and len(f["index"]["run_id"]) == 8
+        assert len(f["runs"]) == len(MODES) and len(f["index"]["run_id"]) == len(MODES)
     assert children_alive() == []
+
+
+def slow_config(tmp_path):
+    return f"""
+name: oracle_slow
+run: {{steps: 100000, batch_size: 5, log: {{every: 1000}}}}
+models:
+  slow: {{kind: external, command: [python3, {CHILD}, slow]}}
+optimizers:
+  sgd: {{kind: sgd, lr: 0.1}}
+"""
 
 
 def test_interrupt_leaves_no_children(tmp_path):
     config = tmp_path / "c.yaml"
-    config.write_text(misbehaving_config(tmp_path / "m").replace("steps: 20", "steps: 100000")
-                      .replace("model: [clean, noisy, flaky, crash, garbage, hang, raises, huge]", "model: [slow]")
-                      .replace("  clean:", f"  slow: {{kind: external, command: [python3, {CHILD}, slow]}}\n  clean:"))
+    config.write_text(slow_config(tmp_path))
     proc = subprocess.Popen([EXPRUN, str(config), "--out", str(tmp_path / "out"), "--quiet"],
                             env={**os.environ, **ENV}, cwd=ROOT)
     deadline = time.time() + 60
@@ -226,9 +245,7 @@ def test_interrupt_leaves_no_children(tmp_path):
 
 def test_killed_exprun_leaves_no_children(tmp_path):
     config = tmp_path / "c.yaml"
-    config.write_text(misbehaving_config(tmp_path / "m").replace("steps: 20", "steps: 100000")
-                      .replace("model: [clean, noisy, flaky, crash, garbage, hang, raises, huge]", "model: [slow]")
-                      .replace("  clean:", f"  slow: {{kind: external, command: [python3, {CHILD}, slow]}}\n  clean:"))
+    config.write_text(slow_config(tmp_path))
     proc = subprocess.Popen([EXPRUN, str(config), "--out", str(tmp_path / "out"), "--quiet"],
                             env={**os.environ, **ENV}, cwd=ROOT)
     deadline = time.time() + 60

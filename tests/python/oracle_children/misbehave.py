@@ -7,6 +7,7 @@ n = 50). MODE (argv[1]) picks the misbehaviour at call K = 6:
   crash    exits every time           garbage  writes garbage to the reply channel
   hang     sleeps far past the timeout  raises   raises ValueError
   huge     announces a dimension of 2^40 in its hello
+  nan      answers a NaN loss at call 6, once (argv[2]: a marker file, as flaky)
   slow     sleeps 20 ms per call (for interrupt tests)
 """
 import os
@@ -54,6 +55,9 @@ def loss_and_grad(x, idx):
             time.sleep(30)
         if mode == "raises":
             raise ValueError("the model cannot go on")
+        if mode == "nan" and not os.path.exists(marker):
+            open(marker, "w").close()
+            return float("nan"), np.mean(diff, axis=0)
     if mode == "slow":
         time.sleep(0.02)
     return 0.5 * np.mean(np.sum(diff * diff, axis=1)), np.mean(diff, axis=0)
