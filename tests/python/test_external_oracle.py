@@ -228,7 +228,8 @@ optimizers:
 """
 
 
-def test_interrupt_leaves_no_children(tmp_path):
+def start_slow_sweep(tmp_path):
+    """exprun on a long run of a slow child, returned once the child is up."""
     config = tmp_path / "c.yaml"
     config.write_text(slow_config(tmp_path))
     proc = subprocess.Popen([EXPRUN, str(config), "--out", str(tmp_path / "out"), "--quiet"],
@@ -237,6 +238,11 @@ def test_interrupt_leaves_no_children(tmp_path):
     while not children_alive() and time.time() < deadline:
         time.sleep(0.1)
     assert children_alive(), "the child never started"
+    return proc
+
+
+def test_interrupt_leaves_no_children(tmp_path):
+    proc = start_slow_sweep(tmp_path)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 130
     time.sleep(0.2)
@@ -244,15 +250,8 @@ def test_interrupt_leaves_no_children(tmp_path):
 
 
 def test_killed_exprun_leaves_no_children(tmp_path):
-    config = tmp_path / "c.yaml"
-    config.write_text(slow_config(tmp_path))
-    proc = subprocess.Popen([EXPRUN, str(config), "--out", str(tmp_path / "out"), "--quiet"],
-                            env={**os.environ, **ENV}, cwd=ROOT)
-    deadline = time.time() + 60
-    while not children_alive() and time.time() < deadline:
-        time.sleep(0.1)
-    assert children_alive()
-    proc.kill()
+    proc = start_slow_sweep(tmp_path)
+    proc.kill()   # SIGKILL: exprun cannot clean up; the child sees end-of-file (and PR_SET_PDEATHSIG)
     proc.wait(timeout=10)
     deadline = time.time() + 5
     while children_alive() and time.time() < deadline:

@@ -146,8 +146,11 @@ final class OracleProcess {
     /// until `stop` reaps it), else "".
     func exitDescription() -> String {
         var info = siginfo_t()
-        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid else {
-            return ""
+        // A child that closed its channel is usually exiting: give it a moment to be seen.
+        let until = RunControl.now() + 0.5
+        while !(waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid) {
+            guard RunControl.now() < until else { return "" }
+            usleep(1000)
         }
         let code = info._sifields._sigchld.si_status
         return info.si_code == CLD_EXITED ? ", exit status \(code)" : ", killed by signal \(code)"

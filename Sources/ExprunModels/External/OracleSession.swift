@@ -155,7 +155,7 @@ final class OracleSession {
         let deadline = RunControl.now() + callTimeout
         try process.send(request, count: covered + OracleWire.checkSize, deadline: deadline)
 
-        let answered = flags.intersection([.gradient, .metrics])
+        let answered = flags.intersection(.answerParts)
         let resultSize = OracleWire.resultPayloadSize(dimension: d, metrics: model.metrics.count, flags: answered)
         let expected = OracleWire.headerSize + resultSize + OracleWire.checkSize
         var got = 0

@@ -38,6 +38,8 @@ public enum OracleWire {
         public static let metrics = Flags(rawValue: 2)
         /// The whole training set: no indices follow x.
         public static let full = Flags(rawValue: 4)
+        /// The parts a result can carry (a constant: an array literal would allocate per call in debug builds).
+        public static let answerParts = Flags(rawValue: 3)
     }
 
     // Limits, checked before allocating (a handshake beyond them is refused with its value).
