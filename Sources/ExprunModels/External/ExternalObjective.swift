@@ -121,22 +121,22 @@ public final class ExternalObjective: FallibleObjective, PointDiagnostics {
         var flags = flags
         if flags.contains(.full) && !session.model.metrics.isEmpty { flags.insert(.metrics) }
         var retriedNaN = false
-        while true {
+        attempt: while true {
+            var fault: OracleFault
             do {
                 let value = try session.call(x, rows: rows, flags: flags, gradient: gradient)
-                if !value.isFinite && retriesNaN && !retriedNaN && session.restarts < session.maxRestarts {
-                    retriedNaN = true
-                    try session.restart()
-                    continue
-                }
-                return value
+                guard !value.isFinite && retriesNaN && !retriedNaN && session.restarts < session.maxRestarts else { return value }
+                retriedNaN = true
+                fault = .crashed("a non-finite loss (on_nan: restart)")
             } catch {
-                if error.isTransient && session.restarts < session.maxRestarts {
-                    do { try session.restart(); continue } catch { fail(error); return .nan }
-                }
-                fail(error)
-                return .nan
+                fault = error
             }
+            // Restart while restarts are left (a child that fails again while starting uses one more).
+            while fault.isTransient && session.restarts < session.maxRestarts {
+                do { try session.restart(); continue attempt } catch { fault = error }
+            }
+            fail(fault)
+            return .nan
         }
     }
 
