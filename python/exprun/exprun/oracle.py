@@ -124,6 +124,7 @@ def serve(loss_and_grad, x0, n, *, loss=None, metrics=None, blocks=None, values_
     outbuf = bytearray(_HEADER.size + 8 + 8 * d + 8 * m + 4)
     outview = memoryview(outbuf)
     gradient_out = np.frombuffer(outbuf, dtype="<f8", count=d, offset=_HEADER.size + 8)
+    views = (None, None, None, None)
     while True:
         kind, flags, size, sequence = reader.frame()
         if kind == BYE or kind is None:
@@ -131,10 +132,14 @@ def serve(loss_and_grad, x0, n, *, loss=None, metrics=None, blocks=None, values_
         if kind != EVAL:
             raise ProtocolError(f"unexpected frame type {kind}")
         inbuf = reader.buf
-        x = np.frombuffer(inbuf, dtype="<f8", count=d, offset=_HEADER.size + 8)
-        x.flags.writeable = False
         b = _U64.unpack_from(inbuf, _HEADER.size)[0]
-        idx = None if flags & FULL else np.frombuffer(inbuf, dtype="<i8", count=b, offset=_HEADER.size + 8 + 8 * d)
+        if views[0] is not inbuf or views[2] != b:   # views into the buffer, made again only when it or b changes
+            x = np.frombuffer(inbuf, dtype="<f8", count=d, offset=_HEADER.size + 8)
+            x.flags.writeable = False
+            batch = np.frombuffer(inbuf, dtype="<i8", count=b, offset=_HEADER.size + 8 + 8 * d)
+            views = (inbuf, x, b, batch)
+        x = views[1]
+        idx = None if flags & FULL else views[3]
         try:
             at = _HEADER.size + 8
             if flags & GRADIENT:
