@@ -96,12 +96,18 @@ def by_name(path):
     return {(a["model"], a["optimizer"], int(a["seed"])): rid for rid, a in attrs(path).items()}
 
 
-def test_numpy_logistic_matches_builtin_first_order(tmp_path):
+def completed_sweep(tmp_path, config):
+    """Runs config(csv) on a fresh CSV; returns (results.h5, run ids by name, attributes), all runs completed."""
     csv = tmp_path / "data.csv"
     write_csv(csv)
-    _, results = run_config(tmp_path, first_order_config(csv))
+    _, results = run_config(tmp_path, config(csv))
     names, a = by_name(results), attrs(results)
     assert all(v["status"] == "completed" for v in a.values()), {k: v["message"] for k, v in a.items()}
+    return results, names, a
+
+
+def test_numpy_logistic_matches_builtin_first_order(tmp_path):
+    results, names, a = completed_sweep(tmp_path, first_order_config)
     for metric in ["train_loss", "grad_norm", "param_norm", "train_accuracy", "batch_loss"]:
         values = series(results, metric)
         for opt in ["sgd", "adam"]:
@@ -119,11 +125,7 @@ def test_numpy_logistic_matches_builtin_first_order(tmp_path):
 
 
 def test_values_only_child_matches_builtin_zeroth_order(tmp_path):
-    csv = tmp_path / "data.csv"
-    write_csv(csv)
-    _, results = run_config(tmp_path, zeroth_order_config(csv))
-    names, a = by_name(results), attrs(results)
-    assert all(v["status"] == "completed" for v in a.values()), {k: v["message"] for k, v in a.items()}
+    results, names, _ = completed_sweep(tmp_path, zeroth_order_config)
     loss, evals = series(results, "train_loss"), series(results, "function_evals")
     for seed in [0, 1]:
         b, e = names[("builtin", "mezo", seed)], names[("values", "mezo", seed)]
