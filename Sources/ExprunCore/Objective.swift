@@ -145,3 +145,12 @@ public struct OptimizerContext: Sendable {
         self.fullBatch = fullBatch; self.upstream = upstream
     }
 }
+
+/// A model whose oracle can fail outside the numerics (the `external` model's child process
+/// died or broke the protocol past its restarts): from then on it answers NaN, so the loop
+/// stops at once, and the driver records the run as failed with `failure` (not diverged: a
+/// crashed process is not a result).
+public protocol FallibleObjective: Objective {
+    /// Why the oracle failed, or nil.
+    var failure: String? { get }
+}

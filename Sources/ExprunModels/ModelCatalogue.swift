@@ -19,4 +19,5 @@ public let modelCatalogue: [ModelEntry] = [
     StyblinskiTang.entry,
     IllConditionedQuadratic.entry,
     MasterInputObjective.entry,
+    ExternalObjective.entry,
 ]

@@ -109,7 +109,7 @@ func taskMismatchThrows() throws {
 func declarationsAndKeys() throws {
     // Kinds, families and docs are the catalogue contract's (Tests/ContractTests).
     // The ridge penalty, where a model has one (the E1/E3 models have none), defaults to 0.
-    for entry in modelCatalogue {
+    for entry in modelCatalogue where buildsFromDefaults(entry.decl) {
         guard entry.decl.param("dataset") != nil else {
             // A data-free model, built without data, is a sum of one term; a test function knows
             // its minimiser, a master input reports its fooling scores instead.

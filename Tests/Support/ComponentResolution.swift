@@ -91,3 +91,10 @@ public func value(_ x: Any, as type: ParamType) -> Value? {
     }
     return read(configNode(x, as: type), type)
 }
+
+/// Whether a model builds in this process from its defaults (and a data set): every model but
+/// one whose required parameters name something outside (the `external` model's command, a
+/// child process: ExternalOracleTests and tests/python/test_external_oracle.py test it).
+public func buildsFromDefaults(_ decl: ComponentDecl) -> Bool {
+    decl.params.allSatisfy { !$0.required || $0.type == .reference(.dataset) }
+}

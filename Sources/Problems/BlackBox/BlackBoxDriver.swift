@@ -56,6 +56,7 @@ enum BlackBoxDriver {
                                      unrecorded: baseMetrics.subtracting(metrics.map(\.decl.name)))
         let outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), conventions: conventions,
                                       control: control)
+        if let failure = (objective as? any FallibleObjective)?.failure { throw ComponentError(failure) }
 
         var attributes = spec.parameters
         if !attributes.contains(where: { $0.0 == "seed" }) { attributes.append(("seed", .int(spec.seed))) }

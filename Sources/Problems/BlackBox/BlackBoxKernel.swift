@@ -11,7 +11,8 @@ import ProblemStochastic
 ///   minibatch losses; its whole step is one call, made in `oracle` (the value checked is
 ///   the mean of the losses asked);
 /// - a first-order optimizer on a data-free model (a test function, a master input): the whole
-///   function's gradient in `oracle`, the optimizer's step in `step` (then the projection onto
+///   function's gradient in `oracle` (the step's minibatch gradient for a model that holds its
+///   own examples, an external model, when the run has a batch_size), the optimizer's step in `step` (then the projection onto
 ///   a constrained model's domain, as the stochastic kind does: projected gradient methods).
 /// Which path a run takes is fixed when the kernel is built (one predictable switch per step).
 final class BlackBoxKernel: FiniteSumKernel {
@@ -113,7 +114,12 @@ final class BlackBoxKernel: FiniteSumKernel {
             batchLoss = o.stepCount > 0 ? o.stepSum / Double(o.stepCount) : .nan
         case .gradient:
             gradientCalls += 1
-            batchLoss = objective.fullLossAndGradient(UnsafeBufferPointer(iterate), gradient: gradient)
+            if oracle.batchSize != nil {
+                // A data-free model with examples of its own (an external model): the step's minibatch.
+                batchLoss = objective.batchLossAndGradient(UnsafeBufferPointer(iterate), rows: oracle.stepRows, gradient: gradient)
+            } else {
+                batchLoss = objective.fullLossAndGradient(UnsafeBufferPointer(iterate), gradient: gradient)
+            }
         }
         return batchLoss
     }

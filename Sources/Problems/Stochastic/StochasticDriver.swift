@@ -89,6 +89,7 @@ public enum StochasticDriver {
         let plan = try finiteSumPlan(settings, kind: "stochastic", metrics: kindMetrics,
                                      counters: type(of: optimizer).counters, objective: objective, factory: factory)
         var outcome = try RunLoop.run(kernel, plan: plan, settings: LoopSettings(settings), control: control)
+        if let failure = (objective as? any FallibleObjective)?.failure { throw ComponentError(failure) }
         if let densities = kernel.curvature?.densities, let at = outcome.metrics.firstIndex(where: { $0.name == densityMetric }) {
             // The histogram rows, one per log point, replace the recorder's placeholder column.
             let bins = settings.curvature.bins, rows = densities.prefix(outcome.steps.count)
