@@ -14,7 +14,8 @@ enum SweepEnd {
     static func shortTable(file: ResultsFile, metric: String, fullTable: String) -> String {
         let index = CellIndex.make(file: file).finalRung()
         let minimize = metricMinimizes(metric)
-        if let lr = index.swept.first(where: { $0.hasSuffix(".lr") && index.values(of: $0).count > 1 }),
+        // (Not for a halving sweep's last rung: its few survivors are the comparison.)
+        if !index.swept.contains("rung"), let lr = index.swept.first(where: { $0.hasSuffix(".lr") && index.values(of: $0).count > 1 }),
            let tuned = try? TunedComparison.make(file: file, cells: index, metric: metric, tuned: [lr], minimize: minimize,
                                                  views: ["last"]),
            tuned.rows.count <= 3 * shortRows {

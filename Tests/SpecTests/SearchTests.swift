@@ -131,11 +131,7 @@ import ExprunSpec
         search:
           method: random
           samples: 0
-          space:
-            optimizer.lr: {uniform: [-1.0, 1.0]}
-            model.l2: {logunif: [0.1, 1.0]}
-            run.batch_size: {uniform: [1, 8]}
-            optimizer.lrr: [0.1, 1.0]
+          space: {optimizer.lr: [0.1, 1.0]}
         """)
         expectProblem(ds, at: 17, 12, contains: "search.samples must be an integer >= 1")
         ds = problems(Self.base + """
@@ -214,5 +210,11 @@ import ExprunSpec
         search: {method: halving, min_budget: 5, max_budget: 20, budget_metric: test_los}
         """)
         expectProblem(ds3, at: 14, 73, contains: "search.budget_metric 'test_los' is not in run.metrics")
+        let ds4 = problems(Self.one + """
+        search: {method: halving, min_budget: 5, max_budget: 20}
+        sweep:
+          run.steps: [10, 20]
+        """)
+        expectProblem(ds4, at: 14, 27, contains: "halving sets run.steps to each rung's budget")
     }
 }

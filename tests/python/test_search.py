@@ -5,6 +5,7 @@ import math
 import re
 import shutil
 import subprocess
+import textwrap
 
 import h5py
 import numpy as np
@@ -172,3 +173,23 @@ def test_bad_search_specs(tmp_path, search, where, text):
     assert f"bad.yaml:{where}: " in proc.stderr and text in proc.stderr, proc.stderr
     assert "1 problem found" in proc.stderr, proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_summary_shows_the_last_rung_unless_asked(halving):
+    last = run_exprun("summary", halving / "results.h5", "--format", "csv").stdout.strip().splitlines()
+    assert len(last) == 2 and last[1].split(",")[last[0].split(",").index("rung")] == "2", last
+    first = run_exprun("summary", halving / "results.h5", "--where", "rung=0", "--format", "csv").stdout.strip().splitlines()
+    assert len(first) == 1 + 9, first                     # a header, then the nine candidates
+
+
+def test_readme_search_examples_validate(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Search beyond the grid (`search:`)")[1].split("#### Random search and halving vs")[0]
+    blocks = [textwrap.dedent(b) for b in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+    assert len(blocks) == 3
+    for i, block in enumerate(blocks):
+        config = tmp_path / f"readme{i}.yaml"
+        sweep = "" if "sgd:" in block and "adam:" in block else "sweep:\n  optimizer: [sgd]\n"
+        config.write_text(BASE + block.replace("test_loss", "train_loss") + sweep)   # BASE has no test set
+        proc = run_exprun("validate", config, check=False)
+        assert proc.returncode == 0, block + proc.stderr
