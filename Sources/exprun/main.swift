@@ -148,7 +148,9 @@ struct Run: ParsableCommand {
         }
         lock.release()
         if outcome.interrupted || interruptedWhileMerging {
-            stderr(SweepEnd.resumeHint(finished: runs.count - todo.count + outcome.finished, total: runs.count))
+            // A halving sweep runs fewer runs than it plans (`runs` holds every candidate at every rung).
+            let total = experiment.halving?.plannedRuns ?? runs.count
+            stderr(SweepEnd.resumeHint(finished: min(total, runs.count - todo.count + outcome.finished), total: total))
             Foundation.exit(Exit.interrupted)
         }
         if !outcome.sinkFailures.isEmpty { RunGuards.storageFailed(outcome.sinkFailures[0].message, outDir: outDir) }

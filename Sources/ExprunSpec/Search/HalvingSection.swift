@@ -49,6 +49,16 @@ public struct HalvingPlan: Sendable {
     public var runs: [[[String]]]
 
     public init(settings: HalvingSettings, runs: [[[String]]]) { self.settings = settings; self.runs = runs }
+
+    /// How many runs the sweep runs in all: each rung's candidates (n, then kept(n), ...) times their runs.
+    public var plannedRuns: Int {
+        var n = runs.count, total = 0
+        for k in settings.budgets.indices {
+            total += runs.prefix(n).reduce(0) { $0 + $1[k].count }
+            n = settings.kept(n)
+        }
+        return total
+    }
 }
 
 extension Builder {
