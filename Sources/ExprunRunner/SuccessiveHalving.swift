@@ -15,7 +15,7 @@ public struct HalvingRung: Sendable, Equatable {
 
 /// Runs a successive-halving plan rung by rung: every surviving candidate's runs at the
 /// rung's budget (those finished by an earlier invocation are not run again), then the best
-/// `kept(n)` by score go on. Everything the selection reads comes from the stored records, so
+/// `kept(n)` of each bracket's n by score go on. Everything the selection reads comes from the stored records, so
 /// an interrupted sweep re-run selects the same survivors and runs the same runs, and the
 /// result does not depend on --jobs (runs are deterministic, and ties go to the candidate
 /// earlier in grid order).
@@ -48,10 +48,12 @@ public enum SuccessiveHalving {
                            progress: (String) -> Void) -> (summary: SweepSummary?, rungs: [HalvingRung], executed: [String]) {
         let byId = Dictionary(specs.map { ($0.runId, $0) }, uniquingKeysWith: { a, _ in a })
         let settings = plan.settings
-        var alive = Array(plan.runs.indices)
+        // Each bracket is halved on its own; the rungs of all brackets run together.
+        var brackets = plan.brackets
         var summary: SweepSummary?
         var rungs: [HalvingRung] = [], executed: [String] = []
         for (k, budget) in settings.budgets.enumerated() {
+            let alive = brackets.flatMap { $0 }.sorted()
             let ids = alive.flatMap { plan.runs[$0][k] }
             let todo = ids.filter { !done.contains($0) }.compactMap { byId[$0] }
             progress("rung \(k + 1) of \(settings.budgets.count): \(alive.count) candidates x \(budget) steps"
@@ -76,10 +78,11 @@ public enum SuccessiveHalving {
                 return values.isEmpty ? .infinity : values.reduce(0, +) / Double(values.count)
             }
             let last = k == settings.budgets.count - 1
-            let next = last ? [] : survivors(alive, scores: scores, keep: settings.kept(alive.count))
-            rungs.append(HalvingRung(budget: budget, candidates: alive, scores: scores, survivors: next))
-            if last { break }
-            alive = next
+            if !last {
+                let scoreOf = Dictionary(uniqueKeysWithValues: zip(alive, scores))
+                brackets = brackets.map { b in survivors(b, scores: b.map { scoreOf[$0]! }, keep: settings.kept(b.count)) }
+            }
+            rungs.append(HalvingRung(budget: budget, candidates: alive, scores: scores, survivors: last ? [] : brackets.flatMap { $0 }.sorted()))
         }
         return (summary, rungs, executed)
     }

@@ -191,7 +191,10 @@ struct Builder {
         guard problems.isEmpty else { return nil }
         if runs.isEmpty { report(Diagnostic(tree.location, "the sweep expands to no runs (empty sweep)")); return nil }
         var halving: HalvingPlan? = nil
-        if let h = search?.halving { halving = halvingPlan(h.settings, runs: &runs, swept: &swept) }
+        if let h = search?.halving {
+            // A space nested under a role's components halves each component's candidates apart.
+            halving = halvingPlan(h.settings, runs: &runs, swept: &swept, bracketRole: search?.nestedRole)
+        }
         var summaryMetric = runs[0].run.metrics.first ?? "train_loss"
         if let s = tree["summary"] {
             if let m = s["metric"]?.string {

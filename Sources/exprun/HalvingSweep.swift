@@ -31,11 +31,12 @@ enum HalvingSweep {
     static func dryRun(_ experiment: Experiment, _ plan: HalvingPlan) -> String {
         let first = Set(plan.runs.flatMap { $0[0] })
         var text = GridTable.render(experiment, runs: experiment.runs.filter { first.contains($0.runId) })
-        var n = plan.runs.count
-        text += "\nsuccessive halving (eta \(plan.settings.eta), ranked by \(plan.settings.lowerIsBetter ? "lowest" : "highest") \(plan.settings.metric)):"
+        var n = plan.brackets.map(\.count)
+        text += "\nsuccessive halving (eta \(plan.settings.eta), ranked by \(plan.settings.lowerIsBetter ? "lowest" : "highest") \(plan.settings.metric)"
+            + (n.count > 1 ? ", \(n.count) brackets halved apart" : "") + "):"
         for (k, b) in plan.settings.budgets.enumerated() {
-            text += "\n  rung \(k): \(n) candidates x \(b) steps"
-            n = plan.settings.kept(n)
+            text += "\n  rung \(k): \(n.reduce(0, +)) candidates x \(b) steps"
+            n = n.map(plan.settings.kept)
         }
         return text
     }

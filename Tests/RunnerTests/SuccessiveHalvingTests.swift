@@ -54,3 +54,18 @@ import ExprunRunner
         #expect(SuccessiveHalving.survivors([0, 1], scores: [.infinity, .infinity], keep: 1) == [0])
     }
 }
+
+extension SuccessiveHalvingTests {
+    @Test func bracketsAreHalvedApart() {
+        // Candidates 0-4 and 5-8 in two brackets (two methods): each keeps its own best third.
+        var plan = Self.plan
+        plan.brackets = [[0, 1, 2, 3, 4], [5, 6, 7, 8]]
+        let (_, rungs, _) = SuccessiveHalving.run(plan, specs: [], done: [], runRung: { _ in fatalError("no specs") },
+                                                  record: Self.record, progress: { _ in })
+        #expect(rungs[0].survivors == [3, 5])          // 5 // 3 = 1: c3 (1); 4 // 3 = 1: c5 (2)
+        #expect(rungs[1].candidates == [3, 5] && rungs[1].survivors == [3, 5])
+        #expect(rungs[2].candidates == [3, 5])
+        #expect(plan.plannedRuns == (9 + 2 + 2) * 2)
+        #expect(Self.plan.plannedRuns == (9 + 3 + 1) * 2)
+    }
+}

@@ -189,6 +189,32 @@ import ExprunSpec
         #expect(plan.settings.kept(9) == 3 && plan.settings.kept(3) == 1 && plan.settings.kept(2) == 1)
     }
 
+    @Test func halvingOverANestedSpaceHalvesEachComponentApart() throws {
+        let e = try build(Self.base + """
+        search:
+          method: halving
+          samples: 4
+          space:
+            optimizer:
+              sgd: {lr: [1.0e-3, 1.0]}
+              adam: {lr: [1.0e-4, 1.0e-1]}
+          min_budget: 5
+          max_budget: 45
+        """)
+        let plan = try #require(e.halving)
+        #expect(plan.runs.count == 8 && plan.brackets == [[0, 1, 2, 3], [4, 5, 6, 7]])
+        #expect(plan.plannedRuns == (8 + 2 + 2) * 2)
+        let flat = try build(Self.base + """
+        search:
+          method: halving
+          samples: 4
+          space: {optimizer: {choice: [sgd, adam]}, optimizer.lr: [1.0e-3, 1.0e-1]}
+          min_budget: 5
+          max_budget: 45
+        """)
+        #expect(flat.halving?.brackets.count == 1)
+    }
+
     @Test func halvingOverTheGridAndItsErrors() throws {
         let e = try build(Self.one + """
         sweep:

@@ -47,17 +47,27 @@ public struct HalvingPlan: Sendable {
     public var settings: HalvingSettings
     /// runs[c][k]: the run ids of candidate c at rung k, one per seed, in grid order.
     public var runs: [[[String]]]
+    /// The brackets: groups of candidates halved separately (in the same rungs). One bracket
+    /// of every candidate, or, when the space is nested under a role's components, one per
+    /// component, so that each method is tuned on its own and every method reaches the last
+    /// rung (a common tournament would leave only the best method to compare).
+    public var brackets: [[Int]]
 
-    public init(settings: HalvingSettings, runs: [[[String]]]) { self.settings = settings; self.runs = runs }
+    public init(settings: HalvingSettings, runs: [[[String]]], brackets: [[Int]]? = nil) {
+        self.settings = settings; self.runs = runs; self.brackets = brackets ?? [Array(runs.indices)]
+    }
 
-    /// How many runs the sweep runs in all: each rung's candidates (n, then kept(n), ...) times their runs.
+    /// How many runs the sweep runs in all: each bracket's candidates at each rung (n, then
+    /// kept(n), ...) times their runs.
     public var plannedRuns: Int {
-        var n = runs.count, total = 0
-        for k in settings.budgets.indices {
-            total += runs.prefix(n).reduce(0) { $0 + $1[k].count }
-            n = settings.kept(n)
+        brackets.reduce(0) { total, bracket in
+            var n = bracket.count, sum = 0
+            for k in settings.budgets.indices {
+                sum += bracket.prefix(n).reduce(0) { $0 + runs[$1][k].count }
+                n = settings.kept(n)
+            }
+            return total + sum
         }
-        return total
     }
 }
 
@@ -99,7 +109,7 @@ extension Builder {
     /// Groups the expanded runs into candidates (every swept value but the budget) and
     /// rungs, and gives each run its `rung` attribute and index column. The budget metric is
     /// checked here, where the run section's metrics are known.
-    mutating func halvingPlan(_ settings: HalvingSettings, runs: inout [RunSpec], swept: inout [String]) -> HalvingPlan? {
+    mutating func halvingPlan(_ settings: HalvingSettings, runs: inout [RunSpec], swept: inout [String], bracketRole: String?) -> HalvingPlan? {
         var settings = settings
         let metricNode = tree["search"]?["budget_metric"]
         if settings.metric.isEmpty { settings.metric = tree["summary"]?["metric"]?.string ?? runs[0].run.metrics.first ?? "" }
@@ -108,13 +118,16 @@ extension Builder {
                               suggestion: closestMatch(settings.metric, in: runs[0].run.metrics)))
             return nil
         }
-        var candidateOf: [String: Int] = [:]
-        var plan = HalvingPlan(settings: settings, runs: [])
+        var candidateOf: [String: Int] = [:], bracketOf: [String: Int] = [:]
+        var plan = HalvingPlan(settings: settings, runs: [], brackets: [])
         for i in runs.indices {
             let key = runs[i].swept.filter { $0.0 != "run.steps" }.map { "\($0.0)=\($0.1.canonical)" }.joined(separator: ";")
             if candidateOf[key] == nil {
                 candidateOf[key] = plan.runs.count
                 plan.runs.append(settings.budgets.map { _ in [] })
+                let group = bracketRole.flatMap { role in runs[i].swept.first { $0.0 == role }?.1.canonical } ?? ""
+                if bracketOf[group] == nil { bracketOf[group] = plan.brackets.count; plan.brackets.append([]) }
+                plan.brackets[bracketOf[group]!].append(plan.runs.count - 1)
             }
             let c = candidateOf[key]!
             let rung = settings.budgets.firstIndex(of: runs[i].run.steps)!

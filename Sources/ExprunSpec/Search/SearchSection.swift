@@ -27,6 +27,14 @@ extension Builder {
     struct SearchParse {
         var samples: Axis?
         var halving: (settings: HalvingSettings, budgetAxis: Axis)?
+        /// The role whose components the space is nested under, if any.
+        var nestedRole: String?
+    }
+
+    /// Whether a space entry nests a role's components (`optimizer: {sgd: {...}, ...}`), not a law.
+    func nestsComponents(_ e: ConfigEntry) -> Bool {
+        !e.key.contains(".") && problem.role(e.key) != nil && Builder.isPerComponentGrid(e.value)
+            && !(e.value.entries?.count == 1 && SearchRange.laws.contains(e.value.entries![0].key))
     }
 
     mutating func parseSearch(_ node: ConfigNode, sweepAxes: [Axis]) -> SearchParse? {
@@ -47,6 +55,7 @@ extension Builder {
                               suggestion: closestMatch(e.key, in: keys)))
         }
         var result = SearchParse()
+        result.nestedRole = node["space"]?.entries?.first(where: nestsComponents)?.key
         var method = SearchMethod(rawValue: name)
         if name == "halving" {
             guard let h = parseHalving(node) else { return nil }
@@ -104,8 +113,7 @@ extension Builder {
         var plain: [ConfigEntry] = [], nested: (entry: ConfigEntry, role: RoleDecl)?
         for e in space {
             guard checkAxisPath(e.key, e.keyLocation, used: &used) else { continue }
-            if !e.key.contains("."), let role = problem.role(e.key), Builder.isPerComponentGrid(e.value),
-               !(e.value.entries?.count == 1 && SearchRange.laws.contains(e.value.entries![0].key)) {
+            if nestsComponents(e), let role = problem.role(e.key) {
                 if let n = nested {
                     report(Diagnostic(e.keyLocation, "search.space nests components under one role only ('\(n.role.name)' already)"))
                     continue
