@@ -2,6 +2,8 @@
 sequence exactly), successive halving's rungs recomputed from results.h5, its resume and
 --jobs invariance, and bad search specs (file:line:col, exit 2, nothing written)."""
 import math
+import os
+import signal
 import re
 import shutil
 import subprocess
@@ -13,7 +15,7 @@ import pytest
 from scipy import stats
 from scipy.stats import qmc
 
-from conftest import ROOT, run_exprun
+from conftest import EXPRUN, ROOT, run_exprun
 
 BASE = """name: s
 seeds: 1
@@ -193,3 +195,24 @@ def test_readme_search_examples_validate(tmp_path):
         config.write_text(BASE + block.replace("test_loss", "train_loss") + sweep)   # BASE has no test set
         proc = run_exprun("validate", config, check=False)
         assert proc.returncode == 0, block + proc.stderr
+
+
+def test_halving_interrupted_by_ctrl_c_resumes_to_the_same_file(halving, tmp_path):
+    # SIGINT once the second rung has started (its runs are in flight or done), then re-run.
+    out = tmp_path / "res"
+    env = dict(os.environ, EXPRUN_DATA=str(ROOT / "data"))
+    proc = subprocess.Popen([EXPRUN, str(HALVING), "--out", str(out), "--jobs", "2"], cwd=ROOT, env=env,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    second = False
+    for line in proc.stderr:
+        second = second or line.startswith("rung 2 of 3")
+        if second and line.startswith("progress:"):      # the rung's runner (and its trap) is running
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.stderr.read()
+    code = proc.wait(timeout=600)
+    assert code == 0 or (code == 130 and "interrupted: " in rest and "runs finished and kept" in rest), (code, rest)
+    run_exprun(HALVING, "--out", out, "--quiet")
+    cmp = subprocess.run(["python3", str(ROOT / "scripts" / "compare_results.py"), str(halving / "results.h5"),
+                          str(out / "results.h5")], capture_output=True, text=True)
+    assert cmp.returncode == 0, cmp.stdout + cmp.stderr
