@@ -164,6 +164,17 @@ import ExprunSpec
         expectProblem(ds, at: 20, 5, contains: "sweep axis 'model.l2' is given twice")
     }
 
+    @Test func extremeRangesAreErrorsNotTraps() {
+        let ds = problems(Self.one + """
+        search:
+          method: random
+          samples: 2
+          space:
+            run.batch_size: {int: [1, 9223372036854775807]}
+        """)
+        expectProblem(ds, at: 18, 27, contains: "is wider than 2^52")
+    }
+
     @Test func halvingPlansEveryCandidateAtEveryRung() throws {
         let e = try build(Self.one + """
         search:

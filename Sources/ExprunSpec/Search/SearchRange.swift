@@ -81,14 +81,15 @@ extension Builder {
         case "int":
             guard case .int(let a)? = items[0].scalar, case .int(let b)? = items[1].scalar else { return fail(args.location, "int takes two integers [low, high]") }
             guard a <= b else { return fail(args.location, "int needs low <= high, got [\(a), \(b)]") }
-            guard b - a < 1 << 52 else { return fail(args.location, "int range [\(a), \(b)] is wider than 2^52") }
+            let (span, overflow) = b.subtractingReportingOverflow(a)
+            guard !overflow, span < 1 << 52 else { return fail(args.location, "int range [\(a), \(b)] is wider than 2^52") }
             return .integer(a, b)
         case "loguniform":
             guard lo > 0 else { return fail(args.location, "loguniform needs low > 0, got \(items[0].scalar!.text)") }
             guard lo < hi, hi.isFinite else { return fail(args.location, "loguniform needs low < high (finite), got [\(items[0].scalar!.text), \(items[1].scalar!.text)]") }
             return .logUniform(lo, hi)
         default:
-            guard lo < hi, lo.isFinite, hi.isFinite else { return fail(args.location, "uniform needs low < high (finite), got [\(items[0].scalar!.text), \(items[1].scalar!.text)]") }
+            guard lo < hi, (hi - lo).isFinite else { return fail(args.location, "uniform needs low < high (finite), got [\(items[0].scalar!.text), \(items[1].scalar!.text)]") }
             return .uniform(lo, hi)
         }
     }
