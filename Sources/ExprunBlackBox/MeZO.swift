@@ -78,7 +78,7 @@ public extension MeZO {
         ComponentDecl(.optimizer, "mezo",
                       doc: "SPSA / MeZO: two-point estimates along n seeded directions regenerated in place (no parameter copy), then SGD in place or any transform chain (MeZO-Adam...); 2n minibatch losses per step, no gradient",
                       params: [
-                          .double("lr", 1e-3, .nonNegative, "learning rate (the base of the schedule)"),
+                          .double("lr", 1e-3, .nonNegative, "learning rate (the base of the schedule)").logScale(),
                           .reference("schedule", .schedule, required: false, "name of a schedule for the lr (constant lr when absent)"),
                           .double("eps", 1e-3, .positive, "perturbation scale ε"),
                           .int("directions", 1, ValueRange(min: 1, max: 10_000), "directions n per step (n-SPSA), all on the step's minibatch"),

@@ -146,7 +146,7 @@ public extension OneByteSPSA {
         ComponentDecl(.optimizer, "one_byte_spsa",
                       doc: "one-byte distributed SPSA (Just One Byte): K simulated machines with shared seeds, one quantized scalar per sample broadcast, every replica applies all; machines join and leave on a schedule",
                       params: [
-                          .double("lr", 0.1, .nonNegative, "learning rate (the base of the schedule)"),
+                          .double("lr", 0.1, .nonNegative, "learning rate (the base of the schedule)").logScale(),
                           .reference("schedule", .schedule, required: false, "name of a schedule for the lr (constant lr when absent)"),
                           .double("eps", 1e-3, .positive, "perturbation scale ε"),
                           .int("machines", 4, ValueRange(min: 1, max: 1024), "machines at round 0"),

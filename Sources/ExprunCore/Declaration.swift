@@ -123,6 +123,9 @@ public struct ParamDecl: Sendable, Equatable {
     public var required: Bool
     public var range: ValueRange
     public var doc: String
+    /// How the parameter is searched when a `search:` range gives only its bounds: step sizes
+    /// are `.log` (sampled log-uniformly), everything else `.linear`.
+    public var scale: ParamScale = .linear
 
     public init(_ name: String, _ type: ParamType, default defaultValue: Value? = nil, required: Bool = false,
                 range: ValueRange = .any, doc: String) {
@@ -158,6 +161,13 @@ public struct ParamDecl: Sendable, Equatable {
     public static func ints(_ name: String, _ def: [Int]?, _ range: ValueRange = .any, _ doc: String) -> ParamDecl {
         ParamDecl(name, .intList, default: def.map { .list($0.map(Value.int)) }, range: range, doc: doc)
     }
+    /// The same parameter, searched on a log scale (a step size: `.double("lr", ...).logScale()`).
+    public func logScale() -> ParamDecl { var p = self; p.scale = .log; return p }
+}
+
+/// The scale a parameter is searched on by default.
+public enum ParamScale: String, Sendable, Equatable {
+    case linear, log
 }
 
 /// A component's declaration: the single source for parsing, validation, `exprun list`,

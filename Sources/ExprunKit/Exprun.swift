@@ -94,8 +94,11 @@ struct Run: ParsableCommand {
         catch { fail(error) }
         var runs = experiment.runs
         if let s = shard, let (i, n) = parseShard(s) { runs = ShardSlice.runs(runs, shard: i, of: n) }
+        if experiment.halving != nil && shard != nil {
+            failWith("--shard splits a grid, but successive halving picks each rung's runs from the rung before: run it whole")
+        }
         if dryRun {
-            print(GridTable.render(experiment, runs: runs))
+            print(experiment.halving.map { HalvingSweep.dryRun(experiment, $0) } ?? GridTable.render(experiment, runs: runs))
             return
         }
         let outDir = FolderOwnership.choose(experiment: experiment, requested: out, fresh: fresh)
@@ -110,14 +113,15 @@ struct Run: ParsableCommand {
         try experiment.resolvedConfig.write(toFile: outDir + "/config.yaml", atomically: true, encoding: .utf8)
         let done = RunGuards.finished(shardDir, retryFailed: !noRetry, quiet: quiet)
         let todo = runs.filter { !done.contains($0.runId) }
-        if !quiet && runs.count > todo.count {
+        if !quiet && runs.count > todo.count && experiment.halving == nil {
             stderr("resuming: \(runs.count - todo.count) of \(runs.count) runs already finished (use --fresh to start over)")
         }
-        let runner = SweepRunner(specs: todo, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                 failFast: failFast, quiet: quiet,
-                                 upstreamRecord: { id in Store.readShard(runId: id, directory: shardDir) },
-                                 sink: { record in try Store.writeShard(record, directory: shardDir) })
-        let outcome = runner.run()
+        let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let outcome = experiment.halving.map {
+            HalvingSweep.run(experiment, $0, done: done, jobs: workers, failFast: failFast, quiet: quiet, shardDir: shardDir)
+        } ?? SweepRunner(specs: todo, jobs: workers, failFast: failFast, quiet: quiet,
+                         upstreamRecord: { id in Store.readShard(runId: id, directory: shardDir) },
+                         sink: { record in try Store.writeShard(record, directory: shardDir) }).run()
         // Merge whatever finished (all of it on success; the finished part on Ctrl-C).
         // A shard of a SLURM array leaves merging to `exprun merge`.
         // After a storage error (a full disk) results.h5 is left as it was: merging onto the
@@ -144,7 +148,9 @@ struct Run: ParsableCommand {
         }
         lock.release()
         if outcome.interrupted || interruptedWhileMerging {
-            stderr(SweepEnd.resumeHint(finished: runs.count - todo.count + outcome.finished, total: runs.count))
+            // A halving sweep runs fewer runs than it plans (`runs` holds every candidate at every rung).
+            let total = experiment.halving?.plannedRuns ?? runs.count
+            stderr(SweepEnd.resumeHint(finished: min(total, runs.count - todo.count + outcome.finished), total: total))
             Foundation.exit(Exit.interrupted)
         }
         if !outcome.sinkFailures.isEmpty { RunGuards.storageFailed(outcome.sinkFailures[0].message, outDir: outDir) }

@@ -42,8 +42,10 @@ struct Status: ParsableCommand {
             }
         }
         let finished = complete.subtracting(failedRuns).count
-        let missing = experiment.runs.count - complete.count - running.count
-        print("\(experiment.name): \(experiment.runs.count) runs: \(finished) finished, \(running.count) running, "
+        // A halving sweep runs the survivors only: its total is the runs it plans.
+        let total = experiment.halving?.plannedRuns ?? experiment.runs.count
+        let missing = max(0, total - complete.count - running.count)
+        print("\(experiment.name): \(total) runs: \(finished) finished, \(running.count) running, "
               + "\(failedRuns.count) failed, \(missing) missing")
         if let s = submission, let job = s.arrayJob {
             let pending = queued.values.filter { $0 == "PD" }.count

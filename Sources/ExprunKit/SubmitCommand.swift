@@ -49,6 +49,9 @@ struct Submit: ParsableCommand {
             settings = SlurmSection.parse(tree["slurm"], problems: &problems)
             if !problems.isEmpty { throw DiagnosticList(problems) }
         } catch { fail(error) }
+        if experiment.halving != nil {
+            failWith("successive halving picks each rung's runs from the rung before, so it cannot be split into array tasks: run it as one job (`exprun CONFIG` in a single sbatch script)")
+        }
         // The command line wins over the config.
         if let v = partition { settings.partition = v }
         if let v = time { settings.time = v }

@@ -47,7 +47,9 @@ func checkSwept(_ names: [String], _ index: CellIndex, option: String) {
 
 /// `--where path=v1,v2` (repeatable): keeps the cells where each swept parameter takes one of
 /// the values; a parameter that is not swept or a value no cell has is an error (exit 2).
+/// A successive-halving sweep is seen at its last rung unless a filter names `rung`.
 func applyWhere(_ filters: [String], _ index: CellIndex) -> CellIndex {
+    let index = filters.contains { $0.hasPrefix("rung=") } ? index : index.finalRung()
     var conditions: [(parameter: String, labels: [String])] = []
     for f in filters {
         guard let eq = f.firstIndex(of: "="), eq != f.startIndex else { failWith("--where takes path=value[,value...], got '\(f)'") }

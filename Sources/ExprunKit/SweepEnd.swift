@@ -12,9 +12,10 @@ enum SweepEnd {
     /// size); otherwise the best `shortRows` cells of the last iterate by mean. Then where the
     /// full table is.
     static func shortTable(file: ResultsFile, metric: String, fullTable: String) -> String {
-        let index = CellIndex.make(file: file)
+        let index = CellIndex.make(file: file).finalRung()
         let minimize = metricMinimizes(metric)
-        if let lr = index.swept.first(where: { $0.hasSuffix(".lr") && index.values(of: $0).count > 1 }),
+        // (Not for a halving sweep's last rung: its few survivors are the comparison.)
+        if !index.swept.contains("rung"), let lr = index.swept.first(where: { $0.hasSuffix(".lr") && index.values(of: $0).count > 1 }),
            let tuned = try? TunedComparison.make(file: file, cells: index, metric: metric, tuned: [lr], minimize: minimize,
                                                  views: ["last"]),
            tuned.rows.count <= 3 * shortRows {

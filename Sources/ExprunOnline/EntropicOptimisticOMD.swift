@@ -58,7 +58,7 @@ public final class EntropicOptimisticOMD: OnlineLearner {
                                   "adaptive: min{√(log d)/√(δ+Σ||g-M||²_∞), 1/(4L)}; fixed: √(log d)/(G√T); constant: lr itself; inv_sqrt: √(log d)/(G√t)"),
                           .choice("hint", HintKind.allCases.map(\.rawValue), "last_gradient",
                                   "the optimistic hint M_t (zero gives exponentiated gradient)"),
-                          .double("lr", 1, .positive, "multiplier on the step-size rule"),
+                          .double("lr", 1, .positive, "multiplier on the step-size rule").logScale(),
                           .double("delta", 1e-2, .positive, "δ of the adaptive rule"),
                       ]),
         needs: { _ in [.simplexDomain] },

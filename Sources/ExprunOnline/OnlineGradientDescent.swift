@@ -39,7 +39,7 @@ public final class OnlineGradientDescent: OnlineLearner {
                       params: [
                           .choice("step", steps, "adaptive",
                                   "fixed: D/(G√T); constant: lr itself; inv_sqrt: D/(G√t); strongly_convex: 1/(λt); adaptive: min{D/√(δ+Σ||g||²), 1/(4L)}"),
-                          .double("lr", 1, .positive, "multiplier on the step-size rule"),
+                          .double("lr", 1, .positive, "multiplier on the step-size rule").logScale(),
                           .double("delta", 1e-2, .positive, "δ of the adaptive rule"),
                       ]),
         needs: { learner in learner.string("step") == "strongly_convex" ? [.stronglyConvex] : [] },

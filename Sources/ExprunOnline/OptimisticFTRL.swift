@@ -49,7 +49,7 @@ public final class OptimisticFTRL: OnlineLearner {
                                   "adaptive: D/√(δ+Σ||g-M||²); fixed: D/(G√T); constant: lr itself; inv_sqrt: D/(G√t)"),
                           .choice("hint", HintKind.allCases.map(\.rawValue), "last_gradient",
                                   "the optimistic hint M_t (zero gives plain FTRL / dual averaging)"),
-                          .double("lr", 1, .positive, "multiplier on the step-size rule"),
+                          .double("lr", 1, .positive, "multiplier on the step-size rule").logScale(),
                           .double("delta", 1e-2, .positive, "δ of the adaptive rule"),
                       ]),
         make: { p, ctx in

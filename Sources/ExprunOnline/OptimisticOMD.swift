@@ -55,7 +55,7 @@ public final class OptimisticOMD: OnlineLearner {
                                   "adaptive: min{D/√(δ+Σ||g-M||²), 1/(4L)}; strongly_convex: min{2/(λt), 1/(4L)}; fixed: D/(G√T); constant: lr itself; inv_sqrt: D/(G√t); oracle: min{D/√(2V), 1/(4L)} with V known in advance"),
                           .choice("hint", HintKind.allCases.map(\.rawValue), "last_gradient",
                                   "the optimistic hint M_t (zero gives plain OMD)"),
-                          .double("lr", 1, .positive, "multiplier on the step-size rule"),
+                          .double("lr", 1, .positive, "multiplier on the step-size rule").logScale(),
                           .double("delta", 1e-2, .positive, "δ of the adaptive rule"),
                           ParamDecl("variation", .double, default: nil, required: false, range: .nonNegative,
                                     doc: "V of the oracle step; absent: the environment's closed form E Σ_t sup_x ||∇f_t(x) - ∇f_{t-1}(x)||² (sea, squared loss)"),

@@ -41,6 +41,14 @@ public struct CellIndex: Sendable {
         return copy
     }
 
+    /// The last rung of a successive-halving sweep (the cells of the highest `rung`, the
+    /// survivors at the largest budget), where summaries and plots look by default; the
+    /// index itself when there are no rungs.
+    public func finalRung() -> CellIndex {
+        guard swept.contains("rung"), let last = cells.compactMap({ $0.value("rung").flatMap { Int($0) } }).max() else { return self }
+        return selecting([(parameter: "rung", labels: [String(last)])])
+    }
+
     public static func make(file: ResultsFile) -> CellIndex {
         let swept = file.swept.filter { $0 != "seed" }
         var labels: [String: [String: String]] = [:]

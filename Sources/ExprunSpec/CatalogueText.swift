@@ -54,7 +54,7 @@ public enum CatalogueText {
     static func paramLines(_ params: [ParamDecl], indent: String) -> String {
         let w = (params.map(\.name.count).max() ?? 0) + 2
         return params.map { p in
-            let range = p.range == .any ? "" : " in \(p.range.text)"
+            let range = (p.range == .any ? "" : " in \(p.range.text)") + (p.scale == .log ? " (searched on a log scale)" : "")
             return indent + p.name.padding(toLength: w, withPad: " ", startingAt: 0)
                 + "\(p.type.name)\(range), default \(defaultText(p)): \(p.doc)\n"
         }.joined()

@@ -20,6 +20,7 @@ public enum ConfigSchema {
                                 sweepHelper("range")]],
             "run": runSchema(),
             "sweep": sweepSchema(),
+            "search": searchSchema(),
             "selections": ["type": "object",
                            "description": "named selections of runs, which a component's selection parameter (`from:`) takes input from",
                            "additionalProperties": selectionSchema()],

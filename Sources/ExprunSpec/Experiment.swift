@@ -19,6 +19,9 @@ public struct Experiment: Sendable {
     public var problem: String
     /// Default metric for summaries (`summary: {metric: ...}` or the first recorded metric).
     public var summaryMetric: String
+    /// Successive halving's candidates and rungs (`search: {method: halving}`): `runs` then
+    /// holds every candidate at every rung, of which the sweep runs the survivors' only.
+    public var halving: HalvingPlan? = nil
 }
 
 /// Config tree -> Experiment: validates everything against the catalogue's declarations,
@@ -30,7 +33,7 @@ public enum ExperimentBuilder {
         for p in Catalogue.problems { for r in p.decl.roles where !out.contains(r.name) { out.append(r.name) } }
         return out + ["run"]
     }()
-    static let topLevelKeys = ["name", "description", "seeds", "run", "sweep", "selections", "summary", "limits", "slurm"]
+    static let topLevelKeys = ["name", "description", "seeds", "run", "sweep", "search", "selections", "summary", "limits", "slurm"]
         + Family.configSections.map(\.section)
 
     /// Loads a config file, applies `--set` overrides and builds the experiment.
@@ -164,7 +167,12 @@ struct Builder {
         limits = SweepLimits.parse(tree["limits"], problems: &problems)
         _ = SlurmSection.parse(tree["slurm"], problems: &problems)
         let seeds = SeedAxis.parse(tree["seeds"], limit: limits.maxRuns, problems: &problems)
-        let axes = parseSweep()
+        var axes = parseSweep()
+        // `search: null` (or `--set search=null`) is no search: the sweep alone.
+        let search = tree["search"].flatMap { $0.scalar == .null ? nil : parseSearch($0, sweepAxes: axes) }
+        if let s = search?.samples { axes.append(s) }
+        if let h = search?.halving { axes.append(h.budgetAxis) }
+        typeValues(&axes)
         // The grid's size is known from the axis lengths: checked before it is expanded.
         if limits.gridSize(axes.map(\.values.count) + [max(seeds.count, 1)]) == nil {
             let sizes = axes.map { String($0.values.count) } + ["\(seeds.count) seeds"]
@@ -178,10 +186,15 @@ struct Builder {
             report(Diagnostic(n.location, "name must be a plain word (it names the output folder runs/<name>)"))
         }
         let selections = Selection.parseAll(tree["selections"], axes: axes, seeds: seeds, problems: &problems)
-        guard let runs = expand(axes, seeds: seeds, selections: selections) else { return nil }
-        let swept = axes.flatMap(\.paths)
+        guard var runs = expand(axes, seeds: seeds, selections: selections) else { return nil }
+        var swept = axes.flatMap(\.paths)
         guard problems.isEmpty else { return nil }
         if runs.isEmpty { report(Diagnostic(tree.location, "the sweep expands to no runs (empty sweep)")); return nil }
+        var halving: HalvingPlan? = nil
+        if let h = search?.halving {
+            // A space nested under a role's components halves each component's candidates apart.
+            halving = halvingPlan(h.settings, runs: &runs, swept: &swept, bracketRole: search?.nestedRole)
+        }
         var summaryMetric = runs[0].run.metrics.first ?? "train_loss"
         if let s = tree["summary"] {
             if let m = s["metric"]?.string {
@@ -195,7 +208,7 @@ struct Builder {
         }
         guard problems.isEmpty else { return nil }
         return Experiment(name: name, description: tree["description"]?.string ?? "", runs: runs, swept: swept,
-                          resolvedConfig: tree.yamlText(), problem: problem.name, summaryMetric: summaryMetric)
+                          resolvedConfig: tree.yamlText(), problem: problem.name, summaryMetric: summaryMetric, halving: halving)
     }
 
     /// The runs of the grid in grid order (the product of the axes, seeds innermost), each

@@ -57,7 +57,6 @@ extension Builder {
             }
             axes.append(Axis(paths: [e.key], pathLocations: [e.keyLocation], values: vals.map { [$0] }))
         }
-        typeValues(&axes)
         return axes
     }
 
@@ -126,7 +125,7 @@ extension Builder {
     }
 
     /// A component that can fill `role`, with its declaration (nil if its kind is unknown).
-    private func candidate(_ role: RoleDecl, _ name: String) -> (name: String, decl: ComponentDecl)? {
+    func candidate(_ role: RoleDecl, _ name: String) -> (name: String, decl: ComponentDecl)? {
         components[role.family]?.first { $0.name == name }?.body["kind"]?.string
             .flatMap { decl(role.family, kind: $0) }.map { (name: name, decl: $0) }
     }

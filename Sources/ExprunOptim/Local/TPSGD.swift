@@ -38,7 +38,7 @@ public final class TPSGD: ModelBoundOptimizer {
         ComponentDecl(.optimizer, "tpsgd",
                       doc: "tpSGD / DRTP (specs-b 5): layer-local training of an MLP on fixed random projections of the label, forward only (rules mse, l1, drtp, shallow, backprop); counts the step's buffers against backprop's",
                       params: [
-                          .double("lr", 0.05, .positive, "SGD step of every layer's local update (base of the schedule)"),
+                          .double("lr", 0.05, .positive, "SGD step of every layer's local update (base of the schedule)").logScale(),
                           Preset.schedule,
                           .choice("rule", Rule.allCases.map(\.rawValue), "mse",
                                   "hidden-layer signal: mse (tpSGD), l1 (tpSGD), drtp, shallow (hidden layers frozen), backprop (the baseline)"),

@@ -4,7 +4,7 @@ import ExprunCore
 /// [negate if maximize] + [coupled L2 decay] + core + [scale by -lr_t] + [decoupled decay].
 enum Preset {
     static func lr(_ def: Double) -> ParamDecl {
-        .double("lr", def, .nonNegative, "Learning rate (the base of the schedule).")
+        .double("lr", def, .nonNegative, "Learning rate (the base of the schedule).").logScale()
     }
     static let schedule = ParamDecl.reference("schedule", .schedule, required: false,
                                               "Name of a schedule for the lr (constant lr when absent).")

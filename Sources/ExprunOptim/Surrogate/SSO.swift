@@ -39,7 +39,7 @@ public final class SSO: TargetSpaceOptimizer {
         ComponentDecl(.optimizer, "sso",
                       doc: "Target-based surrogate optimization (SSO, Lavington et al. 2023): one target-space gradient per batch, then inner_steps cheap steps on the surrogate; needs a model with a target space (least_squares, logistic, softmax).",
                       params: [
-                          .double("lr", 1, .positive, "eta: the target-space step (z = f - eta grad_f l); the surrogate's proximity weight is 1/(2 eta). Full batch with eta <= 1/beta (beta: 1 squared, 1/4 logistic, 1/2 softmax) is majorization-minimization."),
+                          .double("lr", 1, .positive, "eta: the target-space step (z = f - eta grad_f l); the surrogate's proximity weight is 1/(2 eta). Full batch with eta <= 1/beta (beta: 1 squared, 1/4 logistic, 1/2 softmax) is majorization-minimization.").logScale(),
                           Preset.schedule,
                           .int("inner_steps", 5, .atLeastOne, "m: inner steps on the surrogate per expensive gradient."),
                           .choice("inner", ["armijo", "gd", "cg"], "armijo", "Inner optimizer: Armijo line search (the paper's), gradient descent with inner_lr, or conjugate gradient (exact solve with inner_steps >= dimension)."),
