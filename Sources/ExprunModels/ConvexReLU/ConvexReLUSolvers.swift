@@ -15,14 +15,14 @@ public let convexReLUSolverCatalogue: [OptimizerEntry] = [ConvexReLUSolverMethod
 public final class ConvexReLUSolverMethod: ModelBoundOptimizer {
     public static let counters: [CounterDecl] = [
         CounterDecl("convex_objective", "convex_admm / convex_fista: the convex program's objective at the solver's iterate (ADMM: at z; FISTA: the gated program's)"),
-        CounterDecl("primal_residual", "convex_admm: max(||u - z||, ||G u - s||) of the last iteration"),
-        CounterDecl("dual_residual", "convex_admm: rho ||(z - z_prev) + G^T (s - s_prev)|| of the last iteration"),
+        CounterDecl("primal_residual", "convex_admm: max(‖u - z‖, ‖G u - s‖) of the last iteration"),
+        CounterDecl("dual_residual", "convex_admm: rho ‖(z - z_prev) + G^T (s - s_prev)‖ of the last iteration"),
         CounterDecl("active_neurons", "convex_admm / convex_fista: nonzero groups of the solution, i.e. neurons of the recovered network", finalAttribute: true),
         CounterDecl("cone_violation", "convex_admm / convex_fista: largest violation of (2D_i - I) X u_i >= 0 of the neurons of the recovered network (ADMM: of z; FISTA: of the cone decomposition's v_i, w_i)"),
         CounterDecl("solver_iterations", "convex_admm / convex_fista: iterations taken (ADMM stops once every residual is below tol)", finalAttribute: true),
-        CounterDecl("recovery_residual", "convex_admm / convex_fista: largest |recovered ReLU network's output - the convex model's prediction| over the training rows (ADMM: sum_i D_i X (v_i - w_i) at z; FISTA: the gated model; 0 up to rounding when the recovery is exact)"),
+        CounterDecl("recovery_residual", "convex_admm / convex_fista: largest abs(recovered ReLU network's output - the convex model's prediction) over the training rows (ADMM: sum_i D_i X (v_i - w_i) at z; FISTA: the gated model; 0 up to rounding when the recovery is exact)"),
         CounterDecl("undecomposed_neurons", "convex_fista: gated neurons the cone decomposition could not write exactly (exact method: generator on its cone's boundary; approximate: any neuron left violating its cone)", finalAttribute: true),
-        CounterDecl("decomposition_norm_ratio", "convex_fista: sum_i (||v_i|| + ||w_i||) / sum_i ||u_i||, the weight decay the decomposed ReLU network pays over the gated model's (>= 1)"),
+        CounterDecl("decomposition_norm_ratio", "convex_fista: sum_i (‖v_i‖ + ‖w_i‖) / sum_i ‖u_i‖, the weight decay the decomposed ReLU network pays over the gated model's (>= 1)"),
     ]
 
     static let admmEntry = OptimizerEntry(
@@ -31,7 +31,7 @@ public final class ConvexReLUSolverMethod: ModelBoundOptimizer {
                       params: [
                           .double("rho", 0.1, .positive, "ADMM penalty rho (mean-loss scale; 0.1 here converges ~5x faster than 1 on the 2-D examples)"),
                           .double("gamma", 1, ValueRange(min: 0, max: 2, minOpen: true, maxOpen: true), "dual step gamma_a (scaled duals)"),
-                          .double("tol", 1e-6, .positive, "stop once ||u - z||, ||G u - s|| and the dual residual are all below tol"),
+                          .double("tol", 1e-6, .positive, "stop once ‖u - z‖, ‖G u - s‖ and the dual residual are all below tol"),
                       ],
                       counters: counters),
         needs: [.convexReLUProgram]
@@ -42,9 +42,9 @@ public final class ConvexReLUSolverMethod: ModelBoundOptimizer {
                       doc: "FISTA on the unconstrained gated convex program (one group per pattern, step 1/L): one iteration per step; at log points the gated solution's cone decomposition (Mishkin, Sahiner & Pilanci 2022) as iterate; needs relu2",
                       params: [
                           .choice("decomposition", ConeDecomposition.Method.allCases.map(\.rawValue), "exact",
-                                  "exact: min sum ||v_i|| + ||w_i|| over exact decompositions (the paper's program, barrier method per neuron); approximate: scnn's ApproximateConeDecomposition (one-sided quadratic penalty by FISTA)"),
-                          .double("decomposition_tol", 1e-10, .positive, "exact: duality gap relative to ||u_i||; approximate: minimum-norm subgradient norm (scnn's d_tol)"),
-                          .double("decomposition_rho", 1e-10, .nonNegative, "approximate: the penalty rho on sum ||w_i|| (scnn's default)"),
+                                  "exact: min sum ‖v_i‖ + ‖w_i‖ over exact decompositions (the paper's program, barrier method per neuron); approximate: scnn's ApproximateConeDecomposition (one-sided quadratic penalty by FISTA)"),
+                          .double("decomposition_tol", 1e-10, .positive, "exact: duality gap relative to ‖u_i‖; approximate: minimum-norm subgradient norm (scnn's d_tol)"),
+                          .double("decomposition_rho", 1e-10, .nonNegative, "approximate: the penalty rho on sum ‖w_i‖ (scnn's default)"),
                           .int("decomposition_iterations", 10_000, .atLeastOne, "approximate: FISTA iterations at most (scnn's d_max_iters)"),
                       ], counters: counters),
         needs: [.convexReLUProgram]
