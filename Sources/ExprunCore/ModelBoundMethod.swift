@@ -13,6 +13,15 @@ public protocol ModelBoundOptimizer: Method {
     /// batch). Returns the minibatch objective the method saw at this step (the value the
     /// loop checks for divergence).
     func step(_ x: UnsafeMutableBufferPointer<Double>, rows: UnsafeBufferPointer<Int>, t: Int) -> Double
+    /// Called at each log point before the iterate and the counters are read. A method whose
+    /// iterate is an expensive post-processing of its own state (the ReLU network a cone
+    /// decomposition makes of a gated solution) writes x here instead of at every step; the
+    /// time it takes is not part of `wall_time` (metric evaluation is excluded). Default: nothing.
+    func prepareEvaluation(_ x: UnsafeMutableBufferPointer<Double>)
+}
+
+public extension ModelBoundOptimizer {
+    func prepareEvaluation(_ x: UnsafeMutableBufferPointer<Double>) {}
 }
 
 /// The signal a hidden layer of a layer-locally trained network is trained on (specs-b

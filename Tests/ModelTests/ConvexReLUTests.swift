@@ -8,8 +8,8 @@ import Testing
 // residuals and its Woodbury solve against numpy's dense one, FISTA against plain proximal
 // gradient, the prox, the non-convex gradient, and the optimum as a lower bound.
 
-/// A relu2 model on a small 2-D data set (binary labels fitted as reals).
-private func makeReLU2(n: Int = 30, width: Int = 0, beta: Double = 1e-3, patterns: Int = 60, seed: UInt64 = 3,
+/// A relu2 model on a small 2-D data set (binary labels fitted as reals; ConeDecompositionTests uses it too).
+func makeReLU2(n: Int = 30, width: Int = 0, beta: Double = 1e-3, patterns: Int = 60, seed: UInt64 = 3,
                        nTest: Int = 6) throws -> TwoLayerReLUObjective {
     let data = TestData.dataset(task: .binary, n: n, d: 2, nTest: nTest, sparse: false, seed: seed)
     let params = try resolve(TwoLayerReLUObjective.decl, ["dataset": "data", "width": width, "beta": beta, "patterns": patterns,
@@ -97,7 +97,7 @@ func fistaMatchesProximalGradient() throws {
     let program = model.program, k = program.patterns, p = program.p
     let fista = ConvexReLUFISTA(program: program)
     for _ in 0..<5_000 { fista.iterate() }
-    let fistaValue = fista.objectiveAndViolation().objective
+    let fistaValue = fista.objective
     // ISTA from zero with the same L, many more iterations: monotone, so each value is an upper bound.
     var u = [Double](repeating: 0, count: k * p), g = [Double](repeating: 0, count: k * p)
     var last = Double.infinity

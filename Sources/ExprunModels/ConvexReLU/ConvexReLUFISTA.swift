@@ -12,19 +12,15 @@ import Foundation
 /// of 1e-13, then raised by 1e-9 relative so the step never exceeds 1/L), the smooth
 /// gradient F_1^T (F_1 u - y) / n and the group soft-threshold at beta/L as prox.
 ///
-/// The solution is a gated-ReLU model f(a) = sum_i 1[h_i^T a >= 0] a^T u_i. It is a ReLU
-/// network only where the cone constraints happen to hold: the network written into the
-/// relu2 vector takes each u_i as the neuron (u_i, +) when (2D_i - I) X u_i >= 0 is the less
-/// violated sign, else (-u_i, -) (exact when the violation is 0; `cone_violation` reports the
-/// largest one), without the cone decomposition of Mishkin, Sahiner & Pilanci 2022.
+/// The solution is a gated-ReLU model f(a) = sum_i 1[h_i^T a >= 0] a^T u_i, a ReLU network only
+/// where the cone constraints happen to hold; `ConeDecomposition` turns it into one with the
+/// same predictions on the training rows (Mishkin, Sahiner & Pilanci 2022).
 public final class ConvexReLUFISTA {
     public let program: ConvexReLUProgram
     public let lipschitz: Double
     let k: Int, p: Int, n: Int
     /// P x p: the iterate u_k, the extrapolated point y_k, the previous iterate, the gradient.
     let u, point, previous, gradient: UnsafeMutablePointer<Double>
-    /// Per group: the sign its neuron is written with.
-    let signs: UnsafeMutablePointer<Double>
     private var momentum = 1.0
     public private(set) var iterations = 0
     private let all: [UnsafeMutablePointer<Double>]
@@ -33,8 +29,7 @@ public final class ConvexReLUFISTA {
         self.program = program
         n = program.n; p = program.p; k = program.patterns
         u = Kernels.zeroedBuffer(k * p); point = Kernels.zeroedBuffer(k * p); previous = Kernels.zeroedBuffer(k * p); gradient = Kernels.zeroedBuffer(k * p)
-        signs = Kernels.zeroedBuffer(k)
-        all = [u, point, previous, gradient, signs]
+        all = [u, point, previous, gradient]
         lipschitz = Self.topEigenvalue(program) / Double(program.n) * (1 + 1e-9)
     }
     deinit { for b in all { b.deallocate() } }
@@ -83,31 +78,6 @@ public final class ConvexReLUFISTA {
         (0..<k).reduce(0) { $0 + (Kernels.dot(u + $1 * p, u + $1 * p, p) > 0 ? 1 : 0) }
     }
 
-    /// The gated objective at u_k and the cone violation of the network written for it.
-    public func objectiveAndViolation() -> (objective: Double, violation: Double) {
-        let f = program.objective(u, groups: k)
-        var worst = 0.0
-        for j in 0..<k { worst = max(worst, violation(j).least) }
-        return (f, worst)
-    }
-
-    /// Largest violation of (2D_j - I) X u_j >= 0 with each sign, after `products` of u.
-    private func violation(_ j: Int) -> (plus: Double, minus: Double, least: Double) {
-        let c = program.columns
-        var plus = 0.0, minus = 0.0
-        for r in 0..<n {
-            let v = program.gsign[r * c + j] * program.xu[r * c + j]
-            plus = max(plus, -v); minus = max(minus, v)
-        }
-        return (plus, minus, min(plus, minus))
-    }
-
-    /// The ReLU network read off u_k (signs chosen per neuron, see the type's doc) in a relu2
-    /// parameter vector of width m >= P.
-    public func writeNetwork(into net: UnsafeMutablePointer<Double>, width m: Int) {
-        program.products(u, groups: k)
-        for j in 0..<k { let v = violation(j); signs[j] = v.plus <= v.minus ? 1 : -1 }
-        let signs = self.signs
-        program.recoverNetwork(u, groups: k, signs: { j in (signs[j], signs[j]) }, into: net, width: m)
-    }
+    /// The gated objective at u_k.
+    public var objective: Double { program.objective(u, groups: k) }
 }

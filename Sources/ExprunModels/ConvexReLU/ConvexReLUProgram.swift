@@ -146,6 +146,23 @@ public final class ConvexReLUProgram {
         return worst
     }
 
+    /// For the 2P groups of U (v_1..v_P, then w_1..w_P): the largest |ReLU network output
+    /// sum_i (X v_i)_+ - (X w_i)_+ - reference| over the training rows, with `reference` the
+    /// given predictions (n) or, when nil, the convex model's own F u. Leaves X U^T in `xu`
+    /// (so `coneViolationFromProducts` can follow); overwrites `residual`.
+    func reluMismatch(_ u: UnsafePointer<Double>, reference: UnsafePointer<Double>?) -> Double {
+        products(u, groups: columns)
+        if reference == nil { predictFromProducts(groups: columns, into: residual) }
+        let reference = reference ?? UnsafePointer(residual), c = columns, k = patterns
+        var worst = 0.0
+        for r in 0..<n {
+            var out = 0.0
+            for j in 0..<k { out += max(0, xu[r * c + j]) - max(0, xu[r * c + k + j]) }
+            worst = max(worst, abs(out - reference[r]))
+        }
+        return worst
+    }
+
     /// Writes the ReLU network of the groups of U (k x p) into a relu2 parameter vector of
     /// width m >= k: slot j holds group j as the neuron u = a U_j / sqrt||U_j||,
     /// alpha = b sqrt||U_j|| with (a, b) = signs(j), the other slots zero.

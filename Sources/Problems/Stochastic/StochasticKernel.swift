@@ -142,7 +142,10 @@ final class StochasticKernel: FiniteSumKernel {
         return 0
     }
 
-    func beginLogPoint(step: Int) { logStep = step }
+    func beginLogPoint(step: Int) {
+        logStep = step
+        boundOptimizer?.prepareEvaluation(iterate)
+    }
 
     /// Full-batch quantities at `point`: the finite-sum ones and the curvature.
     func evaluate(_ p: UnsafeBufferPointer<Double>, needs: PointNeeds) -> PointValues {
