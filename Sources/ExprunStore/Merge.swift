@@ -51,7 +51,9 @@ extension Store {
             return plan.present
         }
         do {
-            let (merged, statuses) = try HDF5.locked { () throws -> ([String], [String]) in
+            // A full merge is native unless turned off or a run is outside the native subset.
+            let native = NativeHDF5.enabled && !plan.incremental ? try plan.writeNative(temporary, root: root) : nil
+            let (merged, statuses) = try native ?? HDF5.locked { () throws -> ([String], [String]) in
                 let file: hid_t
                 if plan.incremental {
                     try copyFile(path, to: temporary)
