@@ -14,7 +14,9 @@ enum HDF5Checksum {
             return w
         }
         while length > 12 {
-            a &+= word(k, 4); b &+= word(k + 4, 4); c &+= word(k + 8, 4)
+            a &+= UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: k, as: UInt32.self))
+            b &+= UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: k + 4, as: UInt32.self))
+            c &+= UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: k + 8, as: UInt32.self))
             a &-= c; a ^= rot(c, 4); c &+= b
             b &-= a; b ^= rot(a, 6); a &+= c
             c &-= b; c ^= rot(b, 8); b &+= a

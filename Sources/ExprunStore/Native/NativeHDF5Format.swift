@@ -60,8 +60,19 @@ enum NativeHDF5 {
 
         /// The datatype message body.
         var encoded: [UInt8] {
-            var out = ByteWriter()
             switch self {
+            case .int64: return Self.int64Type
+            case .float64: return Self.float64Type
+            case .bool: return Self.boolType
+            case .string: return Self.stringType
+            }
+        }
+        private static let int64Type = encode(.int64), float64Type = encode(.float64)
+        private static let boolType = encode(.bool), stringType = encode(.string)
+
+        private static func encode(_ element: Element) -> [UInt8] {
+            var out = ByteWriter()
+            switch element {
             case .int64:
                 out.bytes([0x10, 0x08, 0x00, 0x00]); out.u32(8); out.u16(0); out.u16(64)
             case .float64:
@@ -92,13 +103,17 @@ enum NativeHDF5 {
 
     /// A dataspace message body: scalar (`dims` nil) or simple with maximum = current dimensions.
     static func dataspace(_ dims: [Int]?) -> [UInt8] {
-        var out = ByteWriter()
-        guard let dims else { out.bytes([2, 0, 0, 0]); return out.data }
+        guard let dims else { return scalarSpace }
+        var out = ByteWriter(capacity: 4 + 16 * dims.count)
         out.bytes([2, UInt8(dims.count), 1, 1])
         for d in dims { out.u64(UInt64(d)) }
         for d in dims { out.u64(UInt64(d)) }
         return out.data
     }
+
+    static let scalarSpace: [UInt8] = [2, 0, 0, 0]
+    static let headerSignature = Array("OHDR".utf8), chunkSignature = Array("OCHK".utf8)
+    static let heapSignature = Array("GCOL".utf8)
 
     /// The bytes libhdf5 stores for a string: its UTF-8 up to the first NUL (HDF5 takes C strings).
     static func cString(_ s: String) -> ArraySlice<UInt8> {

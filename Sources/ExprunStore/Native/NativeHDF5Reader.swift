@@ -98,7 +98,7 @@ final class NativeHDF5Reader {
     private func parse(_ raw: UnsafeRawBufferPointer, _ address: UInt64) throws -> Object {
         guard address < UInt64(raw.count) else { throw NativeHDF5.Unsupported("address past the end") }
         var r = ByteReader(data: raw, at: Int(address))
-        guard Array(try r.bytes(4)) == Array("OHDR".utf8), try r.u8() == 2 else {
+        guard try r.bytes(4).elementsEqual(NativeHDF5.headerSignature), try r.u8() == 2 else {
             throw NativeHDF5.Unsupported("not a version-2 object header")
         }
         let flags = try r.u8()
@@ -148,7 +148,7 @@ final class NativeHDF5Reader {
                     let at = try body.u64(), len = try body.u64()
                     guard at < UInt64(raw.count), len >= 8, len <= UInt64(raw.count) - at else { throw NativeHDF5.Unsupported("continuation past the end") }
                     var c = ByteReader(data: raw, at: Int(at))
-                    guard Array(try c.bytes(4)) == Array("OCHK".utf8) else { throw NativeHDF5.Unsupported("continuation signature") }
+                    guard try c.bytes(4).elementsEqual(NativeHDF5.chunkSignature) else { throw NativeHDF5.Unsupported("continuation signature") }
                     chunks.append((Int(at) + 4, Int(at) + Int(len) - 4, Int(at)))
                 case NativeHDF5.linkMessage:
                     links.append(try link(&body, order))
@@ -281,7 +281,18 @@ final class NativeHDF5Reader {
         let (dims, scalar) = try dataspace(&spaceReader)
         let count = scalar ? 1 : (dims ?? []).reduce(1, *)
         guard count <= (body.data.count - body.at) / element.size else { throw NativeHDF5.Unsupported("attribute data too short") }
-        let values = try decode(try body.bytes(count * element.size), element, count, raw).values
+        let data = try body.bytes(count * element.size)
+        if scalar {
+            // One value, without the arrays of the general case.
+            var r = ByteReader(data: data, at: 0)
+            switch element {
+            case .int64: return (name, .int(Int(Int64(bitPattern: try r.u64()))))
+            case .float64: return (name, .double(Double(bitPattern: try r.u64())))
+            case .bool: return (name, .bool(try r.u8() != 0))
+            case .string: break
+            }
+        }
+        let values = try decode(data, element, count, raw).values
         if scalar, let value = values.first { return (name, value) }
         return (name, .list(values))
     }
@@ -311,7 +322,7 @@ final class NativeHDF5Reader {
         if let known = collections[address] { return known }
         guard address < UInt64(raw.count) else { throw NativeHDF5.Unsupported("heap past the end") }
         var r = ByteReader(data: raw, at: Int(address))
-        guard Array(try r.bytes(4)) == Array("GCOL".utf8), try r.u8() == 1 else { throw NativeHDF5.Unsupported("heap signature") }
+        guard try r.bytes(4).elementsEqual(NativeHDF5.heapSignature), try r.u8() == 1 else { throw NativeHDF5.Unsupported("heap signature") }
         try r.skip(3)
         let size = try r.u64()
         guard size >= 16, size <= UInt64(raw.count) - address else { throw NativeHDF5.Unsupported("heap past the end") }

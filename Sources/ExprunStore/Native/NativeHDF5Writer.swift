@@ -138,15 +138,14 @@ final class NativeHDF5Writer {
             current.body.u16(0); current.body.u16(0); current.body.u32(0); current.body.u64(UInt64(free))
         }
         var header = ByteWriter(capacity: 16)
-        header.bytes(Array("GCOL".utf8)); header.bytes([1, 0, 0, 0]); header.u64(UInt64(current.size))
+        header.bytes(NativeHDF5.heapSignature); header.bytes([1, 0, 0, 0]); header.u64(UInt64(current.size))
         try patch(header.data + current.body.data, at: current.address)
     }
 
     // MARK: Element data
 
-    /// The raw bytes of `array` in its file type (strings as global heap references).
-    private func encode(_ array: H5Array) throws -> [UInt8] {
-        var out = ByteWriter(capacity: array.count * NativeHDF5.Element(of: array).size)
+    /// Appends the raw bytes of `array` in its file type (strings as global heap references).
+    private func encode(_ array: H5Array, into out: inout ByteWriter) throws {
         switch array {
         case .ints(let v): for x in v { out.u64(UInt64(bitPattern: Int64(x))) }
         case .doubles(let v): for x in v { out.u64(x.bitPattern) }
@@ -158,6 +157,11 @@ final class NativeHDF5Writer {
                 out.u32(UInt32(bytes.count)); out.u64(collection); out.u32(index)
             }
         }
+    }
+
+    private func encode(_ array: H5Array) throws -> [UInt8] {
+        var out = ByteWriter(capacity: array.count * NativeHDF5.Element(of: array).size)
+        try encode(array, into: &out)
         return out.data
     }
 
@@ -180,7 +184,7 @@ final class NativeHDF5Writer {
             let size = messages.data.count
             let width = size < 0x100 ? 0 : size < 0x1_0000 ? 1 : size < 0x1_0000_0000 ? 2 : 3
             var out = ByteWriter(capacity: size + 24)
-            out.bytes(Array("OHDR".utf8)); out.u8(2); out.u8(flags | UInt8(width))
+            out.bytes(NativeHDF5.headerSignature); out.u8(2); out.u8(flags | UInt8(width))
             if flags & 0x10 != 0 {
                 out.u16(UInt16(NativeHDF5.maxCompactAttributes)); out.u16(UInt16(NativeHDF5.minDenseAttributes))
             }
@@ -251,7 +255,7 @@ final class NativeHDF5Writer {
         out.u8(0)  // name character set: ASCII, as libhdf5's default attribute creation list says
         out.bytes(nameBytes); out.u8(0)
         out.bytes(type); out.bytes(space)
-        out.bytes(try encode(array))
+        try encode(array, into: &out)
         return out.data
     }
 
