@@ -8,8 +8,8 @@ black-box, federated, token walk, a 2-D Hessian density, a unicode description):
 - shards: the same command with each writer: equal but for the clock (wall_seconds, rounds_per_second);
 - results.h5 from the same shards, merged by each writer (and the native merge reading
   shards libhdf5 wrote, and libhdf5 reading native shards): equal but for created_utc;
-- the incremental merge into a native results.h5 (libhdf5 copies it and adds a run), then
-  h5py opening it read-write and adding an attribute;
+- the incremental merge into a native results.h5 (natively: a rewrite equal to a full merge;
+  through libhdf5: an edited copy), then h5py opening it read-write and adding to it;
 - a shard h5py edited (a run marked failed) is merged the same by both.
 """
 import os
@@ -194,26 +194,43 @@ def test_native_files_equal_libhdf5_files(case, tmp_path):
     same_dump(merge(lib, LIB), tmp_path / "native_of_lib.h5", names=["created_utc"])
 
 
+def run_ids(path):
+    with h5py.File(path, "r") as f:
+        return [x.decode() if isinstance(x, bytes) else x for x in f["index"]["run_id"]]
+
+
 def test_incremental_merge_and_edits_on_a_native_file(tmp_path):
     config, extra = config_for("stochastic_diverged", tmp_path)
     out = tmp_path / "nat"
     shards = sweep(config, out, extra, NATIVE, tmp_path)
     results = out / "results.h5"
     assert is_native(results)
-    with h5py.File(results, "r") as f:
-        ids = [x.decode() if isinstance(x, bytes) else x for x in f["index"]["run_id"]]
-    # One shard gone: re-run natively; the merge is incremental (libhdf5 edits a copy).
+    ids = run_ids(results)
+    # One shard gone: re-run natively; the incremental merge rewrites the file natively, the
+    # kept runs read from it: the same file as a full merge of the same shards by libhdf5.
     os.unlink(shards[len(shards) // 2])
     run_exprun(config, "--out", out, "--quiet", *extra, env=NATIVE, cwd=tmp_path)
-    tools_accept(results)
-    with h5py.File(results, "r") as f:
-        assert [x.decode() if isinstance(x, bytes) else x for x in f["index"]["run_id"]] == ids
-        assert sorted(f["runs"]) == sorted(ids)
-    # The same folder merged in full by libhdf5 holds the same runs.
+    assert is_native(results) and run_ids(results) == ids
+    incremental = tmp_path / "incremental.h5"
+    shutil.copy(results, incremental)
+    # The reference: the same command, its merge a full one through libhdf5 (same provenance).
+    os.unlink(results)
+    os.unlink(out / "shards" / ".manifest")
+    run_exprun(config, "--out", out, "--quiet", *extra, env=LIB, cwd=tmp_path)
     reference = tmp_path / "ref.h5"
-    shutil.copy(merge(out, LIB), reference)
-    run_exprun("merge", out, env=NATIVE)
-    # libhdf5 (through h5py) opens the native file read-write and adds to it.
+    shutil.copy(results, reference)
+    assert not is_native(reference)
+    same_dump(reference, incremental, names=["created_utc"])
+    same_content(reference, incremental, skip_attributes=["created_utc"])
+    # libhdf5's own incremental merge edits a copy of a native file.
+    shutil.copy(merge(out, NATIVE), tmp_path / "before.h5")
+    os.unlink(shards[0])
+    run_exprun(config, "--out", out, "--quiet", *extra, env=LIB, cwd=tmp_path)
+    tools_accept(results)
+    assert run_ids(results) == ids
+    with h5py.File(results, "r") as f:
+        assert sorted(f["runs"]) == sorted(ids)
+    # libhdf5 (through h5py) opens a native file read-write and adds to it.
     native = merge(out, NATIVE)
     with h5py.File(native, "r+") as f:
         f.attrs["note"] = "added by h5py"

@@ -9,13 +9,13 @@ import Foundation
 /// checksum, a truncated file) throws `NativeHDF5.Unsupported`, and the caller reads the file
 /// through libhdf5 instead, which reads it or reports the precise error.
 ///
-/// The file is read whole into memory: it is a shard (kilobytes) or a results.h5 kept runs
-/// are read from; `maxBytes` bounds it.
+/// The file is mapped read-only (mmap): a shard is a few kilobytes; a results.h5 whose runs an
+/// incremental merge keeps is read only where those runs are. `maxBytes` bounds it.
 final class NativeHDF5Reader {
-    private let bytes: [UInt8]
+    private let mapping: UnsafeRawBufferPointer
     let root: UInt64
     private var collections: [UInt64: [UInt32: Range<Int>]] = [:]
-    static let maxBytes = 1 << 30
+    static let maxBytes = 1 << 40
 
     init(path: String) throws {
         let fd = open(path, O_RDONLY)
@@ -26,30 +26,29 @@ final class NativeHDF5Reader {
             throw NativeHDF5.Unsupported("\(path) is too small or too large")
         }
         let size = Int(info.st_size)
-        var data = [UInt8](repeating: 0, count: size)
-        let got = data.withUnsafeMutableBytes { raw -> Int in
-            var done = 0
-            while done < size {
-                let n = read(fd, raw.baseAddress! + done, size - done)
-                if n <= 0 { break }
-                done += n
-            }
-            return done
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            throw NativeHDF5.Unsupported("cannot map \(path)")
         }
-        guard got == size else { throw NativeHDF5.Unsupported("cannot read \(path)") }
-        bytes = data
-        root = try data.withUnsafeBytes { raw in
+        let raw = UnsafeRawBufferPointer(start: base, count: size)
+        mapping = raw
+        do {
             guard Array(raw[0..<8]) == NativeHDF5.signature, raw[8] == 2 || raw[8] == 3, raw[9] == 8, raw[10] == 8
             else { throw NativeHDF5.Unsupported("not a version 2/3 superblock with 8-byte offsets") }
-            guard HDF5Checksum.lookup3(UnsafeRawBufferPointer(rebasing: raw[0..<44])) == UInt32(raw.load(fromByteOffset: 44, as: UInt32.self).littleEndian)
+            var r = ByteReader(data: raw, at: 44)
+            guard HDF5Checksum.lookup3(UnsafeRawBufferPointer(rebasing: raw[0..<44])) == UInt32(try r.u32())
             else { throw NativeHDF5.Unsupported("superblock checksum") }
-            var r = ByteReader(data: raw, at: 12)
+            r.at = 12
             guard try r.u64() == 0 else { throw NativeHDF5.Unsupported("base address") }
             guard try r.u64() == NativeHDF5.undefined else { throw NativeHDF5.Unsupported("superblock extension") }
             guard try r.u64() <= UInt64(size) else { throw NativeHDF5.Unsupported("truncated file") }
-            return try r.u64()
+            root = try r.u64()
+        } catch {
+            munmap(base, size)
+            throw error
         }
     }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress), mapping.count) }
 
     /// One object: a group (attributes, links in creation order) or a dataset.
     struct Object {
@@ -61,7 +60,7 @@ final class NativeHDF5Reader {
 
     /// The object whose header is at `address`.
     func object(at address: UInt64) throws -> Object {
-        try bytes.withUnsafeBytes { raw in try parse(raw, address) }
+        try parse(mapping, address)
     }
 
     /// The address of the object at `path` (names from the root).

@@ -32,7 +32,7 @@ final class NativeHDF5Writer {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StoreError("cannot create \(path): \(String(cString: strerror(errno)))") }
         buffer.reserveCapacity(Self.flushSize + 65536)
-        buffer.append(contentsOf: repeatElement(0, count: NativeHDF5.superblockSize))
+        buffer.append(contentsOf: [UInt8](repeating: 0, count: NativeHDF5.superblockSize))
     }
 
     deinit { if fd >= 0 { close(fd) } }
@@ -117,7 +117,7 @@ final class NativeHDF5Writer {
             let size = max(collectionSize, (16 + need + 16 + 4095) / 4096 * 4096)
             // Reserved now (zeros), filled in when full: the objects that point into it follow it.
             let address = end
-            buffer.append(contentsOf: repeatElement(0, count: size))
+            buffer.append(contentsOf: [UInt8](repeating: 0, count: size))
             heap = HeapCollection(address: address, size: size)
             if buffer.count >= Self.flushSize { try flush() }
         }
@@ -125,7 +125,7 @@ final class NativeHDF5Writer {
         heap!.nextIndex += 1
         heap!.body.u16(index); heap!.body.u16(0); heap!.body.u32(0); heap!.body.u64(UInt64(bytes.count))
         heap!.body.bytes(bytes)
-        heap!.body.bytes(repeatElement(0, count: (8 - bytes.count % 8) % 8))
+        for _ in 0..<((8 - bytes.count % 8) % 8) { heap!.body.u8(0) }
         return (heap!.address, UInt32(index))
     }
 
