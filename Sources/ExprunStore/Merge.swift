@@ -57,6 +57,9 @@ extension Store {
             // Native unless turned off, a run is outside the native subset, or the existing file
             // (incremental) is not natively readable.
             let native = NativeHDF5.enabled ? try plan.writeNative(temporary, root: root, existing: path) : nil
+            // libhdf5 editing a /runs that holds many links compactly (a native file) condenses
+            // its header link by link, quadratically: rebuild it instead.
+            let plan = native == nil && plan.incremental && MergePlan.compactLinks(path, ["runs"]) > 8 ? plan.rebuilt : plan
             let (merged, statuses) = try native ?? HDF5.locked { () throws -> ([String], [String]) in
                 let file: hid_t
                 if plan.incremental {

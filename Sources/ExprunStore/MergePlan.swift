@@ -59,6 +59,15 @@ struct MergePlan {
         isUpToDate = removed.isEmpty && existingIds == present
     }
 
+    /// The plan as a full rebuild: nothing kept from the existing file.
+    var rebuilt: MergePlan {
+        var plan = self
+        plan.incremental = false
+        plan.kept = []
+        plan.removed = []
+        return plan
+    }
+
     /// Writes the root attributes, /runs and /index into `file` (new, or a copy of the existing
     /// results.h5 when incremental). Returns the ids merged, in order, with their statuses.
     /// Holds the HDF5 lock.

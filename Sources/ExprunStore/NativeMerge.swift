@@ -67,4 +67,12 @@ extension MergePlan {
         }
         return (rows.ids, rows.statuses)
     }
+
+    /// How many links the group at `path` of the file holds in its object header (compact
+    /// storage, as the native writer stores them); 0 when the file is not natively readable.
+    static func compactLinks(_ file: String, _ path: [String]) -> Int {
+        guard let reader = try? NativeHDF5Reader(path: file), let address = try? reader.address(of: path),
+              let group = try? reader.object(at: address) else { return 0 }
+        return group.links.count
+    }
 }
