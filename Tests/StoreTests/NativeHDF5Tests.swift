@@ -206,4 +206,26 @@ import Testing
         try Data(bytes.prefix(bytes.count - 10)).write(to: URL(fileURLWithPath: path))
         #expect(throws: NativeHDF5.Unsupported.self) { _ = try NativeHDF5Reader(path: path) }
     }
+
+    @Test func aMergeWithARunOutsideTheSubsetIsWrittenByLibhdf5() throws {
+        let directory = try temporaryDirectory("native-merge-fallback")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let shards = directory + "/shards", results = directory + "/results.h5"
+        let n = HDF5.chunkLength + 10
+        let long = RunRecord(runId: "long", status: .completed, wallSeconds: 1, attributes: [("seed", .int(1))],
+                             steps: Array(0..<n), metrics: [Series(name: "loss", values: (0..<n).map { 1 / Double($0 + 1) })],
+                             views: [])
+        try Store.writeShard(sampleRecord(id: "short", seed: 0, lr: 0.1, optimizer: "sgd"), directory: shards)
+        try Store.writeShard(long, directory: shards)
+        try Store.merge(shardDirectory: shards, runOrder: ["short", "long"], root: sampleRoot(), into: results)
+        let file = try ResultsFile(path: results)
+        #expect(file.runIds == ["short", "long"])
+        #expect(file.series("long", metric: "loss")?.count == n)
+        // The long series is chunked: libhdf5 wrote the file (the native writer cannot chunk).
+        #expect(try HDF5.locked {
+            let h5 = try HDF5.openFile(results)
+            defer { H5Fclose(h5) }
+            return try HDF5.storage(h5, "runs/long/loss").chunked
+        })
+    }
 }

@@ -56,10 +56,15 @@ final class NativeHDF5Writer {
             buffer.replaceSubrange(start..<(start + bytes.count), with: bytes)
             return
         }
+        try writeAll(bytes, at: address)
+    }
+
+    /// pwrite(2) of all of `bytes` at `offset`, every write checked.
+    private func writeAll(_ bytes: [UInt8], at offset: UInt64) throws {
         try bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
-                let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(address) + off_t(done))
+                let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(offset) + off_t(done))
                 if n <= 0 { throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))") }
                 done += n
             }
@@ -67,14 +72,7 @@ final class NativeHDF5Writer {
     }
 
     private func flush() throws {
-        try buffer.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(bufferStart) + off_t(done))
-                if n <= 0 { throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))") }
-                done += n
-            }
-        }
+        try writeAll(buffer, at: bufferStart)
         bufferStart += UInt64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
     }
