@@ -9,13 +9,17 @@ import Foundation
 /// checksum, a truncated file) throws `NativeHDF5.Unsupported`, and the caller reads the file
 /// through libhdf5 instead, which reads it or reports the precise error.
 ///
-/// The file is mapped read-only (mmap): a shard is a few kilobytes; a results.h5 whose runs an
-/// incremental merge keeps is read only where those runs are. `maxBytes` bounds it.
+/// A shard (kilobytes) is read whole; a larger file (a results.h5 whose runs an incremental
+/// merge keeps) is mapped read-only, so only the pages of the objects read are loaded.
+/// `maxBytes` bounds it.
 final class NativeHDF5Reader {
     private let mapping: UnsafeRawBufferPointer
     let root: UInt64
     private var collections: [UInt64: [UInt32: Range<Int>]] = [:]
     static let maxBytes = 1 << 40
+    /// Files up to this size are read rather than mapped.
+    static let readLimit = 1 << 20
+    private let mapped: Bool
 
     init(path: String) throws {
         let fd = open(path, O_RDONLY)
@@ -26,8 +30,27 @@ final class NativeHDF5Reader {
             throw NativeHDF5.Unsupported("\(path) is too small or too large")
         }
         let size = Int(info.st_size)
-        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-            throw NativeHDF5.Unsupported("cannot map \(path)")
+        // A shard is read (one read(2) costs less than mapping and unmapping it); a larger file
+        // is mapped, so only the pages of the objects read are loaded.
+        mapped = size > Self.readLimit
+        let base: UnsafeMutableRawPointer
+        if mapped {
+            guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+                throw NativeHDF5.Unsupported("cannot map \(path)")
+            }
+            base = address
+        } else {
+            base = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+            var done = 0
+            while done < size {
+                let n = read(fd, base + done, size - done)
+                if n <= 0 { break }
+                done += n
+            }
+            guard done == size else {
+                base.deallocate()
+                throw NativeHDF5.Unsupported("cannot read \(path)")
+            }
         }
         let raw = UnsafeRawBufferPointer(start: base, count: size)
         mapping = raw
@@ -43,12 +66,15 @@ final class NativeHDF5Reader {
             guard try r.u64() <= UInt64(size) else { throw NativeHDF5.Unsupported("truncated file") }
             root = try r.u64()
         } catch {
-            munmap(base, size)
+            if mapped { munmap(base, size) } else { base.deallocate() }
             throw error
         }
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress), mapping.count) }
+    deinit {
+        let base = UnsafeMutableRawPointer(mutating: mapping.baseAddress!)
+        if mapped { munmap(base, mapping.count) } else { base.deallocate() }
+    }
 
     /// One object: a group (attributes, links in creation order) or a dataset.
     struct Object {
