@@ -3,7 +3,8 @@
 folder (nothing new: no merge, no summary, no shard opened); one shard removed and the
 command again (one run re-run and merged into the existing file); the merge alone (results.h5
 removed, `exprun merge`); then `exprun.load` / `to_xarray` of the file through /tables and
-through the run groups (a copy without /tables). Wall seconds, CPU seconds (user + system) and
+through the run groups (a copy without /tables); the merge alone again through libhdf5 alone
+(EXPRUN_HDF5_WRITER=libhdf5, the reference of the native writer). Wall seconds, CPU seconds (user + system) and
 peak resident memory of each command (/usr/bin/time), medians of BENCH_REPEATS (default 3).
 Then once BENCH_MERGE_BIG runs (default 100000; 0 skips it) fresh, and the C floor of
 writing one run group through libhdf5 (bench/hdf5_floor.c). bench/bench.py calls `rows()`."""
@@ -18,7 +19,7 @@ import time
 import h5py
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXPRUN = os.path.join(ROOT, ".build", "release", "exprun")
+EXPRUN = os.environ.get("BENCH_EXPRUN", os.path.join(ROOT, ".build", "release", "exprun"))
 CONFIG = os.path.join(ROOT, "bench", "merge.yaml")
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 RUNS = int(os.environ.get("BENCH_MERGE_RUNS", "10000"))
@@ -27,11 +28,11 @@ FLOOR = os.path.join(ROOT, "bench", "out", "hdf5_floor")
 sys.path.insert(0, os.path.join(ROOT, "python", "exprun"))
 
 
-def timed(args):
+def timed(args, env=None):
     """(wall, cpu, peak MB) of one exprun command: /usr/bin/time's elapsed, user + system
-    seconds and maximum resident set."""
+    seconds and maximum resident set. `env`: variables added to the environment."""
     r = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", EXPRUN, *args], cwd=ROOT, capture_output=True,
-                       text=True, check=True)
+                       text=True, check=True, env={**os.environ, **(env or {})})
     wall, user, system, peak = r.stderr.strip().splitlines()[-1].split()
     return float(wall), float(user) + float(system), int(peak) / 1024
 
@@ -68,7 +69,11 @@ def once():
         load_fast = timed_python(lambda: exprun.load(results))
         load_slow = timed_python(lambda: exprun.load(slow))
         xr_fast = timed_python(lambda: exprun.to_xarray(results))
-        return fresh, again, one_new, merge, load_fast, load_slow, xr_fast
+        # The same merge through libhdf5 alone, the reference implementation of the native writer.
+        os.unlink(results)
+        os.unlink(os.path.join(shards, ".manifest"))
+        merge_libhdf5 = timed(["merge", out], env={"EXPRUN_HDF5_WRITER": "libhdf5"})
+        return fresh, again, one_new, merge, load_fast, load_slow, xr_fast, merge_libhdf5
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -99,6 +104,7 @@ def rows():
     med = [statistics.median(r[i][k] for r in results) for i in range(4) for k in range(3)]
     fresh, fresh_cpu, fresh_peak, again, again_cpu, _, one_new, one_cpu, _, merge, merge_cpu, merge_peak = med
     load_fast, load_slow, xr_fast = (statistics.median(r[i] for r in results) for i in range(4, 7))
+    lib_cpu, lib_peak = (statistics.median(r[7][k] for r in results) for k in (1, 2))
     out = [
         (f"{RUNS:,} runs of 10 steps, --jobs 2, fresh (run + merge)", f"{fresh:.1f} s",
          f"{1000 * fresh / RUNS:.2f} ms per run end to end, {fresh_cpu:.1f} s CPU, peak RSS {fresh_peak:.0f} MB"),
@@ -106,7 +112,9 @@ def rows():
          f"{again_cpu:.2f} s CPU; nothing new: no merge, no summary, no shard opened (target < 1 s)"),
         ("  one shard removed, re-run and merged into the file", f"{one_new:.2f} s", f"{one_cpu:.2f} s CPU; incremental merge"),
         ("  the merge alone (exprun merge into no results.h5)", f"{merge:.1f} s",
-         f"{1000 * merge_cpu / RUNS:.2f} ms CPU per run ({merge_cpu:.1f} s CPU), peak RSS {merge_peak:.0f} MB"),
+         f"{1000 * merge_cpu / RUNS:.2f} ms CPU per run ({merge_cpu:.1f} s CPU), peak RSS {merge_peak:.0f} MB; "
+         f"through libhdf5 alone (EXPRUN_HDF5_WRITER=libhdf5) {1000 * lib_cpu / RUNS:.2f} ms, "
+         f"{lib_cpu / merge_cpu:.1f}x, peak RSS {lib_peak:.0f} MB"),
         (f"  exprun.load of the {RUNS:,}-run file", f"{load_fast:.2f} s",
          f"through /tables; {load_slow:.1f} s through the run groups ({load_slow / load_fast:.0f}x)"),
         (f"  exprun.to_xarray of the {RUNS:,}-run file", f"{xr_fast:.2f} s", "through /tables"),

@@ -143,7 +143,7 @@ enum HDF5 {
 
     /// Throws unless `name` can be one link of an HDF5 path.
     static func checkLinkName(_ name: String, _ what: String) throws {
-        if name.isEmpty || name == "." || name.contains("/") || name.utf8.contains(0) {
+        if name.isEmpty || name == "." || name.utf8.contains(UInt8(ascii: "/")) || name.utf8.contains(0) {
             throw StoreError("\(what) '\(name)' cannot be an HDF5 name (empty, '.', or contains '/')")
         }
     }

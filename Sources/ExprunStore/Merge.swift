@@ -12,12 +12,15 @@ import Foundation
 /// Incremental merge: results.h5's modification time is set to the moment its merge started,
 /// so a shard older than the file was complete when the file was built and is already in it
 /// (same run id: same configuration, seed and data). A merge into a file written for the same
-/// experiment (format, experiment, config, swept and index columns unchanged) copies the file,
-/// removes the runs whose shard is newer or gone, copies only the new shards and rewrites the
-/// root attributes and /index; with nothing new the file is left as it is. Anything else is a
-/// full rebuild. Either way the groups, datasets and attributes are those of a full merge and
-/// /index rows are in `runOrder` order (only the link order inside /runs can differ, which no
-/// reader uses: /index is the order of record).
+/// experiment (format, experiment, config, swept and index columns unchanged) keeps the runs
+/// whose shard is not newer, reading them from the file instead of their shards: natively, the
+/// file is rewritten from them and the new shards (NativeMerge.swift); through libhdf5 (the
+/// file is not natively readable, or EXPRUN_HDF5_WRITER=libhdf5) a copy of it is edited: the
+/// runs whose shard is newer or gone removed, the new shards copied, the root attributes and
+/// /index rewritten. With nothing new the file is left as it is. Anything else is a full
+/// rebuild. Either way the groups, datasets and attributes are those of a full merge and /index
+/// rows are in `runOrder` order (only the link order inside /runs can differ after a libhdf5
+/// edit, which no reader uses: /index is the order of record).
 extension Store {
     /// Builds or updates results.h5 at `path` from the shards in `shardDirectory`.
     ///
@@ -51,7 +54,13 @@ extension Store {
             return plan.present
         }
         do {
-            let (merged, statuses) = try HDF5.locked { () throws -> ([String], [String]) in
+            // Native unless turned off, a run is outside the native subset, or the existing file
+            // (incremental) is not natively readable.
+            let native = NativeHDF5.enabled ? try plan.writeNative(temporary, root: root, existing: path) : nil
+            // libhdf5 editing a /runs that holds many links compactly (a native file) condenses
+            // its header link by link, quadratically: rebuild it instead.
+            let plan = native == nil && plan.incremental && MergePlan.compactLinks(path, ["runs"]) > 8 ? plan.rebuilt : plan
+            let (merged, statuses) = try native ?? HDF5.locked { () throws -> ([String], [String]) in
                 let file: hid_t
                 if plan.incremental {
                     try copyFile(path, to: temporary)

@@ -59,6 +59,15 @@ struct MergePlan {
         isUpToDate = removed.isEmpty && existingIds == present
     }
 
+    /// The plan as a full rebuild: nothing kept from the existing file.
+    var rebuilt: MergePlan {
+        var plan = self
+        plan.incremental = false
+        plan.kept = []
+        plan.removed = []
+        return plan
+    }
+
     /// Writes the root attributes, /runs and /index into `file` (new, or a copy of the existing
     /// results.h5 when incremental). Returns the ids merged, in order, with their statuses.
     /// Holds the HDF5 lock.
@@ -66,14 +75,7 @@ struct MergePlan {
         if incremental {
             for name in try HDF5.attributeNames(file) { try HDF5.deleteAttribute(file, name) }
         }
-        try HDF5.writeAttribute(file, "format", .string(Store.format))
-        try HDF5.writeAttribute(file, "exprun_version", .string(root.exprunVersion))
-        try HDF5.writeAttribute(file, "experiment", .string(root.experiment))
-        try HDF5.writeAttribute(file, "config", .string(root.config))
-        try HDF5.writeAttribute(file, "created_utc", .string(ISO8601DateFormatter().string(from: Date())))
-        // Always a string array, even when empty or when the paths look like numbers.
-        try HDF5.writeAttribute(file, "swept", .list(root.swept.map { .string($0) }))
-        for (name, value) in root.provenance { try HDF5.writeAttribute(file, name, value) }
+        for (name, value) in Self.rootAttributes(root) { try HDF5.writeAttribute(file, name, value) }
 
         let runs = try incremental ? HDF5.openGroup(file, "runs") : HDF5.createGroup(file, "runs")
         defer { H5Gclose(runs) }
@@ -89,9 +91,7 @@ struct MergePlan {
             if HDF5.exists(file, [ConsolidatedTables.groupName]) { try HDF5.deleteLink(file, ConsolidatedTables.groupName) }
         }
 
-        var merged: [String] = []
-        var statuses: [String] = []
-        var columnValues: [[Value?]] = Array(repeating: [], count: columnNames.count)
+        var rows = IndexRows(columnNames: columnNames)
         var tables = ConsolidatedTables()
         for runId in present {
             let attributes: [(String, Value)]
@@ -107,27 +107,44 @@ struct MergePlan {
                     tables.append(runId: runId, attributes: attributes, curves: run.curves)
                 }
             } else {
-                guard let run = try copyFromShard(runId, into: runs) else { continue }
+                guard let run = try readShard(runId, native: false) else { continue }
+                try run.write(into: runs, as: runId)
                 attributes = run.attributes
                 tables.append(runId: runId, attributes: attributes, curves: run.curves)
             }
-            let value = { (name: String) in attributes.first { $0.0 == name }?.1 }
-            statuses.append(value("status")?.asString ?? "")
-            for (column, name) in columnNames.enumerated() { columnValues[column].append(value(name)) }
-            merged.append(runId)
+            rows.append(runId, attributes)
         }
 
-        var table: [(name: String, data: H5Array)] = [("run_id", .strings(merged)), ("status", .strings(statuses))]
-        for (name, values) in zip(columnNames, columnValues) { table.append((name, Store.indexColumn(values))) }
-        try HDF5.writeTable(file, "index", columns: table)
+        try HDF5.writeTable(file, "index", columns: rows.table)
         try tables.write(file)
-        return (merged, statuses)
+        return (rows.ids, rows.statuses)
     }
 
-    /// Reads /runs/<runId> of its shard and writes it into `runs`; returns what was copied, or
-    /// nil when the shard does not open or lacks the group (a full merge skips it too).
-    private func copyFromShard(_ runId: String, into runs: hid_t) throws -> StoredRun? {
+    /// The root attributes of results.h5, in order: format, exprun_version, experiment, config,
+    /// created_utc, swept (always a string array, even when empty or when the paths look like
+    /// numbers), then the provenance.
+    static func rootAttributes(_ root: RootInfo) -> [(String, Value)] {
+        [("format", .string(Store.format)), ("exprun_version", .string(root.exprunVersion)),
+         ("experiment", .string(root.experiment)), ("config", .string(root.config)),
+         ("created_utc", .string(ISO8601DateFormatter().string(from: Date()))),
+         ("swept", .list(root.swept.map { .string($0) }))] + root.provenance
+    }
+
+    /// Reads /runs/<runId> of its shard: natively when `native` and the shard is in the native
+    /// subset, otherwise through libhdf5 (then the caller holds the HDF5 lock when `native` is
+    /// false; with `native` the lock is taken here). Nil when the shard does not open or lacks the
+    /// group (a full merge skips it).
+    func readShard(_ runId: String, native: Bool) throws -> StoredRun? {
         let shard = Store.shardPath(runId: runId, directory: shardDirectory)
+        if native {
+            do {
+                let reader = try NativeHDF5Reader(path: shard)
+                guard let group = try reader.address(of: ["runs", runId]) else { return nil }
+                return try reader.storedRun(at: group)
+            } catch is NativeHDF5.Unsupported {
+                return try HDF5.locked { try readShard(runId, native: false) }
+            }
+        }
         guard let source = try? HDF5.openFile(shard) else { return nil }
         defer { H5Fclose(source) }
         guard HDF5.exists(source, ["runs", runId]), let group = try? HDF5.openGroup(source, "runs/" + runId) else {
@@ -135,9 +152,7 @@ struct MergePlan {
         }
         defer { H5Gclose(group) }
         do {
-            let run = try StoredRun(reading: group)
-            try run.write(into: runs, as: runId)
-            return run
+            return try StoredRun(reading: group)
         } catch let error as StoreError {
             throw StoreError("cannot copy run \(runId) from \(shard): \(error.message)")
         }
@@ -186,5 +201,32 @@ struct MergePlan {
 
     static func earlier(_ a: timespec, _ b: timespec) -> Bool {
         a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec)
+    }
+}
+
+/// The rows of /index as a merge adds runs: run_id, status, then `columnNames` from each run's
+/// attributes (Store.indexColumn decides each column's type).
+struct IndexRows {
+    let columnNames: [String]
+    private(set) var ids: [String] = []
+    private(set) var statuses: [String] = []
+    private var columnValues: [[Value?]]
+
+    init(columnNames: [String]) {
+        self.columnNames = columnNames
+        columnValues = Array(repeating: [], count: columnNames.count)
+    }
+
+    mutating func append(_ runId: String, _ attributes: [(String, Value)]) {
+        let value = { (name: String) in attributes.first { $0.0 == name }?.1 }
+        statuses.append(value("status")?.asString ?? "")
+        for (column, name) in columnNames.enumerated() { columnValues[column].append(value(name)) }
+        ids.append(runId)
+    }
+
+    var table: [(name: String, data: H5Array)] {
+        var table: [(name: String, data: H5Array)] = [("run_id", .strings(ids)), ("status", .strings(statuses))]
+        for (name, values) in zip(columnNames, columnValues) { table.append((name, Store.indexColumn(values))) }
+        return table
     }
 }

@@ -52,22 +52,26 @@ public enum Store {
     /// any previous shard. Creates `directory` if needed.
     public static func writeShard(_ record: RunRecord, directory: String) throws {
         try HDF5.checkLinkName(record.runId, "run id")
+        try validate(record)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let pid = ProcessInfo.processInfo.processIdentifier
         let temporary = (directory as NSString).appendingPathComponent(".tmp-\(record.runId)-\(pid).h5")
         let final = shardPath(runId: record.runId, directory: directory)
+        let run = StoredRun(record: record)
         do {
-            try HDF5.locked {
-                let file = try HDF5.createFile(temporary)
-                do {
-                    let runs = try HDF5.createGroup(file, "runs")
-                    defer { H5Gclose(runs) }
-                    try writeRun(record, into: runs)
-                } catch {
-                    H5Fclose(file)
-                    throw error
+            if !(try writeNativeShard(run, runId: record.runId, to: temporary)) {
+                try HDF5.locked {
+                    let file = try HDF5.createFile(temporary)
+                    do {
+                        let runs = try HDF5.createGroup(file, "runs")
+                        defer { H5Gclose(runs) }
+                        try run.write(into: runs, as: record.runId)
+                    } catch {
+                        H5Fclose(file)
+                        throw error
+                    }
+                    try HDF5.closeFile(file)
                 }
-                try HDF5.closeFile(file)
             }
             try moveAtomically(temporary, to: final)
         } catch {
@@ -76,8 +80,25 @@ public enum Store {
         }
     }
 
-    /// Writes /runs/<id> for `record` into the group `runs`.
-    static func writeRun(_ record: RunRecord, into runs: hid_t) throws {
+    /// Writes the shard natively (NativeHDF5Writer); false when the native writer is turned off
+    /// or the run is outside its subset (a series longer than a chunk): then libhdf5 writes it.
+    private static func writeNativeShard(_ run: StoredRun, runId: String, to path: String) throws -> Bool {
+        guard NativeHDF5.enabled else { return false }
+        do {
+            let writer = try NativeHDF5Writer(path: path)
+            let group = try writer.write(run)
+            let runs = try writer.writeGroup(attributes: [], links: [(runId, group)])
+            try writer.finish(root: try writer.writeGroup(attributes: [], links: [("runs", runs)]))
+            return true
+        } catch is NativeHDF5.Unsupported {
+            unlink(path)
+            return false
+        }
+    }
+
+    /// Throws unless `record` can be stored: no attribute given twice or clashing with those the
+    /// Store writes, every series of the right length, metric and view names distinct.
+    static func validate(_ record: RunRecord) throws {
         var attributeNames = Set<String>()
         for (name, _) in record.attributes {
             guard !standardRunAttributes.contains(name), attributeNames.insert(name).inserted else {
@@ -97,29 +118,10 @@ public enum Store {
         for view in record.views where !datasetNames.insert(view.view).inserted {
             throw StoreError("run \(record.runId): view '\(view.view)' clashes with a metric or another view")
         }
-
-        let group = try HDF5.createGroup(runs, record.runId)
-        defer { H5Gclose(group) }
-        for (name, value) in record.attributes { try HDF5.writeAttribute(group, name, value) }
-        try HDF5.writeAttribute(group, "status", .string(record.status.rawValue))
-        try HDF5.writeAttribute(group, "message", .string(record.message))
-        try HDF5.writeAttribute(group, "wall_seconds", .double(record.wallSeconds))
-        if let step = record.divergedStep { try HDF5.writeAttribute(group, "diverged_step", .int(step)) }
-        if let step = record.stoppedStep { try HDF5.writeAttribute(group, "stopped_step", .int(step)) }
-
-        try HDF5.writeDataset(group, "step", .ints(record.steps))
-        for series in record.metrics {
-            try HDF5.writeDataset(group, series.name, .doubles(series.values), columns: series.columns)
-        }
         for view in record.views {
-            let viewGroup = try HDF5.createGroup(group, view.view)
-            defer { H5Gclose(viewGroup) }
             var names = Set<String>()
-            for series in view.metrics {
-                guard names.insert(series.name).inserted else {
-                    throw StoreError("run \(record.runId): metric '\(view.view)/\(series.name)' given twice")
-                }
-                try HDF5.writeDataset(viewGroup, series.name, .doubles(series.values), columns: series.columns)
+            for series in view.metrics where !names.insert(series.name).inserted {
+                throw StoreError("run \(record.runId): metric '\(view.view)/\(series.name)' given twice")
             }
         }
     }
@@ -164,7 +166,13 @@ public enum Store {
     /// The status of the shard at `path` when it opens and holds /runs/<runId> with its status
     /// and step ("" for a status that is not text); nil otherwise.
     static func completeShardStatus(path: String, runId: String) -> String? {
-        HDF5.locked {
+        if NativeHDF5.enabled, let reader = try? NativeHDF5Reader(path: path),
+           let group = try? reader.address(of: ["runs", runId]), let run = try? reader.object(at: group), run.isGroup {
+            guard run.links.contains(where: { $0.name == "step" }),
+                  let status = run.attributes.first(where: { $0.0 == "status" })?.1 else { return nil }
+            return status.asString ?? ""
+        }
+        return HDF5.locked {
             guard let file = try? HDF5.openFile(path) else { return nil }
             defer { H5Fclose(file) }
             guard HDF5.exists(file, ["runs", runId, "step"]), let group = try? HDF5.openGroup(file, "runs/" + runId)

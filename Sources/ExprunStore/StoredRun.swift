@@ -6,8 +6,8 @@ import ExprunCore
 ///
 /// The merge reads each new shard's run into this once, then writes it into results.h5 and
 /// feeds the consolidated tables from it, so a run is read from its shard only once.
-struct StoredRun {
-    enum Member {
+struct StoredRun: Sendable {
+    enum Member: Sendable {
         /// A dataset, with its number of columns (1 for a 1-D dataset).
         case dataset(H5Array, columns: Int)
         case group(StoredRun)
@@ -15,6 +15,30 @@ struct StoredRun {
 
     var attributes: [(String, Value)]
     var members: [(name: String, member: Member)]
+
+    init(attributes: [(String, Value)], members: [(name: String, member: Member)]) {
+        self.attributes = attributes
+        self.members = members
+    }
+
+    /// The group a shard holds for `record` (Store.writeRun's layout): the record's attributes,
+    /// then status, message, wall_seconds, diverged_step and stopped_step when set; the `step`
+    /// dataset, the metrics, then one subgroup per view.
+    init(record: RunRecord) {
+        attributes = record.attributes
+        attributes.append(("status", .string(record.status.rawValue)))
+        attributes.append(("message", .string(record.message)))
+        attributes.append(("wall_seconds", .double(record.wallSeconds)))
+        if let step = record.divergedStep { attributes.append(("diverged_step", .int(step))) }
+        if let step = record.stoppedStep { attributes.append(("stopped_step", .int(step))) }
+        members = [("step", .dataset(.ints(record.steps), columns: 1))]
+        for series in record.metrics { members.append((series.name, .dataset(.doubles(series.values), columns: series.columns))) }
+        for view in record.views {
+            var inner: [(name: String, member: Member)] = []
+            for series in view.metrics { inner.append((series.name, .dataset(.doubles(series.values), columns: series.columns))) }
+            members.append((view.view, .group(StoredRun(attributes: [], members: inner))))
+        }
+    }
 
     /// Reads `group` (attributes, datasets, subgroups) recursively. Holds the HDF5 lock.
     init(reading group: hid_t) throws {

@@ -1,0 +1,166 @@
+import ExprunCore
+import Foundation
+
+/// The pieces of the HDF5 file format (File Format Specification v3) that exprun's own files
+/// use, encoded byte for byte as libhdf5 1.10 writes them with exprun's settings (libver bounds
+/// v18..v110, creation order tracked and indexed, no times, compact attributes up to 128):
+/// superblock v2, version-2 object headers, link info / group info / link messages, attribute
+/// info and version-3 attribute messages, datatypes (int64, float64, the bool enum over int8, the
+/// variable-length UTF-8 string over uchar), version-2 dataspaces, fill value v3 and contiguous
+/// layout v3. The writer (NativeHDF5Writer.swift) and the reader (NativeHDF5Reader.swift) share
+/// these constants, so what one writes the other recognises exactly.
+enum NativeHDF5 {
+    /// Thrown when a file or an object is outside the subset: the caller falls back to libhdf5.
+    struct Unsupported: Error, CustomStringConvertible {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+        var description: String { "not in the native HDF5 subset: \(reason)" }
+    }
+
+    /// Whether exprun writes and reads its own files natively (the default), or only through
+    /// libhdf5, the reference implementation (`EXPRUN_HDF5_WRITER=libhdf5`).
+    static let enabled: Bool = {
+        guard let raw = getenv("EXPRUN_HDF5_WRITER") else { return true }
+        return String(cString: raw) != "libhdf5"
+    }()
+
+    static let undefined = UInt64.max
+    static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
+    static let superblockSize = 48
+
+    // Message types.
+    static let nilMessage: UInt8 = 0x00, dataspaceMessage: UInt8 = 0x01, linkInfoMessage: UInt8 = 0x02
+    static let datatypeMessage: UInt8 = 0x03, fillValueMessage: UInt8 = 0x05, linkMessage: UInt8 = 0x06
+    static let layoutMessage: UInt8 = 0x08, groupInfoMessage: UInt8 = 0x0a, attributeMessage: UInt8 = 0x0c
+    static let continuationMessage: UInt8 = 0x10, modificationTimeMessage: UInt8 = 0x12
+    static let attributeInfoMessage: UInt8 = 0x15
+
+    /// Object header flags: creation order of attributes tracked (bit 2) and indexed (bit 3),
+    /// attribute phase change values stored (bit 4); bits 0-1 are the width of chunk 0's size.
+    static let groupHeaderFlags: UInt8 = 0x04 | 0x08 | 0x10
+    /// exprun's groups keep up to this many attributes compact (H5Pset_attr_phase_change(128, 100)).
+    static let maxCompactAttributes = 128, minDenseAttributes = 100
+    /// The largest message an object header holds (its size field is 16 bits).
+    static let maxMessageSize = 0xffff
+
+    /// A global heap collection's minimum size (libhdf5's H5HG_MINSIZE).
+    static let minCollectionSize = 4096
+
+    /// The element types exprun stores.
+    enum Element: Equatable {
+        case int64, float64, bool, string
+
+        var size: Int {
+            switch self {
+            case .int64, .float64: return 8
+            case .bool: return 1
+            case .string: return 16  // sequence length, collection address, object index
+            }
+        }
+
+        /// The datatype message body.
+        var encoded: [UInt8] {
+            switch self {
+            case .int64: return Self.int64Type
+            case .float64: return Self.float64Type
+            case .bool: return Self.boolType
+            case .string: return Self.stringType
+            }
+        }
+        private static let int64Type = encode(.int64), float64Type = encode(.float64)
+        private static let boolType = encode(.bool), stringType = encode(.string)
+
+        private static func encode(_ element: Element) -> [UInt8] {
+            var out = ByteWriter()
+            switch element {
+            case .int64:
+                out.bytes([0x10, 0x08, 0x00, 0x00]); out.u32(8); out.u16(0); out.u16(64)
+            case .float64:
+                out.bytes([0x11, 0x20, 0x3f, 0x00]); out.u32(8); out.u16(0); out.u16(64)
+                out.bytes([52, 11, 0, 52]); out.u32(1023)
+            case .bool:
+                // Enum version 3 (names unpadded), 2 members, over a signed 8-bit integer.
+                out.bytes([0x38, 0x02, 0x00, 0x00]); out.u32(1)
+                out.bytes([0x10, 0x08, 0x00, 0x00]); out.u32(1); out.u16(0); out.u16(8)
+                out.bytes(Array("FALSE".utf8) + [0] + Array("TRUE".utf8) + [0]); out.bytes([0, 1])
+            case .string:
+                // Variable-length (class 9) string, null-terminated padding, UTF-8, over uchar.
+                out.bytes([0x19, 0x01, 0x01, 0x00]); out.u32(16)
+                out.bytes([0x10, 0x00, 0x00, 0x00]); out.u32(1); out.u16(0); out.u16(8)
+            }
+            return out.data
+        }
+
+        init(of array: H5Array) {
+            switch array {
+            case .ints: self = .int64
+            case .doubles: self = .float64
+            case .bools: self = .bool
+            case .strings: self = .string
+            }
+        }
+    }
+
+    /// A dataspace message body: scalar (`dims` nil) or simple with maximum = current dimensions.
+    static func dataspace(_ dims: [Int]?) -> [UInt8] {
+        guard let dims else { return scalarSpace }
+        var out = ByteWriter(capacity: 4 + 16 * dims.count)
+        out.bytes([2, UInt8(dims.count), 1, 1])
+        for d in dims { out.u64(UInt64(d)) }
+        for d in dims { out.u64(UInt64(d)) }
+        return out.data
+    }
+
+    static let scalarSpace: [UInt8] = [2, 0, 0, 0]
+    static let headerSignature = Array("OHDR".utf8), chunkSignature = Array("OCHK".utf8)
+    static let heapSignature = Array("GCOL".utf8)
+
+    /// The bytes libhdf5 stores for a string: its UTF-8 up to the first NUL (HDF5 takes C strings).
+    static func cString(_ s: String) -> ArraySlice<UInt8> {
+        let utf8 = Array(s.utf8)
+        return utf8[..<(utf8.firstIndex(of: 0) ?? utf8.count)]
+    }
+}
+
+/// Little-endian bytes appended to an array.
+struct ByteWriter {
+    var data: [UInt8] = []
+
+    init(capacity: Int = 64) { data.reserveCapacity(capacity) }
+
+    mutating func u8(_ v: UInt8) { data.append(v) }
+    mutating func u16(_ v: UInt16) { data.append(UInt8(v & 0xff)); data.append(UInt8(v >> 8)) }
+    mutating func u32(_ v: UInt32) { for i in 0..<4 { data.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+    mutating func u64(_ v: UInt64) { for i in 0..<8 { data.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+    mutating func bytes<S: Sequence>(_ s: S) where S.Element == UInt8 { data.append(contentsOf: s) }
+    /// An unsigned integer in `width` bytes (1, 2, 4 or 8).
+    mutating func uint(_ v: UInt64, width: Int) { for i in 0..<width { data.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+}
+
+/// Little-endian reads from a byte array; every read is bounds-checked and throws
+/// `NativeHDF5.Unsupported` past the end (a truncated or foreign file).
+struct ByteReader {
+    let data: UnsafeRawBufferPointer
+    var at: Int
+
+    mutating func need(_ n: Int) throws {
+        guard n >= 0, at >= 0, at <= data.count - n else { throw NativeHDF5.Unsupported("read past the end of the file") }
+    }
+    mutating func u8() throws -> UInt8 { try need(1); defer { at += 1 }; return data[at] }
+    mutating func uint(_ width: Int) throws -> UInt64 {
+        try need(width)
+        var v: UInt64 = 0
+        for i in 0..<width { v |= UInt64(data[at + i]) << (8 * UInt64(i)) }
+        at += width
+        return v
+    }
+    mutating func u16() throws -> Int { Int(try uint(2)) }
+    mutating func u32() throws -> Int { Int(try uint(4)) }
+    mutating func u64() throws -> UInt64 { try uint(8) }
+    mutating func bytes(_ n: Int) throws -> UnsafeRawBufferPointer {
+        try need(n)
+        defer { at += n }
+        return UnsafeRawBufferPointer(rebasing: data[at..<(at + n)])
+    }
+    mutating func skip(_ n: Int) throws { try need(n); at += n }
+}
