@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ExprunCore
 import ExprunSpec
 import ExprunRunner
@@ -10,10 +11,29 @@ enum HalvingSweep {
     static func run(_ experiment: Experiment, _ plan: HalvingPlan, done: Set<String>, jobs: Int, failFast: Bool,
                     quiet: Bool, shardDir: String) -> SweepSummary {
         let caches = SharedCaches()
+        // One trap for the whole search, not one per rung's runner: a signal between two rungs
+        // (while survivors are ranked) must stop the search as one inside a rung does, not hit
+        // the early handler that exits without the resume hint.
+        let control = RunControl()
+        let trap = SignalTrap()
+        let watching = Atomic<Bool>(true)
+        let watcher = Thread {
+            while watching.load(ordering: .relaxed) {
+                if trap.fired && !control.isCancelled {
+                    control.cancel()
+                    stderr("exprun: interrupted; finishing (runs in flight are discarded, Ctrl-C again to exit now)")
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        watcher.start()
+        defer { watching.store(false, ordering: .relaxed); trap.remove() }
         let (summary, rungs, _) = SuccessiveHalving.run(
             plan, specs: experiment.runs, done: done,
             runRung: { todo in
-                SweepRunner(specs: todo, jobs: jobs, failFast: failFast, quiet: quiet, caches: caches,
+                // A cancelled search runs no further rung (the summary says interrupted).
+                SweepRunner(specs: control.isCancelled ? [] : todo, jobs: jobs, failFast: failFast, quiet: quiet,
+                            caches: caches, control: control, handlesSignals: false,
                             upstreamRecord: { id in Store.readShard(runId: id, directory: shardDir) },
                             sink: { record in try Store.writeShard(record, directory: shardDir) }).run()
             },
