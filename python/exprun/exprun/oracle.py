@@ -13,8 +13,10 @@ to the run's log. numpy only; :func:`torch_model` adapts a ``torch.nn.Module`` (
 imported there and nowhere else).
 """
 import os
+import select
 import struct
 import sys
+import time
 import traceback
 import zlib
 
@@ -171,16 +173,40 @@ def _pad8(raw):
 class _Reader:
     """Reads whole frames from fd into one buffer, grown (rarely) for a larger frame."""
 
+    # How long a read retries before it blocks: a process asleep in a read on an idle VM takes
+    # ~90 us to be woken, more than a small model's call; exprun's next request usually comes
+    # within microseconds (exprun spins likewise for the answer; docs/external_oracle.md).
+    SPIN_SECONDS = 200e-6
+
     def __init__(self, fd, size):
         self.fd = fd
         self.buf = bytearray(size)
+        os.set_blocking(fd, False)
+
+    def _readv(self, target):
+        try:
+            return os.readv(self.fd, [target])
+        except BlockingIOError:
+            pass
+        until = time.perf_counter() + self.SPIN_SECONDS
+        while time.perf_counter() < until:
+            try:
+                return os.readv(self.fd, [target])
+            except BlockingIOError:
+                pass
+        while True:
+            select.select([self.fd], [], [])
+            try:
+                return os.readv(self.fd, [target])
+            except BlockingIOError:
+                pass
 
     def frame(self):
         """One frame; returns (type, flags, payload size, sequence), or Nones at end-of-file."""
         view = memoryview(self.buf)
         got, need, size = 0, _HEADER.size, None
         while got < need:
-            r = os.readv(self.fd, [view[got:need] if size is not None else view[got:]])
+            r = self._readv(view[got:need] if size is not None else view[got:])
             if r == 0:
                 return None, None, None, None
             got += r
