@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import ExprunCore
 import ExprunSpec
 import ExprunRunner
@@ -11,29 +10,17 @@ enum HalvingSweep {
     static func run(_ experiment: Experiment, _ plan: HalvingPlan, done: Set<String>, jobs: Int, failFast: Bool,
                     quiet: Bool, shardDir: String) -> SweepSummary {
         let caches = SharedCaches()
-        // One trap for the whole search, not one per rung's runner: a signal between two rungs
-        // (while survivors are ranked) must stop the search as one inside a rung does, not hit
-        // the early handler that exits without the resume hint.
-        let control = RunControl()
+        // One trap for the whole search, polled by each rung's runner: a signal between two
+        // rungs (while survivors are ranked) stops the search as one inside a rung does, rather
+        // than hitting the early handler that exits without the resume hint.
         let trap = SignalTrap()
-        let watching = Atomic<Bool>(true)
-        let watcher = Thread {
-            while watching.load(ordering: .relaxed) {
-                if trap.fired && !control.isCancelled {
-                    control.cancel()
-                    stderr("exprun: interrupted; finishing (runs in flight are discarded, Ctrl-C again to exit now)")
-                }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
-        watcher.start()
-        defer { watching.store(false, ordering: .relaxed); trap.remove() }
+        defer { trap.remove() }
         let (summary, rungs, _) = SuccessiveHalving.run(
             plan, specs: experiment.runs, done: done,
             runRung: { todo in
-                // A cancelled search runs no further rung (the summary says interrupted).
-                SweepRunner(specs: control.isCancelled ? [] : todo, jobs: jobs, failFast: failFast, quiet: quiet,
-                            caches: caches, control: control, handlesSignals: false,
+                // An interrupted search runs no further rung (the summary says interrupted).
+                SweepRunner(specs: trap.fired ? [] : todo, jobs: jobs, failFast: failFast, quiet: quiet,
+                            caches: caches, trap: trap,
                             upstreamRecord: { id in Store.readShard(runId: id, directory: shardDir) },
                             sink: { record in try Store.writeShard(record, directory: shardDir) }).run()
             },
@@ -44,7 +31,7 @@ enum HalvingSweep {
             stderr("halving: the best candidate at \(last.budget) steps has \(plan.settings.metric) \(value) (seed mean); "
                    + "\(rungs.reduce(0) { $0 + $1.candidates.count * $1.budget }) steps per seed in all")
         }
-        return summary ?? SweepRunner(specs: [], jobs: 1, quiet: true, sink: { _ in }).run()
+        return summary ?? SweepRunner(specs: [], jobs: 1, quiet: true, handlesSignals: false, sink: { _ in }).run()
     }
 
     /// The dry-run table: the first rung's runs, then what the later rungs will run.

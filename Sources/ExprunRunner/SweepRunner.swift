@@ -60,6 +60,8 @@ public final class SweepRunner: Sendable {
     /// Cancelling it stops the sweep like a signal does.
     public let control: RunControl
     public let handlesSignals: Bool
+    /// A trap the caller holds over several runners (a halving search's rungs), or nil.
+    private let sharedTrap: SignalTrap?
     private let sink: @Sendable (RunRecord) throws -> Void
     /// The record of an upstream run that is not in `specs` (finished by an earlier
     /// invocation), or nil when it has none.
@@ -72,6 +74,8 @@ public final class SweepRunner: Sendable {
     ///   - failFast: cancel the sweep at the first failed run or sink error.
     ///   - quiet: no progress output (failure lines are still printed).
     ///   - handlesSignals: trap SIGINT and SIGTERM while running.
+    ///   - trap: the caller's trap to poll instead of one of the runner's own (the caller
+    ///     installs and removes it, so a signal between two runners is kept for the next).
     ///   - upstreamRecord: reads the record of an upstream run outside `specs` (the CLI reads
     ///     its shard).
     ///   - onEvent: called from workers as runs end.
@@ -80,13 +84,14 @@ public final class SweepRunner: Sendable {
     public init(specs: [RunSpec], jobs: Int = ProcessInfo.processInfo.activeProcessorCount, failFast: Bool = false,
                 quiet: Bool = false, factory: ComponentFactory = .catalogue,
                 problems: [ProblemEntry] = Catalogue.problems, caches: SharedCaches = SharedCaches(),
-                control: RunControl = RunControl(), handlesSignals: Bool = true,
+                control: RunControl = RunControl(), handlesSignals: Bool = true, trap: SignalTrap? = nil,
                 upstreamRecord: @escaping @Sendable (String) -> RunRecord? = { _ in nil },
                 onEvent: (@Sendable (SweepEvent) -> Void)? = nil,
                 sink: @escaping @Sendable (RunRecord) throws -> Void) {
         self.specs = specs; self.jobs = max(1, jobs); self.failFast = failFast; self.quiet = quiet
         self.factory = factory; self.problems = problems; self.caches = caches; self.control = control
         self.handlesSignals = handlesSignals; self.onEvent = onEvent; self.sink = sink
+        self.sharedTrap = trap
         self.upstreamRecord = upstreamRecord
     }
 
@@ -111,8 +116,9 @@ public final class SweepRunner: Sendable {
         // Cancelled by signals, the caller's control, or fail-fast.
         let sweepControl = RunControl(sharing: control, timeLimit: nil)
         let progress = SweepProgress(total: specs.count, totalSteps: specs.reduce(0) { $0 + $1.run.steps }, quiet: quiet)
-        let trap = handlesSignals ? SignalTrap() : nil
-        defer { trap?.remove() }
+        let ownTrap = handlesSignals && sharedTrap == nil ? SignalTrap() : nil
+        defer { ownTrap?.remove() }
+        let trap = sharedTrap ?? ownTrap
         var announcedInterrupt = false
         func pollSignals() {
             guard let trap, trap.fired, !announcedInterrupt else { return }
