@@ -8,70 +8,14 @@ extension HDF5 {
     /// Writes a 1-D compound dataset: one row per element, one field per column (all columns the
     /// same length). h5py reads it as a numpy structured array, pandas as a DataFrame.
     static func writeTable(_ location: hid_t, _ name: String, columns: [(name: String, data: H5Array)]) throws {
-        try checkLinkName(name, "table name")
         let rows = columns.first?.data.count ?? 0
         guard columns.allSatisfy({ $0.data.count == rows }) else {
             throw StoreError("table '\(name)': columns of different lengths")
         }
-        let stringType = try stringType()
-        defer { H5Tclose(stringType) }
-        let boolType = try boolType()
-        defer { H5Tclose(boolType) }
-        // Packed row layout: 8 bytes per number or string pointer, 1 per bool.
-        var offsets: [Int] = []
-        var rowSize = 0
-        for column in columns {
-            offsets.append(rowSize)
-            if case .bools = column.data { rowSize += 1 } else { rowSize += 8 }
-        }
-        let type = try id(H5Tcreate(H5T_COMPOUND, max(rowSize, 1)), "cannot create table type")
-        defer { H5Tclose(type) }
-        var buffer = [UInt8](repeating: 0, count: max(rows * rowSize, 8))
-        var strings: [UnsafeMutablePointer<CChar>?] = []
-        defer { for pointer in strings { free(pointer) } }
-        try buffer.withUnsafeMutableBytes { raw in
-            for (column, offset) in zip(columns, offsets) {
-                let memberType: hid_t
-                switch column.data {
-                case .ints(let values):
-                    memberType = exprun_H5T_NATIVE_INT64()
-                    for (row, v) in values.enumerated() {
-                        raw.storeBytes(of: Int64(v), toByteOffset: row * rowSize + offset, as: Int64.self)
-                    }
-                case .doubles(let values):
-                    memberType = exprun_H5T_NATIVE_DOUBLE()
-                    for (row, v) in values.enumerated() {
-                        raw.storeBytes(of: v, toByteOffset: row * rowSize + offset, as: Double.self)
-                    }
-                case .bools(let values):
-                    memberType = boolType
-                    for (row, v) in values.enumerated() {
-                        raw.storeBytes(of: Int8(v ? 1 : 0), toByteOffset: row * rowSize + offset, as: Int8.self)
-                    }
-                case .strings(let values):
-                    memberType = stringType
-                    for (row, v) in values.enumerated() {
-                        let pointer = strdup(v)
-                        strings.append(pointer)
-                        raw.storeBytes(of: pointer, toByteOffset: row * rowSize + offset,
-                                       as: UnsafeMutablePointer<CChar>?.self)
-                    }
-                }
-                try ok(H5Tinsert(type, column.name, offset, memberType), "cannot add column '\(column.name)'")
-            }
-        }
-        var length = hsize_t(rows)
-        let space = try id(H5Screate_simple(1, &length, nil), "cannot create dataspace for '\(name)'")
-        defer { H5Sclose(space) }
-        let (dcpl, owned) = try datasetCreationList(length: rows, numeric: false)
-        defer { if owned { H5Pclose(dcpl) } }
-        let dataset = try id(H5Dcreate2(location, name, type, space, defaultList, dcpl, defaultList),
-                             "cannot create table '\(name)'")
-        defer { H5Dclose(dataset) }
-        try buffer.withUnsafeBytes { raw in
-            try ok(H5Dwrite(dataset, type, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, raw.baseAddress!),
-                   "cannot write table '\(name)'")
-        }
+        let table = try BlockWriter(location, name, rows: rows,
+                                    columns: columns.map { ($0.name, NativeHDF5.Element(of: $0.data)) })
+        defer { table.close() }
+        try table.write(columns.map(\.data), at: 0)
     }
 
     /// Reads a 1-D compound dataset written by `writeTable` (int, float, vlen string and bool fields).

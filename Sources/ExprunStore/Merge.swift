@@ -70,7 +70,7 @@ extension Store {
                 }
                 let merged: ([String], [String])
                 do {
-                    merged = try plan.write(file, root: root)
+                    merged = try plan.write(file, root: root, scratch: folder)
                 } catch {
                     H5Fclose(file)
                     throw error
@@ -150,18 +150,5 @@ extension Store {
                 done += written
             }
         }
-    }
-
-    /// One /index column: int64 if every present value is an int, float64 if every present value
-    /// is a number, otherwise strings (canonical text). Missing values: 0, NaN, "".
-    static func indexColumn(_ values: [Value?]) -> H5Array {
-        let present = values.compactMap { $0 }
-        if !present.isEmpty, present.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
-            return .ints(values.map { $0?.asInt ?? 0 })
-        }
-        if !present.isEmpty, present.allSatisfy({ $0.asDouble != nil }) {
-            return .doubles(values.map { $0?.asDouble ?? .nan })
-        }
-        return .strings(values.map { $0?.canonical ?? "" })
     }
 }

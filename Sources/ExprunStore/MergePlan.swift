@@ -71,7 +71,7 @@ struct MergePlan {
     /// Writes the root attributes, /runs and /index into `file` (new, or a copy of the existing
     /// results.h5 when incremental). Returns the ids merged, in order, with their statuses.
     /// Holds the HDF5 lock.
-    func write(_ file: hid_t, root: RootInfo) throws -> (ids: [String], statuses: [String]) {
+    func write(_ file: hid_t, root: RootInfo, scratch: String) throws -> (ids: [String], statuses: [String]) {
         if incremental {
             for name in try HDF5.attributeNames(file) { try HDF5.deleteAttribute(file, name) }
         }
@@ -91,33 +91,25 @@ struct MergePlan {
             if HDF5.exists(file, [ConsolidatedTables.groupName]) { try HDF5.deleteLink(file, ConsolidatedTables.groupName) }
         }
 
-        var rows = IndexRows(columnNames: columnNames)
-        var tables = ConsolidatedTables()
+        var tables = try ConsolidatedTables(indexColumns: columnNames, scratch: scratch)
         for runId in present {
-            let attributes: [(String, Value)]
             if kept.contains(runId) {
                 if let existing, let known = existing.attributes(runId) {
-                    attributes = known
-                    existing.copy(runId, attributes: known, into: &tables)
+                    try existing.copy(runId, attributes: known, into: &tables)
                 } else {
                     let group = try HDF5.openGroup(runs, runId)
                     defer { H5Gclose(group) }
                     let run = try StoredRun(reading: group)
-                    attributes = run.attributes
-                    tables.append(runId: runId, attributes: attributes, curves: run.curves)
+                    try tables.append(runId: runId, attributes: run.attributes, curves: run.curves)
                 }
             } else {
                 guard let run = try readShard(runId, native: false) else { continue }
                 try run.write(into: runs, as: runId)
-                attributes = run.attributes
-                tables.append(runId: runId, attributes: attributes, curves: run.curves)
+                try tables.append(runId: runId, attributes: run.attributes, curves: run.curves)
             }
-            rows.append(runId, attributes)
         }
-
-        try HDF5.writeTable(file, "index", columns: rows.table)
         try tables.write(file)
-        return (rows.ids, rows.statuses)
+        return (tables.ids, tables.statuses)
     }
 
     /// The root attributes of results.h5, in order: format, exprun_version, experiment, config,
@@ -201,32 +193,5 @@ struct MergePlan {
 
     static func earlier(_ a: timespec, _ b: timespec) -> Bool {
         a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec)
-    }
-}
-
-/// The rows of /index as a merge adds runs: run_id, status, then `columnNames` from each run's
-/// attributes (Store.indexColumn decides each column's type).
-struct IndexRows {
-    let columnNames: [String]
-    private(set) var ids: [String] = []
-    private(set) var statuses: [String] = []
-    private var columnValues: [[Value?]]
-
-    init(columnNames: [String]) {
-        self.columnNames = columnNames
-        columnValues = Array(repeating: [], count: columnNames.count)
-    }
-
-    mutating func append(_ runId: String, _ attributes: [(String, Value)]) {
-        let value = { (name: String) in attributes.first { $0.0 == name }?.1 }
-        statuses.append(value("status")?.asString ?? "")
-        for (column, name) in columnNames.enumerated() { columnValues[column].append(value(name)) }
-        ids.append(runId)
-    }
-
-    var table: [(name: String, data: H5Array)] {
-        var table: [(name: String, data: H5Array)] = [("run_id", .strings(ids)), ("status", .strings(statuses))]
-        for (name, values) in zip(columnNames, columnValues) { table.append((name, Store.indexColumn(values))) }
-        return table
     }
 }

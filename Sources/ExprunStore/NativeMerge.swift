@@ -5,10 +5,11 @@ import Foundation
 /// A merge with the native writer (Native/NativeHDF5Writer.swift): each run is read natively
 /// (its shard, or for a run an incremental merge keeps, its group in the existing results.h5;
 /// libhdf5 for a shard outside the native subset) and its group appended to the new file as
-/// it is read, so only the /runs links, /index rows and /tables columns stay in memory. Then
-/// libhdf5 opens the finished file and adds /index and /tables: a few objects whatever the
-/// number of runs (compound types; chunked, compressed long arrays), so their cost does not
-/// scale with runs the way one libhdf5 call per attribute does.
+/// it is read, so only the /runs links (and each run's id and status) stay in memory; the rows
+/// of /index and /tables wait in scratch files (ConsolidatedTables.swift). Then libhdf5 opens
+/// the finished file and adds /index and /tables, a block of rows at a time: a few objects
+/// whatever the number of runs (compound types; chunked, compressed long arrays), so their
+/// cost does not scale with runs the way one libhdf5 call per attribute does.
 ///
 /// An incremental merge is a rewrite too, not libhdf5 editing a copy: /runs keeps its links in
 /// its object header (compact storage), and libhdf5 removing or adding one there condenses the
@@ -27,8 +28,7 @@ extension MergePlan {
     /// attributes) or `existing` is not natively readable: the caller then merges through libhdf5.
     /// Takes the HDF5 lock itself, only around libhdf5 calls.
     func writeNative(_ path: String, root: RootInfo, existing: String) throws -> (ids: [String], statuses: [String])? {
-        var rows = IndexRows(columnNames: columnNames)
-        var tables = ConsolidatedTables()
+        var tables = try ConsolidatedTables(indexColumns: columnNames, scratch: (path as NSString).deletingLastPathComponent)
         do {
             var old: (reader: NativeHDF5Reader, runs: [String: UInt64])?
             if incremental {
@@ -45,8 +45,7 @@ extension MergePlan {
                 let kept = old.flatMap { old in self.kept.contains(runId) ? old.runs[runId].map { (old.reader, $0) } : nil }
                 guard let run = try kept.map({ try $0.0.storedRun(at: $0.1) }) ?? readShard(runId, native: true) else { continue }
                 links.append((runId, try writer.write(run)))
-                tables.append(runId: runId, attributes: run.attributes, curves: run.curves)
-                rows.append(runId, run.attributes)
+                try tables.append(runId: runId, attributes: run.attributes, curves: run.curves)
             }
             let runs = try writer.writeGroup(attributes: [], links: links)
             try writer.finish(root: try writer.writeGroup(attributes: Self.rootAttributes(root), links: [("runs", runs)]))
@@ -57,7 +56,6 @@ extension MergePlan {
         try HDF5.locked {
             let file = try HDF5.openFileForWriting(path)
             do {
-                try HDF5.writeTable(file, "index", columns: rows.table)
                 try tables.write(file)
             } catch {
                 H5Fclose(file)
@@ -65,7 +63,7 @@ extension MergePlan {
             }
             try HDF5.closeFile(file)
         }
-        return (rows.ids, rows.statuses)
+        return (tables.ids, tables.statuses)
     }
 
     /// How many links the group at `path` of the file holds in its object header (compact

@@ -35,9 +35,7 @@ import Testing
             let attributes = try #require(existing.attributes(runId))
             text += runId + " " + attributes.sorted { $0.0 < $1.0 }.map { "\($0.0)=\(TableJSON.encode($0.1))" }
                 .joined(separator: " ") + "\n"
-            var tables = ConsolidatedTables()
-            existing.copy(runId, attributes: attributes, into: &tables)
-            text += tables.curveLines.joined(separator: "\n") + "\n"
+            text += existing.curveLines(runId).joined(separator: "\n") + "\n"
         }
         return text
     }
@@ -64,8 +62,6 @@ import Testing
                 #expect(bitwiseEqual(value, other), "\(runId).\(name): \(value) vs \(other)")
             }
             // Curves: every series of the group, at its steps, views after the last iterate.
-            var tables = ConsolidatedTables()
-            existing.copy(runId, attributes: fromTable, into: &tables)
             var expected: [String] = []
             let steps = file.steps(runId)
             for view in [nil] + file.viewNames(runId) {
@@ -74,7 +70,7 @@ import Testing
                     expected.append("\(view ?? "last")/\(metric) \(steps) \(values.map(\.bitPattern))")
                 }
             }
-            #expect(tables.curveLines == expected, "\(runId)")
+            #expect(existing.curveLines(runId) == expected, "\(runId)")
         }
         #expect(file.runIds.contains("broken") && file.runIds.contains("div"))
     }
