@@ -22,6 +22,8 @@ struct MergePlan {
     let shardIdentities: [String: ShardManifest.Identity]
     /// The status of each run of the existing file, from its /index.
     private(set) var existingStatuses: [String: String] = [:]
+    /// The strings the native reads of this merge share (names and values repeat in every run).
+    let strings = InternedStrings()
 
     init(shardDirectory: String, runOrder: [String], root: RootInfo, existing path: String) {
         self.shardDirectory = shardDirectory
@@ -130,7 +132,7 @@ struct MergePlan {
         let shard = Store.shardPath(runId: runId, directory: shardDirectory)
         if native {
             do {
-                let reader = try NativeHDF5Reader(path: shard)
+                let reader = try NativeHDF5Reader(path: shard, strings: strings)
                 guard let group = try reader.address(of: ["runs", runId]) else { return nil }
                 return try reader.storedRun(at: group)
             } catch is NativeHDF5.Unsupported {

@@ -32,7 +32,7 @@ extension MergePlan {
         do {
             var old: (reader: NativeHDF5Reader, runs: [String: UInt64])?
             if incremental {
-                let reader = try NativeHDF5Reader(path: existing)
+                let reader = try NativeHDF5Reader(path: existing, strings: strings)
                 guard let runs = try reader.address(of: ["runs"]) else { return nil }
                 let links = try reader.object(at: runs).links
                 old = (reader, Dictionary(links.map { ($0.name, $0.address) }, uniquingKeysWith: { first, _ in first }))

@@ -94,7 +94,9 @@ struct ShardManifest {
         var body = Self.header + "\n"
         for id in entries.keys.sorted() {
             let e = entries[id]!
-            guard !id.contains("\t"), !id.contains("\n"), !e.status.contains("\t"), !e.status.contains("\n") else { continue }
+            // Byte tests: Foundation's String.contains(String) costs a microsecond each.
+            guard !id.utf8.contains(where: { $0 == 9 || $0 == 10 }), !e.status.utf8.contains(where: { $0 == 9 || $0 == 10 })
+            else { continue }
             body += "\(id)\t\(e.status)\t\(e.identity.inode)\t\(e.identity.size)\t\(e.identity.seconds)\t\(e.identity.nanoseconds)\n"
         }
         let count = body.utf8.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } - 1

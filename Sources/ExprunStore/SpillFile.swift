@@ -26,13 +26,13 @@ final class SpillFile {
     deinit { close(fd) }
 
     /// Bytes appended so far.
-    var size: UInt64 { written + UInt64(out.data.count) }
+    var size: UInt64 { written + UInt64(out.count) }
 
     /// Writes the buffer out once it is full; call after each record.
-    func flushIfFull() throws { if out.data.count >= Self.bufferSize { try flush() } }
+    func flushIfFull() throws { if out.count >= Self.bufferSize { try flush() } }
 
     func flush() throws {
-        try out.data.withUnsafeBytes { raw in
+        try out.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
                 let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(written) + off_t(done))
@@ -40,8 +40,8 @@ final class SpillFile {
                 done += n
             }
         }
-        written += UInt64(out.data.count)
-        out.data.removeAll(keepingCapacity: true)
+        written += UInt64(out.count)
+        out.removeAll()
     }
 
     /// Reads the file from its start (flushing first), through a window of `bufferSize` bytes.
@@ -135,6 +135,6 @@ final class SpillFile {
 
     func string(_ s: String) {
         var s = s
-        s.withUTF8 { bytes in out.u32(UInt32(bytes.count)); out.data.append(contentsOf: bytes) }
+        s.withUTF8 { bytes in out.u32(UInt32(bytes.count)); out.bytes(bytes) }
     }
 }

@@ -80,7 +80,7 @@ import Testing
     /// What libhdf5 keeps of a value: strings up to a NUL; lists as their narrowest array type.
     static func stored(_ value: Value) -> Value {
         switch value {
-        case .string(let s): return .string(String(decoding: NativeHDF5.cString(s), as: UTF8.self))
+        case .string(let s): return .string(String(decoding: s.utf8.prefix { $0 != 0 }, as: UTF8.self))
         case .list(let list): return .list(H5Array(list: list).values.map(stored))
         default: return value
         }

@@ -115,26 +115,86 @@ enum NativeHDF5 {
     static let headerSignature = Array("OHDR".utf8), chunkSignature = Array("OCHK".utf8)
     static let heapSignature = Array("GCOL".utf8)
 
-    /// The bytes libhdf5 stores for a string: its UTF-8 up to the first NUL (HDF5 takes C strings).
-    static func cString(_ s: String) -> ArraySlice<UInt8> {
-        let utf8 = Array(s.utf8)
-        return utf8[..<(utf8.firstIndex(of: 0) ?? utf8.count)]
+    /// Calls `body` with the bytes libhdf5 stores for a string: its UTF-8 up to the first NUL
+    /// (HDF5 takes C strings), without copying them.
+    static func withCString<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        var s = s
+        return try s.withUTF8 { utf8 in
+            try body(UnsafeBufferPointer(rebasing: utf8[..<(utf8.firstIndex(of: 0) ?? utf8.count)]))
+        }
     }
 }
 
-/// Little-endian bytes appended to an array.
+/// Little-endian bytes appended to a buffer. The storage is kept at its capacity (zeros past
+/// `count`) and written in place: appending a UInt64 is one store, where Array's append of a
+/// few bytes costs ~100 instructions (a merge appends millions of them).
 struct ByteWriter {
-    var data: [UInt8] = []
+    private var storage: [UInt8]
+    /// The number of bytes written.
+    private(set) var count = 0
 
-    init(capacity: Int = 64) { data.reserveCapacity(capacity) }
+    init(capacity: Int = 64) { storage = [UInt8](repeating: 0, count: max(capacity, 16)) }
 
-    mutating func u8(_ v: UInt8) { data.append(v) }
-    mutating func u16(_ v: UInt16) { data.append(UInt8(v & 0xff)); data.append(UInt8(v >> 8)) }
-    mutating func u32(_ v: UInt32) { for i in 0..<4 { data.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
-    mutating func u64(_ v: UInt64) { for i in 0..<8 { data.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
-    mutating func bytes<S: Sequence>(_ s: S) where S.Element == UInt8 { data.append(contentsOf: s) }
+    /// The bytes written (a copy).
+    var data: [UInt8] { Array(storage[..<count]) }
+
+    @inline(__always) private mutating func reserve(_ n: Int) {
+        if count + n > storage.count { storage.append(contentsOf: repeatElement(0, count: max(storage.count, n))) }
+    }
+
+    @inline(__always) private mutating func store<T: FixedWidthInteger>(_ v: T) {
+        reserve(MemoryLayout<T>.size)
+        let at = count
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self) }
+        count += MemoryLayout<T>.size
+    }
+
+    mutating func u8(_ v: UInt8) { store(v) }
+    mutating func u16(_ v: UInt16) { store(v) }
+    mutating func u32(_ v: UInt32) { store(v) }
+    mutating func u64(_ v: UInt64) { store(v) }
     /// An unsigned integer in `width` bytes (1, 2, 4 or 8).
-    mutating func uint(_ v: UInt64, width: Int) { for i in 0..<width { data.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+    mutating func uint(_ v: UInt64, width: Int) {
+        switch width {
+        case 1: u8(UInt8(truncatingIfNeeded: v))
+        case 2: u16(UInt16(truncatingIfNeeded: v))
+        case 4: u32(UInt32(truncatingIfNeeded: v))
+        default: u64(v)
+        }
+    }
+
+    mutating func bytes(_ b: UnsafeRawBufferPointer) {
+        guard b.count > 0 else { return }
+        reserve(b.count)
+        let at = count
+        storage.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: at).copyMemory(from: b.baseAddress!, byteCount: b.count) }
+        count += b.count
+    }
+    mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) { bytes(UnsafeRawBufferPointer(b)) }
+    mutating func bytes(_ b: [UInt8]) { b.withUnsafeBytes { bytes($0) } }
+    mutating func bytes(_ other: ByteWriter) { other.withUnsafeBytes { bytes($0) } }
+    mutating func zeros(_ n: Int) {
+        reserve(n)
+        let at = count
+        storage.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: at).initializeMemory(as: UInt8.self, repeating: 0, count: n) }
+        count += n
+    }
+
+    /// Overwrites bytes already written, from `offset`.
+    mutating func patch(_ b: [UInt8], at offset: Int) {
+        precondition(offset >= 0 && offset + b.count <= count)
+        storage.replaceSubrange(offset..<(offset + b.count), with: b)
+    }
+    mutating func patch16(_ v: UInt16, at offset: Int) {
+        precondition(offset >= 0 && offset + 2 <= count)
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt16.self) }
+    }
+
+    mutating func removeAll() { count = 0 }
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
 }
 
 /// Little-endian reads from a byte array; every read is bounds-checked and throws
@@ -149,10 +209,17 @@ struct ByteReader {
     mutating func u8() throws -> UInt8 { try need(1); defer { at += 1 }; return data[at] }
     mutating func uint(_ width: Int) throws -> UInt64 {
         try need(width)
-        var v: UInt64 = 0
-        for i in 0..<width { v |= UInt64(data[at + i]) << (8 * UInt64(i)) }
-        at += width
-        return v
+        defer { at += width }
+        switch width {
+        case 1: return UInt64(data[at])
+        case 2: return UInt64(UInt16(littleEndian: data.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
+        case 4: return UInt64(UInt32(littleEndian: data.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+        case 8: return UInt64(littleEndian: data.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        default:
+            var v: UInt64 = 0
+            for i in 0..<min(width, 8) { v |= UInt64(data[at + i]) << (8 * UInt64(i)) }
+            return v
+        }
     }
     mutating func u16() throws -> Int { Int(try uint(2)) }
     mutating func u32() throws -> Int { Int(try uint(4)) }

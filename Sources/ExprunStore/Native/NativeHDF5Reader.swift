@@ -20,8 +20,11 @@ final class NativeHDF5Reader {
     /// Files up to this size are read rather than mapped.
     static let readLimit = 1 << 20
     private let mapped: Bool
+    /// Where names and short string values come from (shared by the readers of one merge).
+    private let strings: InternedStrings
 
-    init(path: String) throws {
+    init(path: String, strings: InternedStrings = InternedStrings()) throws {
+        self.strings = strings
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw NativeHDF5.Unsupported("cannot open \(path)") }
         defer { close(fd) }
@@ -133,7 +136,8 @@ final class NativeHDF5Reader {
         let tracksOrder = flags & 0x04 != 0
         var chunks = [(start: r.at, end: r.at + size, checksumFrom: Int(address))]
         var object = Object()
-        var attributes: [(order: Int, name: String, value: Value)] = []
+        // Attributes straight into the object, their creation order beside them (sorted only if out of order).
+        var attributeOrder: [Int] = []
         var links: [(order: Int, name: String, address: UInt64)] = []
         var dims: [Int]?, isScalar = false, element: NativeHDF5.Element?, layout: (address: UInt64, size: Int, inline: Range<Int>?)?
         var chunkIndex = 0
@@ -178,8 +182,8 @@ final class NativeHDF5Reader {
                 case NativeHDF5.linkMessage:
                     links.append(try link(&body, order))
                 case NativeHDF5.attributeMessage:
-                    let (name, value) = try attribute(&body, raw)
-                    attributes.append((order, name, value))
+                    object.attributes.append(try attribute(&body, raw))
+                    attributeOrder.append(order)
                 case NativeHDF5.dataspaceMessage:
                     (dims, isScalar) = try dataspace(&body)
                 case NativeHDF5.datatypeMessage:
@@ -202,11 +206,12 @@ final class NativeHDF5Reader {
             }
         }
         if tracksOrder {
-            attributes.sort { $0.order < $1.order }
+            if zip(attributeOrder, attributeOrder.dropFirst()).contains(where: { $0 > $1 }) {
+                object.attributes = attributeOrder.indices.sorted { attributeOrder[$0] < attributeOrder[$1] }.map { object.attributes[$0] }
+            }
         } else {
-            attributes.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+            object.attributes.sort { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
         }
-        object.attributes = attributes.map { ($0.name, $0.value) }
         let ordered = links.allSatisfy { $0.order >= 0 }
         links.sort { ordered ? $0.order < $1.order : Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
         object.links = links.map { ($0.name, $0.address) }
@@ -239,7 +244,7 @@ final class NativeHDF5Reader {
         let creation = f & 0x04 != 0 ? Int(truncatingIfNeeded: try body.u64()) : -1
         if f & 0x10 != 0 { try body.skip(1) }
         let n = Int(try body.uint(1 << Int(f & 3)))
-        let name = String(decoding: try body.bytes(n), as: UTF8.self)
+        let name = strings.string(try body.bytes(n))
         return (creation, name, try body.u64())
     }
 
@@ -299,7 +304,7 @@ final class NativeHDF5Reader {
         let nameSize = try body.u16(), typeSize = try body.u16(), spaceSize = try body.u16()
         try body.skip(1)
         let nameBytes = try body.bytes(nameSize)
-        let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+        let name = strings.string(UnsafeRawBufferPointer(rebasing: nameBytes.prefix { $0 != 0 }))
         var typeReader = ByteReader(data: try body.bytes(typeSize), at: 0)
         let element = try datatype(&typeReader)
         var spaceReader = ByteReader(data: try body.bytes(spaceSize), at: 0)
@@ -314,7 +319,7 @@ final class NativeHDF5Reader {
             case .int64: return (name, .int(Int(Int64(bitPattern: try r.u64()))))
             case .float64: return (name, .double(Double(bitPattern: try r.u64())))
             case .bool: return (name, .bool(try r.u8() != 0))
-            case .string: break
+            case .string: return (name, .string(try string(&r, raw)))
             }
         }
         let values = try decode(data, element, count, raw).values
@@ -330,16 +335,18 @@ final class NativeHDF5Reader {
         case .int64: return .ints(try (0..<count).map { _ in Int(Int64(bitPattern: try r.u64())) })
         case .float64: return .doubles(try (0..<count).map { _ in Double(bitPattern: try r.u64()) })
         case .bool: return .bools(try (0..<count).map { _ in try r.u8() != 0 })
-        case .string:
-            return .strings(try (0..<count).map { _ in
-                let length = try r.u32(), collection = try r.u64(), index = UInt32(try r.u32())
-                if length == 0 && collection == 0 { return "" }
-                guard let range = try heapObjects(collection, raw)[index], range.count >= length else {
-                    throw NativeHDF5.Unsupported("a string outside the global heap")
-                }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: raw[range.lowerBound..<(range.lowerBound + length)]), as: UTF8.self)
-            })
+        case .string: return .strings(try (0..<count).map { _ in try string(&r, raw) })
         }
+    }
+
+    /// A variable-length string element: its reference at `r`, its bytes in the global heap.
+    private func string(_ r: inout ByteReader, _ raw: UnsafeRawBufferPointer) throws -> String {
+        let length = try r.u32(), collection = try r.u64(), index = UInt32(try r.u32())
+        if length == 0 && collection == 0 { return "" }
+        guard let range = try heapObjects(collection, raw)[index], range.count >= length else {
+            throw NativeHDF5.Unsupported("a string outside the global heap")
+        }
+        return strings.string(UnsafeRawBufferPointer(rebasing: raw[range.lowerBound..<(range.lowerBound + length)]))
     }
 
     /// The objects of the global heap collection at `address` (index -> byte range), parsed once.
@@ -364,5 +371,27 @@ final class NativeHDF5Reader {
         }
         collections[address] = objects
         return objects
+    }
+}
+
+/// The strings a merge reads again and again (every run repeats the attribute names, the
+/// dataset names and most string values: "completed", a component's kind), each made once:
+/// looked up by a hash of their bytes and checked against them. Bounded; short strings
+/// (inline in a String, no allocation) and long ones are not kept.
+final class InternedStrings {
+    private var table: [UInt64: String] = [:]
+    private static let capacity = 1 << 14, maxLength = 256
+
+    func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        guard bytes.count > 15, bytes.count <= Self.maxLength else { return String(decoding: bytes, as: UTF8.self) }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        if let known = table[hash], known.utf8.count == bytes.count,
+           known.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) == true {
+            return known
+        }
+        let made = String(decoding: bytes, as: UTF8.self)
+        if table.count < Self.capacity { table[hash] = made }
+        return made
     }
 }

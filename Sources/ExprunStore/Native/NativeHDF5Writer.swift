@@ -17,10 +17,13 @@ import Foundation
 final class NativeHDF5Writer {
     private var fd: Int32
     let path: String
-    /// File offset of `buffer[0]`; `buffer` holds what is not yet written.
+    /// File offset of `buffer`'s first byte; `buffer` holds what is not yet written.
     private var bufferStart: UInt64 = 0
-    private var buffer: [UInt8] = []
-    private var heap: HeapCollection?
+    private var buffer = ByteWriter(capacity: NativeHDF5Writer.flushSize + 65536)
+    /// The global heap collection being filled (its objects so far in `heapBody`), if any.
+    private var heapAddress: UInt64?
+    private var heapSize = 0, heapNextIndex: UInt16 = 1
+    private var heapBody = ByteWriter(capacity: 4096)
     private let collectionSize: Int
     private static let flushSize = 1 << 20
 
@@ -31,8 +34,7 @@ final class NativeHDF5Writer {
         self.collectionSize = max(collectionSize, NativeHDF5.minCollectionSize)
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StoreError("cannot create \(path): \(String(cString: strerror(errno)))") }
-        buffer.reserveCapacity(Self.flushSize + 65536)
-        buffer.append(contentsOf: [UInt8](repeating: 0, count: NativeHDF5.superblockSize))
+        buffer.zeros(NativeHDF5.superblockSize)
     }
 
     deinit { if fd >= 0 { close(fd) } }
@@ -44,7 +46,7 @@ final class NativeHDF5Writer {
     /// Appends `bytes` at the end of the file; returns their address.
     private func append(_ bytes: [UInt8]) throws -> UInt64 {
         let address = end
-        buffer.append(contentsOf: bytes)
+        buffer.bytes(bytes)
         if buffer.count >= Self.flushSize { try flush() }
         return address
     }
@@ -52,29 +54,26 @@ final class NativeHDF5Writer {
     /// Writes `bytes` at `address` (already allocated: in the buffer or already on disk).
     private func patch(_ bytes: [UInt8], at address: UInt64) throws {
         if address >= bufferStart {
-            let start = Int(address - bufferStart)
-            buffer.replaceSubrange(start..<(start + bytes.count), with: bytes)
+            buffer.patch(bytes, at: Int(address - bufferStart))
             return
         }
-        try writeAll(bytes, at: address)
+        try bytes.withUnsafeBytes { try writeAll($0, at: address) }
     }
 
-    /// pwrite(2) of all of `bytes` at `offset`, every write checked.
-    private func writeAll(_ bytes: [UInt8], at offset: UInt64) throws {
-        try bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(offset) + off_t(done))
-                if n <= 0 { throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))") }
-                done += n
-            }
+    /// pwrite(2) of all of `raw` at `offset`, every write checked.
+    private func writeAll(_ raw: UnsafeRawBufferPointer, at offset: UInt64) throws {
+        var done = 0
+        while done < raw.count {
+            let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(offset) + off_t(done))
+            if n <= 0 { throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))") }
+            done += n
         }
     }
 
     private func flush() throws {
-        try writeAll(buffer, at: bufferStart)
+        try buffer.withUnsafeBytes { try writeAll($0, at: bufferStart) }
         bufferStart += UInt64(buffer.count)
-        buffer.removeAll(keepingCapacity: true)
+        buffer.removeAll()
     }
 
     /// Writes the last heap collection and the superblock (root group at `root`), and closes.
@@ -97,47 +96,40 @@ final class NativeHDF5Writer {
 
     // MARK: Global heap (variable-length string data)
 
-    /// The collection being filled: its address, its size, and its objects so far.
-    private struct HeapCollection {
-        var address: UInt64
-        var size: Int
-        var body = ByteWriter(capacity: 4096)
-        var nextIndex: UInt16 = 1
-        var used: Int { 16 + body.data.count }
-    }
-
     /// Stores `bytes` as a global heap object; returns its collection's address and its index.
-    private func heapObject(_ bytes: ArraySlice<UInt8>) throws -> (UInt64, UInt32) {
+    private func heapObject(_ bytes: UnsafeBufferPointer<UInt8>) throws -> (UInt64, UInt32) {
         let need = 16 + (bytes.count + 7) / 8 * 8
-        if let current = heap, current.used + need <= current.size, current.nextIndex < UInt16.max {
-        } else {
+        if heapAddress == nil || 16 + heapBody.count + need > heapSize || heapNextIndex == UInt16.max {
             try finishCollection()
             let size = max(collectionSize, (16 + need + 16 + 4095) / 4096 * 4096)
             // Reserved now (zeros), filled in when full: the objects that point into it follow it.
-            let address = end
-            buffer.append(contentsOf: [UInt8](repeating: 0, count: size))
-            heap = HeapCollection(address: address, size: size)
+            heapAddress = end
+            heapSize = size
+            heapNextIndex = 1
+            buffer.zeros(size)
             if buffer.count >= Self.flushSize { try flush() }
         }
-        let index = heap!.nextIndex
-        heap!.nextIndex += 1
-        heap!.body.u16(index); heap!.body.u16(0); heap!.body.u32(0); heap!.body.u64(UInt64(bytes.count))
-        heap!.body.bytes(bytes)
-        for _ in 0..<((8 - bytes.count % 8) % 8) { heap!.body.u8(0) }
-        return (heap!.address, UInt32(index))
+        let index = heapNextIndex
+        heapNextIndex += 1
+        heapBody.u16(index); heapBody.u16(0); heapBody.u32(0); heapBody.u64(UInt64(bytes.count))
+        heapBody.bytes(bytes)
+        heapBody.zeros((8 - bytes.count % 8) % 8)
+        return (heapAddress!, UInt32(index))
     }
 
     private func finishCollection() throws {
-        guard var current = heap else { return }
-        heap = nil
-        let free = current.size - current.used
+        guard let address = heapAddress else { return }
+        heapAddress = nil
+        let free = heapSize - 16 - heapBody.count
         if free >= 16 {
             // The free-space object (index 0); its size counts its own header.
-            current.body.u16(0); current.body.u16(0); current.body.u32(0); current.body.u64(UInt64(free))
+            heapBody.u16(0); heapBody.u16(0); heapBody.u32(0); heapBody.u64(UInt64(free))
         }
-        var header = ByteWriter(capacity: 16)
-        header.bytes(NativeHDF5.heapSignature); header.bytes([1, 0, 0, 0]); header.u64(UInt64(current.size))
-        try patch(header.data + current.body.data, at: current.address)
+        var collection = ByteWriter(capacity: 16 + heapBody.count)
+        collection.bytes(NativeHDF5.heapSignature); collection.bytes([1, 0, 0, 0]); collection.u64(UInt64(heapSize))
+        collection.bytes(heapBody)
+        heapBody.removeAll()
+        try patch(collection.data, at: address)
     }
 
     // MARK: Element data
@@ -149,11 +141,15 @@ final class NativeHDF5Writer {
         case .doubles(let v): for x in v { out.u64(x.bitPattern) }
         case .bools(let v): for x in v { out.u8(x ? 1 : 0) }
         case .strings(let v):
-            for s in v {
-                let bytes = NativeHDF5.cString(s)
-                let (collection, index) = try heapObject(bytes)
-                out.u32(UInt32(bytes.count)); out.u64(collection); out.u32(index)
-            }
+            for s in v { try string(s, into: &out) }
+        }
+    }
+
+    /// A string element: its bytes go to the global heap, its reference to `out`.
+    private func string(_ s: String, into out: inout ByteWriter) throws {
+        try NativeHDF5.withCString(s) { bytes in
+            let (collection, index) = try heapObject(bytes)
+            out.u32(UInt32(bytes.count)); out.u64(collection); out.u32(index)
         }
     }
 
@@ -171,26 +167,47 @@ final class NativeHDF5Writer {
         var messages = ByteWriter(capacity: 1024)
 
         mutating func add(_ type: UInt8, flags: UInt8 = 0, order: Int = 0, _ body: [UInt8]) throws {
-            guard body.count <= NativeHDF5.maxMessageSize else { throw NativeHDF5.Unsupported("a message over 64 KiB") }
-            messages.u8(type); messages.u16(UInt16(body.count)); messages.u8(flags)
-            if tracksOrder { messages.u16(UInt16(truncatingIfNeeded: order)) }
+            let start = begin(type, flags: flags, order: order)
             messages.bytes(body)
+            try end(start)
         }
 
-        /// The whole header: prefix, chunk 0 (the messages), checksum.
-        func encoded(flags: UInt8) -> [UInt8] {
-            let size = messages.data.count
+        /// Starts a message whose body the caller appends to `messages`; `end` sets its size.
+        mutating func begin(_ type: UInt8, flags: UInt8 = 0, order: Int = 0) -> Int {
+            messages.u8(type)
+            let start = messages.count
+            messages.u16(0); messages.u8(flags)
+            if tracksOrder { messages.u16(UInt16(truncatingIfNeeded: order)) }
+            return start
+        }
+
+        mutating func end(_ start: Int) throws {
+            let size = messages.count - start - (tracksOrder ? 5 : 3)
+            guard size <= NativeHDF5.maxMessageSize else { throw NativeHDF5.Unsupported("a message over 64 KiB") }
+            messages.patch16(UInt16(size), at: start)
+        }
+
+        /// Appends the whole header to `out`: prefix, chunk 0 (the messages), checksum.
+        func encode(flags: UInt8, into out: inout ByteWriter) {
+            let start = out.count
+            let size = messages.count
             let width = size < 0x100 ? 0 : size < 0x1_0000 ? 1 : size < 0x1_0000_0000 ? 2 : 3
-            var out = ByteWriter(capacity: size + 24)
             out.bytes(NativeHDF5.headerSignature); out.u8(2); out.u8(flags | UInt8(width))
             if flags & 0x10 != 0 {
                 out.u16(UInt16(NativeHDF5.maxCompactAttributes)); out.u16(UInt16(NativeHDF5.minDenseAttributes))
             }
             out.uint(UInt64(size), width: 1 << width)
-            out.bytes(messages.data)
-            out.u32(HDF5Checksum.lookup3(out.data))
-            return out.data
+            out.bytes(messages)
+            out.u32(out.withUnsafeBytes { HDF5Checksum.lookup3(UnsafeRawBufferPointer(rebasing: $0[start...])) })
         }
+    }
+
+    /// Appends an object header at the end of the file, encoded in place; returns its address.
+    private func append(_ header: Header, flags: UInt8) throws -> UInt64 {
+        let address = end
+        header.encode(flags: flags, into: &buffer)
+        if buffer.count >= Self.flushSize { try flush() }
+        return address
     }
 
     /// Writes a group: its attributes in order, then links to `links` (name, object address) in
@@ -212,7 +229,7 @@ final class NativeHDF5Writer {
             try header.add(NativeHDF5.attributeInfoMessage, flags: 4, info.data)
         }
         for (order, (name, value)) in attributes.enumerated() {
-            try header.add(NativeHDF5.attributeMessage, order: order, try attributeMessage(name, value))
+            try attribute(name, value, order: order, into: &header)
         }
         for (order, link) in links.enumerated() {
             try HDF5.checkLinkName(link.name, "link name")
@@ -227,34 +244,45 @@ final class NativeHDF5Writer {
             body.bytes(name); body.u64(link.address)
             try header.add(NativeHDF5.linkMessage, body.data)
         }
-        return try append(header.encoded(flags: NativeHDF5.groupHeaderFlags))
+        return try append(header, flags: NativeHDF5.groupHeaderFlags)
     }
 
-    /// Version-3 attribute message: scalar for a scalar value, 1-D for a list (narrowest type).
-    private func attributeMessage(_ name: String, _ value: Value) throws -> [UInt8] {
-        let array: H5Array
-        let dims: [Int]?
+    /// Version-3 attribute message: scalar for a scalar value, 1-D for a list (narrowest type),
+    /// encoded straight into the header (a run's 44 attributes are most of a merge's writing).
+    private func attribute(_ name: String, _ value: Value, order: Int, into header: inout Header) throws {
+        let element: NativeHDF5.Element, count: Int, space: [UInt8]
+        var list: H5Array?
         switch value {
-        case .int(let v): array = .ints([v]); dims = nil
-        case .double(let v): array = .doubles([v]); dims = nil
-        case .bool(let v): array = .bools([v]); dims = nil
-        case .string(let v): array = .strings([v]); dims = nil
-        case .list(let list): array = H5Array(list: list); dims = [array.count]
+        case .int: element = .int64
+        case .double: element = .float64
+        case .bool: element = .bool
+        case .string: element = .string
+        case .list(let values):
+            list = H5Array(list: values)
+            element = NativeHDF5.Element(of: list!)
         }
-        let nameBytes = Array(NativeHDF5.cString(name))
-        guard !nameBytes.isEmpty else { throw StoreError("attribute name '\(name)' is empty") }
-        let type = NativeHDF5.Element(of: array).encoded
-        let space = NativeHDF5.dataspace(dims)
-        // Check the size before the data: strings would go to the heap first.
-        let size = 9 + nameBytes.count + 1 + type.count + space.count + array.count * NativeHDF5.Element(of: array).size
-        guard size <= NativeHDF5.maxMessageSize else { throw NativeHDF5.Unsupported("attribute '\(name)' over 64 KiB") }
-        var out = ByteWriter(capacity: size)
-        out.bytes([3, 0]); out.u16(UInt16(nameBytes.count + 1)); out.u16(UInt16(type.count)); out.u16(UInt16(space.count))
-        out.u8(0)  // name character set: ASCII, as libhdf5's default attribute creation list says
-        out.bytes(nameBytes); out.u8(0)
-        out.bytes(type); out.bytes(space)
-        try encode(array, into: &out)
-        return out.data
+        if let list { count = list.count; space = NativeHDF5.dataspace([count]) } else { count = 1; space = NativeHDF5.scalarSpace }
+        let type = element.encoded
+        try NativeHDF5.withCString(name) { nameBytes in
+            guard !nameBytes.isEmpty else { throw StoreError("attribute name '\(name)' is empty") }
+            // Check the size before the data: strings would go to the heap first.
+            let size = 9 + nameBytes.count + 1 + type.count + space.count + count * element.size
+            guard size <= NativeHDF5.maxMessageSize else { throw NativeHDF5.Unsupported("attribute '\(name)' over 64 KiB") }
+            let start = header.begin(NativeHDF5.attributeMessage, order: order)
+            header.messages.bytes([3, 0]); header.messages.u16(UInt16(nameBytes.count + 1))
+            header.messages.u16(UInt16(type.count)); header.messages.u16(UInt16(space.count))
+            header.messages.u8(0)  // name character set: ASCII, as libhdf5's default attribute creation list says
+            header.messages.bytes(nameBytes); header.messages.u8(0)
+            header.messages.bytes(type); header.messages.bytes(space)
+            switch value {
+            case .int(let v): header.messages.u64(UInt64(bitPattern: Int64(v)))
+            case .double(let v): header.messages.u64(v.bitPattern)
+            case .bool(let v): header.messages.u8(v ? 1 : 0)
+            case .string(let v): try string(v, into: &header.messages)
+            case .list: try encode(list!, into: &header.messages)
+            }
+            try header.end(start)
+        }
     }
 
     /// Writes a dataset: 1-D, or with `columns` > 1 2-D of count / columns rows; contiguous.
@@ -272,7 +300,7 @@ final class NativeHDF5Writer {
         var layout = ByteWriter(capacity: 18)
         layout.bytes([3, 1]); layout.u64(address); layout.u64(UInt64(data.count))
         try header.add(NativeHDF5.layoutMessage, layout.data)
-        return try append(header.encoded(flags: 0))
+        return try append(header, flags: 0)
     }
 }
 
