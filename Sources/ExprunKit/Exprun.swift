@@ -165,13 +165,15 @@ func parseShard(_ s: String) -> (Int, Int)? {
     return (i, n)
 }
 
-/// Merges the experiment's shards into results.h5, in grid order, with provenance.
-func mergeResults(experiment: Experiment, outDir: String) throws {
+/// Merges the experiment's shards into results.h5, in grid order, with provenance; returns the
+/// ids the file holds.
+@discardableResult
+func mergeResults(experiment: Experiment, outDir: String) throws -> [String] {
     let root = RootInfo(experiment: experiment.name, config: experiment.resolvedConfig, swept: experiment.swept,
                         indexColumns: experiment.indexColumns, exprunVersion: exprunVersion,
                         provenance: Provenance.collect(configDirectory: outDir) + [("summary_metric", .string(experiment.summaryMetric))])
-    try Store.merge(shardDirectory: outDir + "/shards", runOrder: experiment.runs.map(\.runId), root: root,
-                    into: outDir + "/results.h5")
+    return try Store.merge(shardDirectory: outDir + "/shards", runOrder: experiment.runs.map(\.runId), root: root,
+                           into: outDir + "/results.h5")
 }
 
 struct Validate: ParsableCommand {
@@ -229,10 +231,11 @@ struct Merge: ParsableCommand {
         let experiment: Experiment
         do { experiment = try ExperimentBuilder.load(path: dir + "/config.yaml", dataDirectory: dataDirectory()) }
         catch { fail(error) }
+        var merged: [String] = []
         let interrupted = try MergeGuard.run(afterInterrupt: false, quiet: false) {
-            try mergeResults(experiment: experiment, outDir: dir)
+            merged = try mergeResults(experiment: experiment, outDir: dir)
         }
-        let n = Store.completedShardIds(directory: dir + "/shards").intersection(experiment.runs.map(\.runId)).count
+        let n = merged.count
         print("merged \(n) of \(experiment.runs.count) runs into \(dir)/results.h5")
         if interrupted { Foundation.exit(Exit.interrupted) }
     }

@@ -96,7 +96,7 @@ extension HDF5 {
                     case .strings(let values):
                         strings.reserveCapacity(strings.count + values.count)
                         for (i, v) in values.enumerated() {
-                            let pointer = strdup(v)
+                            let pointer = v.withCString { strdup($0) }
                             strings.append(pointer)
                             raw.storeBytes(of: pointer, toByteOffset: i * rowSize + offset, as: UnsafeMutablePointer<CChar>?.self)
                         }

@@ -15,7 +15,10 @@ import Foundation
 final class NativeHDF5Reader {
     private let mapping: UnsafeRawBufferPointer
     let root: UInt64
-    private var collections: [UInt64: [UInt32: Range<Int>]] = [:]
+    /// Global heap collections parsed so far: object index -> byte range (nil: no such object).
+    private var collections: [UInt64: [Range<Int>?]] = [:]
+    /// The collection read last (a shard has one): looked up without the dictionary.
+    private var lastCollection: (address: UInt64, objects: [Range<Int>?])?
     static let maxBytes = 1 << 40
     /// Files up to this size are read rather than mapped.
     static let readLimit = 1 << 20
@@ -272,7 +275,17 @@ final class NativeHDF5Reader {
         }
     }
 
+    private static let commonTypes = [NativeHDF5.Element.int64, .float64, .string].map { ($0, $0.encoded) }
+
     private func datatype(_ body: inout ByteReader) throws -> NativeHDF5.Element {
+        // The encodings exprun writes, recognised whole (most messages of a run are these).
+        let rest = UnsafeRawBufferPointer(rebasing: body.data[body.at...])
+        for (element, known) in Self.commonTypes {
+            if rest.count >= known.count, known.withUnsafeBytes({ memcmp($0.baseAddress!, rest.baseAddress!, known.count) }) == 0 {
+                body.at += known.count
+                return element
+            }
+        }
         let classVersion = try body.u8(), b0 = try body.u8(), b1 = try body.u8(), b2 = try body.u8()
         let size = try body.u32()
         switch classVersion & 0x0f {
@@ -343,15 +356,17 @@ final class NativeHDF5Reader {
     private func string(_ r: inout ByteReader, _ raw: UnsafeRawBufferPointer) throws -> String {
         let length = try r.u32(), collection = try r.u64(), index = UInt32(try r.u32())
         if length == 0 && collection == 0 { return "" }
-        guard let range = try heapObjects(collection, raw)[index], range.count >= length else {
+        let objects = try heapObjects(collection, raw)
+        guard index < objects.count, let range = objects[Int(index)], range.count >= length else {
             throw NativeHDF5.Unsupported("a string outside the global heap")
         }
         return strings.string(UnsafeRawBufferPointer(rebasing: raw[range.lowerBound..<(range.lowerBound + length)]))
     }
 
     /// The objects of the global heap collection at `address` (index -> byte range), parsed once.
-    private func heapObjects(_ address: UInt64, _ raw: UnsafeRawBufferPointer) throws -> [UInt32: Range<Int>] {
-        if let known = collections[address] { return known }
+    private func heapObjects(_ address: UInt64, _ raw: UnsafeRawBufferPointer) throws -> [Range<Int>?] {
+        if let last = lastCollection, last.address == address { return last.objects }
+        if let known = collections[address] { lastCollection = (address, known); return known }
         guard address < UInt64(raw.count) else { throw NativeHDF5.Unsupported("heap past the end") }
         var r = ByteReader(data: raw, at: Int(address))
         guard try r.bytes(4).elementsEqual(NativeHDF5.heapSignature), try r.u8() == 1 else { throw NativeHDF5.Unsupported("heap signature") }
@@ -359,17 +374,19 @@ final class NativeHDF5Reader {
         let size = try r.u64()
         guard size >= 16, size <= UInt64(raw.count) - address else { throw NativeHDF5.Unsupported("heap past the end") }
         let end = Int(address) + Int(size)
-        var objects: [UInt32: Range<Int>] = [:]
+        var objects: [Range<Int>?] = []
         while r.at + 16 <= end {
-            let index = UInt32(try r.u16())
+            let index = try r.u16()
             try r.skip(6)
             let length = try r.u64()
             if index == 0 { break }
             guard length <= UInt64(end - r.at) else { throw NativeHDF5.Unsupported("heap object past its collection") }
+            if index >= objects.count { objects.append(contentsOf: repeatElement(nil, count: index + 1 - objects.count)) }
             objects[index] = r.at..<(r.at + Int(length))
             r.at += (Int(length) + 7) / 8 * 8
         }
         collections[address] = objects
+        lastCollection = (address, objects)
         return objects
     }
 }
