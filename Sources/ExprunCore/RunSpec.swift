@@ -128,14 +128,11 @@ public struct RoleInstance: Sendable {
     }
 }
 
-/// One fully resolved run of the grid.
-public struct RunSpec: Sendable {
-    /// Stable id: hash of the canonical resolved parameters.
-    public var runId: String
-    public var seed: Int
+/// What every run of one grid cell shares: all of a run but its id, seed and upstream runs.
+public struct RunCell: Sendable {
     /// Every resolved parameter by dotted path, in a stable order (stored as attributes).
     public var parameters: [(String, Value)]
-    /// The values of the swept axes for this run (the index table's columns), by dotted path.
+    /// The values of the swept axes (the index table's columns), by dotted path.
     public var swept: [(String, Value)]
     /// The registered problem kind that runs it (`ProblemDecl.name`).
     public var problem: String
@@ -145,18 +142,57 @@ public struct RunSpec: Sendable {
     /// Folder of the config (relative data paths) and of exported bundled data sets.
     public var baseDirectory: String
     public var dataDirectory: String
+}
+
+/// One immutable RunCell on the heap, shared by every run of its cell: a sweep of 100,000
+/// seeds of one cell holds one of them, not 100,000 copies of ~400 bytes. Never mutated:
+/// RunSpec's setters put a changed copy in a new box (copy-on-write by hand).
+final class SharedRunCell: Sendable {
+    let value: RunCell
+    init(_ value: RunCell) { self.value = value }
+}
+
+/// One fully resolved run of the grid: its own id, seed and upstream runs, and one reference
+/// to what its grid cell shares (copying a RunSpec shares it; setting a shared field through
+/// it gives this run its own changed copy; `[RunSpec].updateCells` changes it once per cell).
+public struct RunSpec: Sendable {
+    /// Stable id: hash of the canonical resolved parameters.
+    public var runId: String
+    public var seed: Int
     /// The runs this one takes input from, by the name of the selection a component's
     /// `selection` parameter names (`schedule: {kind: ..., from: first_pass}`), each list in
     /// grid order. Empty for a run without dependencies. The run id hashes these ids.
     public var upstream: [String: [String]]
+    fileprivate var shared: SharedRunCell
+
+    /// What the run shares with the other runs of its cell.
+    public var cell: RunCell {
+        get { shared.value }
+        set { shared = SharedRunCell(newValue) }
+    }
+    /// Every resolved parameter by dotted path, in a stable order (stored as attributes).
+    public var parameters: [(String, Value)] { get { shared.value.parameters } set { cell.parameters = newValue } }
+    /// The values of the swept axes for this run (the index table's columns), by dotted path.
+    public var swept: [(String, Value)] { get { shared.value.swept } set { cell.swept = newValue } }
+    /// The registered problem kind that runs it (`ProblemDecl.name`).
+    public var problem: String { get { shared.value.problem } set { cell.problem = newValue } }
+    /// The components of its roles, in the kind's role order (empty roles left out).
+    public var components: [RoleInstance] { get { shared.value.components } set { cell.components = newValue } }
+    public var run: RunSettings { get { shared.value.run } set { cell.run = newValue } }
+    /// Folder of the config (relative data paths) and of exported bundled data sets.
+    public var baseDirectory: String { get { shared.value.baseDirectory } set { cell.baseDirectory = newValue } }
+    public var dataDirectory: String { get { shared.value.dataDirectory } set { cell.dataDirectory = newValue } }
 
     public init(runId: String, seed: Int, parameters: [(String, Value)], swept: [(String, Value)],
                 problem: String, components: [RoleInstance], run: RunSettings, baseDirectory: String,
                 dataDirectory: String, upstream: [String: [String]] = [:]) {
-        self.runId = runId; self.seed = seed; self.parameters = parameters; self.swept = swept
-        self.problem = problem; self.components = components; self.run = run
-        self.baseDirectory = baseDirectory; self.dataDirectory = dataDirectory; self.upstream = upstream
+        self.runId = runId; self.seed = seed; self.upstream = upstream
+        shared = SharedRunCell(RunCell(parameters: parameters, swept: swept, problem: problem, components: components,
+                                       run: run, baseDirectory: baseDirectory, dataDirectory: dataDirectory))
     }
+
+    /// Whether two runs share one cell (not merely equal ones).
+    public func sharesCell(with other: RunSpec) -> Bool { shared === other.shared }
 
     /// Every upstream run id, once, selections in name order (the `inputs` attribute).
     public var inputs: [String] {
@@ -174,3 +210,21 @@ public struct RunSpec: Sendable {
         return c
     }
 }
+
+extension Array where Element == RunSpec {
+    /// Applies `change` once to each distinct shared cell, so that runs which shared a cell
+    /// before still share one after (halving's `rung` attribute, one per cell, not per run).
+    public mutating func updateCells(_ change: (inout RunCell) -> Void) {
+        // Keyed by the old box's identity; the old box is kept alive so that no new box can
+        // take its address while the loop runs.
+        var replaced: [ObjectIdentifier: (old: RunSpec, new: RunSpec)] = [:]
+        for i in indices {
+            let key = ObjectIdentifier(self[i].shared)
+            if let r = replaced[key] { self[i].shared = r.new.shared; continue }
+            let old = self[i]
+            change(&self[i].cell)
+            replaced[key] = (old, self[i])
+        }
+    }
+}
+

@@ -111,7 +111,7 @@ struct Run: ParsableCommand {
         }
         try fm.createDirectory(atPath: shardDir, withIntermediateDirectories: true)
         try experiment.resolvedConfig.write(toFile: outDir + "/config.yaml", atomically: true, encoding: .utf8)
-        let done = RunGuards.finished(shardDir, retryFailed: !noRetry, quiet: quiet)
+        let (done, failedBefore) = RunGuards.resumeState(shardDir, retryFailed: !noRetry, quiet: quiet)
         let todo = runs.filter { !done.contains($0.runId) }
         if !quiet && runs.count > todo.count && experiment.halving == nil {
             stderr("resuming: \(runs.count - todo.count) of \(runs.count) runs already finished (use --fresh to start over)")
@@ -155,7 +155,7 @@ struct Run: ParsableCommand {
         }
         if !outcome.sinkFailures.isEmpty { RunGuards.storageFailed(outcome.sinkFailures[0].message, outDir: outDir) }
         // The exit code reports the folder after the run: a failed run kept from before counts.
-        if outcome.hasFailures || RunGuards.anyFailed(runs, shardDir) { Foundation.exit(Exit.runFailed) }
+        if outcome.hasFailures || RunGuards.anyFailed(runs, failedBefore: failedBefore, shardDir) { Foundation.exit(Exit.runFailed) }
     }
 }
 

@@ -51,19 +51,29 @@ enum RunGuards {
 
     /// Runs whose shard is complete, less the failed ones when they are to be retried.
     static func finished(_ shardDir: String, retryFailed: Bool, quiet: Bool) -> Set<String> {
+        resumeState(shardDir, retryFailed: retryFailed, quiet: quiet).done
+    }
+
+    /// `finished`, and the runs whose shard had failed before this invocation (retried or not):
+    /// the only runs of the folder that can be failed at its end without failing in it.
+    static func resumeState(_ shardDir: String, retryFailed: Bool, quiet: Bool) -> (done: Set<String>, failedBefore: [String]) {
         let complete = Store.completedShardStatuses(directory: shardDir)
-        guard retryFailed else { return Set(complete.keys) }
         let failed = complete.filter { $0.value == RunStatus.failed.rawValue }
+        guard retryFailed else { return (Set(complete.keys), Array(failed.keys)) }
         if !failed.isEmpty && !quiet {
             stderr("retrying \(failed.count) failed run\(failed.count == 1 ? "" : "s") (--no-retry keeps them)")
         }
-        return Set(complete.keys).subtracting(failed.keys)
+        return (Set(complete.keys).subtracting(failed.keys), Array(failed.keys))
     }
 
-    /// Whether a run of `runs` has a failed shard in the folder now.
-    static func anyFailed(_ runs: [RunSpec], _ shardDir: String) -> Bool {
-        let statuses = Store.completedShardStatuses(directory: shardDir)
-        return runs.contains { statuses[$0.runId] == RunStatus.failed.rawValue }
+    /// Whether a run of `runs` has a failed shard in the folder now, given the runs whose shard
+    /// had failed before the sweep (`resumeState`): a run that failed in the sweep is in its
+    /// summary, so only those shards are read again, not every shard of the folder (at 100,000
+    /// runs the listing, ids and statuses of every shard were the sweep's peak memory).
+    static func anyFailed(_ runs: [RunSpec], failedBefore: [String], _ shardDir: String) -> Bool {
+        guard !failedBefore.isEmpty else { return false }
+        let ids = Set(runs.map(\.runId))
+        return failedBefore.contains { ids.contains($0) && Store.readShard(runId: $0, directory: shardDir)?.status == .failed }
     }
 }
 

@@ -26,11 +26,14 @@ final class ReadyQueue: @unchecked Sendable {
     init(_ specs: [RunSpec], outside: @escaping @Sendable (String) -> RunRecord?) {
         self.specs = specs; self.outside = outside
         left = specs.count
-        let index = Dictionary(specs.enumerated().map { ($1.runId, $0) }, uniquingKeysWith: { a, _ in a })
+        // Run id -> index, for the runs with dependencies to find their upstream runs: none
+        // (no table of every id) in a sweep without any.
+        let hasInputs = specs.contains { !$0.upstream.isEmpty }
+        let index = hasInputs ? Dictionary(specs.enumerated().map { ($1.runId, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         var pending = Array(repeating: 0, count: specs.count)
         var dependents: [[Int]] = Array(repeating: [], count: specs.count)
         var uses: [String: Int] = [:]
-        for (i, spec) in specs.enumerated() {
+        for (i, spec) in specs.enumerated() where hasInputs && !spec.upstream.isEmpty {
             for id in spec.inputs {
                 guard let j = index[id] else { continue }
                 pending[i] += 1

@@ -213,16 +213,15 @@ struct Builder {
 
     /// The runs of the grid in grid order (the product of the axes, seeds innermost), each
     /// cell resolved once, with the run graph's upstream runs and the ids made from them;
-    /// identical runs (a parameter swept to its default twice) are kept once.
+    /// identical runs (a parameter swept to its default twice) are kept once. The runs of a
+    /// cell share one RunCell: per run there is its id, seed and upstream runs, no more.
     mutating func expand(_ axes: [Axis], seeds: [Int], selections: [String: Selection]) -> [RunSpec]? {
-        var gridRuns: [GridRun] = [], cells: [Resolved] = [], cellOf: [Int] = []
+        var gridRuns: [GridRun] = [], cells: [Resolved] = []
         for positions in Grid.cells(axes) {
             guard let resolved = resolve(Grid.combo(axes, positions)) else { continue }
             cells.append(resolved)
             for seed in seeds {
-                gridRuns.append(GridRun(positions: positions, seed: seed, parameters: [("seed", .int(seed))] + resolved.parameters,
-                                        inputs: resolved.inputs))
-                cellOf.append(cells.count - 1)
+                gridRuns.append(GridRun(positions: positions, seed: seed, cell: cells.count - 1, inputs: resolved.inputs))
             }
         }
         guard problems.isEmpty else { return nil }
@@ -233,15 +232,22 @@ struct Builder {
                   let o = RunGraph.order(u) else { return nil }
             (upstream, order) = (u, o)
         }
-        let (ids, upstreamIds) = RunGraph.ids(gridRuns, upstream: upstream, order: order)
+        let (ids, upstreamIds) = RunGraph.ids(gridRuns, cellTexts: cells.map { RunGraph.canonicalText($0.parameters) },
+                                              upstream: upstream, order: order)
         let swept = axes.flatMap(\.paths)
+        // One run per cell whose shared part every seed of the cell copies (a reference).
+        let first = cells.map { cell in
+            RunSpec(runId: "", seed: 0, parameters: cell.parameters,
+                    swept: swept.map { path in (path, cell.parameters.first { $0.0 == path }?.1 ?? .string("")) },
+                    problem: problem.name, components: cell.components, run: cell.run,
+                    baseDirectory: baseDirectory, dataDirectory: dataDirectory)
+        }
         var seen = Set<String>(), runs: [RunSpec] = []
+        runs.reserveCapacity(gridRuns.count)
         for (i, r) in gridRuns.enumerated() where seen.insert(ids[i]).inserted {
-            let cell = cells[cellOf[i]]
-            let sweptValues = swept.map { path in (path, cell.parameters.first { $0.0 == path }?.1 ?? .string("")) }
-            runs.append(RunSpec(runId: ids[i], seed: r.seed, parameters: cell.parameters, swept: sweptValues,
-                                problem: problem.name, components: cell.components, run: cell.run,
-                                baseDirectory: baseDirectory, dataDirectory: dataDirectory, upstream: upstreamIds[i]))
+            var run = first[r.cell]
+            run.runId = ids[i]; run.seed = r.seed; run.upstream = upstreamIds[i]
+            runs.append(run)
         }
         return runs
     }

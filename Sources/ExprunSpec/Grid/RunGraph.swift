@@ -1,12 +1,13 @@
 import ExprunCore
 import ExprunConfig
 
-/// A run of the grid before its id: its position on each axis, its seed, its resolved
-/// parameters (seed first) and the selections its components take input from.
+/// A run of the grid before its id: its position on each axis, its seed, the index of its
+/// resolved cell (whose parameters it shares with the cell's other seeds) and the
+/// selections its components take input from.
 struct GridRun {
     var positions: [Int]
     var seed: Int
-    var parameters: [(String, Value)]
+    var cell: Int
     /// (selection name, location of the parameter that names it), in role order.
     var inputs: [(selection: String, location: SourceLocation)]
 }
@@ -119,9 +120,11 @@ enum RunGraph {
         return (parts + ["seed \(run.seed)"]).joined(separator: ", ")
     }
 
-    /// The run ids, made in dependency `order`: a run's id hashes its resolved parameters and,
-    /// when it has any, its upstream runs' ids by selection.
-    static func ids(_ runs: [GridRun], upstream: [[String: [Int]]], order: [Int]) -> (ids: [String], upstream: [[String: [String]]]) {
+    /// The run ids, made in dependency `order`: a run's id hashes its seed, its cell's
+    /// resolved parameters (`cellTexts[run.cell]`, from `canonicalText`) and, when it has
+    /// any, its upstream runs' ids by selection.
+    static func ids(_ runs: [GridRun], cellTexts: [[UInt8]], upstream: [[String: [Int]]],
+                    order: [Int]) -> (ids: [String], upstream: [[String: [String]]]) {
         var ids = Array(repeating: "", count: runs.count)
         var upstreamIds: [[String: [String]]] = Array(repeating: [:], count: runs.count)
         for i in order {
@@ -129,17 +132,70 @@ enum RunGraph {
                 var seen = Set<String>()
                 upstreamIds[i][name] = list.map { ids[$0] }.filter { seen.insert($0).inserted }
             }
-            ids[i] = runId(runs[i].parameters, upstream: upstreamIds[i])
+            ids[i] = runId(seed: runs[i].seed, cellText: cellTexts[runs[i].cell], upstream: upstreamIds[i])
         }
         return (ids, upstreamIds)
     }
 
-    /// A run id: a hash of the canonical resolved parameters (seed included) and, for a run
-    /// with dependencies, of its upstream run ids (so a changed upstream run changes it).
-    static func runId(_ parameters: [(String, Value)], upstream: [String: [String]] = [:]) -> String {
-        var text = "exprun-run/1\n" + parameters.map { "\($0.0)=\($0.1.canonical)" }.joined(separator: "\n")
-        for name in upstream.keys.sorted() { text += "\nupstream.\(name)=" + upstream[name]!.joined(separator: ",") }
-        let a = stableHash64(text), b = stableHash64(text, basis: 0x84222325cbf29ce4)
-        return String(format: "%016llx", a) + String(format: "%08llx", b >> 32)
+    /// What a run id hashes of a cell's resolved parameters (seed left out): "\npath=value"
+    /// per parameter, canonical values, UTF-8. Made once per cell, not once per run.
+    static func canonicalText(_ parameters: [(String, Value)]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (path, value) in parameters { out.append(0x0a); out += path.utf8; out.append(0x3d); out += value.canonical.utf8 }
+        return out
+    }
+
+    /// A run id: a hash of the canonical resolved parameters, seed first ("exprun-run/1",
+    /// then "seed=s" and the cell's "path=value" lines) and, for a run with dependencies,
+    /// of its upstream run ids (so a changed upstream run changes it). Two FNV-1a hashes of
+    /// that text (`stableHash64` with two bases), fed piece by piece rather than joined into
+    /// one string per run: 64 + 32 bits, 24 hex digits.
+    static func runId(seed: Int, cellText: [UInt8], upstream: [String: [String]] = [:]) -> String {
+        var h = RunIdHasher()
+        h.feed("exprun-run/1\nseed=")
+        h.feed(Value.int(seed).canonical)
+        h.feed(cellText)
+        for name in upstream.keys.sorted() {
+            h.feed("\nupstream.\(name)=")
+            h.feed(upstream[name]!.joined(separator: ","))
+        }
+        return h.id
+    }
+}
+
+/// `stableHash64(text)` and `stableHash64(text, basis: 0x84222325cbf29ce4)` of a text fed in
+/// pieces (FNV-1a is a left fold over the bytes, so the pieces' order is all that counts).
+private struct RunIdHasher {
+    var a: UInt64 = 0xcbf2_9ce4_8422_2325
+    var b: UInt64 = 0x8422_2325_cbf2_9ce4
+
+    mutating func feed(_ bytes: [UInt8]) {
+        var a = self.a, b = self.b
+        bytes.withUnsafeBufferPointer { buffer in
+            for byte in buffer {
+                a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+                b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+        }
+        self.a = a; self.b = b
+    }
+
+    mutating func feed(_ text: String) {
+        for byte in text.utf8 {
+            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+    }
+
+    /// The 16 hex digits of the first hash and the top 8 of the second, lower case (what
+    /// `String(format: "%016llx%08llx", a, b >> 32)` prints, without Foundation's formatter).
+    var id: String {
+        func digit(_ x: UInt64) -> UInt8 { x < 10 ? 0x30 + UInt8(x) : 0x57 + UInt8(x) }
+        let first = splitMix64Mix(a), second = splitMix64Mix(b) >> 32
+        return String(unsafeUninitializedCapacity: 24) { out in
+            for k in 0..<16 { out[k] = digit((first >> UInt64(60 - 4 * k)) & 0xf) }
+            for k in 0..<8 { out[16 + k] = digit((second >> UInt64(28 - 4 * k)) & 0xf) }
+            return 24
+        }
     }
 }

@@ -120,8 +120,12 @@ extension Builder {
         }
         var candidateOf: [String: Int] = [:], bracketOf: [String: Int] = [:]
         var plan = HalvingPlan(settings: settings, runs: [], brackets: [])
+        var key = ""
         for i in runs.indices {
-            let key = runs[i].swept.filter { $0.0 != "run.steps" }.map { "\($0.0)=\($0.1.canonical)" }.joined(separator: ";")
+            // The seeds of a cell share its swept values: the key is made once per cell.
+            if i == 0 || !runs[i].sharesCell(with: runs[i - 1]) {
+                key = runs[i].swept.filter { $0.0 != "run.steps" }.map { "\($0.0)=\($0.1.canonical)" }.joined(separator: ";")
+            }
             if candidateOf[key] == nil {
                 candidateOf[key] = plan.runs.count
                 plan.runs.append(settings.budgets.map { _ in [] })
@@ -132,8 +136,11 @@ extension Builder {
             let c = candidateOf[key]!
             let rung = settings.budgets.firstIndex(of: runs[i].run.steps)!
             plan.runs[c][rung].append(runs[i].runId)
-            runs[i].parameters.append(("rung", .int(rung)))
-            runs[i].swept.append(("rung", .int(rung)))
+        }
+        runs.updateCells { cell in
+            let rung = settings.budgets.firstIndex(of: cell.run.steps)!
+            cell.parameters.append(("rung", .int(rung)))
+            cell.swept.append(("rung", .int(rung)))
         }
         swept.append("rung")
         return plan
