@@ -315,7 +315,9 @@ struct BlockColumn {
 /// keeps are taken from here rather than from their groups.
 struct ExistingTables {
     private var rowOf: [String: Int] = [:]
-    private var columns: [(name: String, values: [Value?])] = []
+    /// The attribute columns as read (typed arrays, not a Value per cell: a results file's
+    /// /tables is read whole by the summary), JSON text decoded when asked for.
+    private var columns: [(name: String, data: H5Array, json: Bool, present: [Bool]?)] = []
     private var curvesOf: [[Int]] = []
     private var curveView: [String] = [], curveMetric: [String] = [], curveStart: [Int] = [], curveLength: [Int] = []
     private var step: [Int] = [], value: [Double] = []
@@ -340,12 +342,12 @@ struct ExistingTables {
         else { return nil }
         let json = Set(jsonNames)
         for (name, data) in table.dropFirst() {
-            var column: [Value?] = json.contains(name) ? data.values.map { $0.asString.flatMap(TableJSON.decode) } : data.values
-            guard column.count == runIds.count else { return nil }
-            if let mask = present.first(where: { $0.name == name })?.data, case .bools(let has) = mask, has.count == column.count {
-                for (row, flag) in has.enumerated() where !flag { column[row] = nil }
+            guard data.count == runIds.count else { return nil }
+            var has: [Bool]?
+            if let mask = present.first(where: { $0.name == name })?.data, case .bools(let flags) = mask, flags.count == data.count {
+                has = flags
             }
-            columns.append((name, column))
+            columns.append((name, data, json.contains(name), has))
         }
         guard curves.map(\.name) == ["run", "view", "metric", "start", "length"],
               case .ints(let run) = curves[0].data, case .strings(let view) = curves[1].data,
@@ -365,7 +367,17 @@ struct ExistingTables {
     /// The attributes of run `runId` in table order, or nil when the table has no such run.
     func attributes(_ runId: String) -> [(String, Value)]? {
         guard let row = rowOf[runId] else { return nil }
-        return columns.compactMap { column in column.values[row].map { (column.name, $0) } }
+        return columns.compactMap { column in
+            if let has = column.present, !has[row] { return nil }
+            let value: Value?
+            switch column.data {
+            case .ints(let v): value = .int(v[row])
+            case .doubles(let v): value = .double(v[row])
+            case .bools(let v): value = .bool(v[row])
+            case .strings(let v): value = column.json ? TableJSON.decode(v[row]) : .string(v[row])
+            }
+            return value.map { (column.name, $0) }
+        }
     }
 
     /// The curves of run `runId`, in order: (view, metric) and their index for `curve`.

@@ -84,8 +84,15 @@ extension HDF5 {
                 case .bool:
                     return (field.name, .bools((0..<rows).map { raw.load(fromByteOffset: at($0), as: Int8.self) != 0 }))
                 case .string:
+                    // A value equal to the row above's is that String again (columns repeat
+                    // values: a kind, a status), not a new allocation per row.
+                    var previous: (pointer: UnsafePointer<CChar>, string: String)?
                     return (field.name, .strings((0..<rows).map {
-                        raw.loadUnaligned(fromByteOffset: at($0), as: UnsafePointer<CChar>?.self).map { String(cString: $0) } ?? ""
+                        guard let pointer = raw.loadUnaligned(fromByteOffset: at($0), as: UnsafePointer<CChar>?.self) else { return "" }
+                        if let previous, strcmp(previous.pointer, pointer) == 0 { return previous.string }
+                        let string = String(cString: pointer)
+                        previous = (pointer, string)
+                        return string
                     }))
                 }
             }
