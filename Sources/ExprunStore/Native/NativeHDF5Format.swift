@@ -133,7 +133,13 @@ struct ByteWriter {
     /// The number of bytes written.
     private(set) var count = 0
 
-    init(capacity: Int = 64) { storage = [UInt8](repeating: 0, count: max(capacity, 16)) }
+    /// `capacity` is reserved, not filled: a shard's writer reserves a megabyte and touches a
+    /// few kilobytes of it (zero-filling it all was a page fault per 4 KiB, per shard).
+    init(capacity: Int = 64) {
+        storage = []
+        storage.reserveCapacity(capacity)
+        storage.append(contentsOf: repeatElement(0, count: min(max(capacity, 16), 256)))
+    }
 
     /// The bytes written (a copy).
     var data: [UInt8] { Array(storage[..<count]) }

@@ -19,7 +19,8 @@ final class NativeHDF5Writer {
     let path: String
     /// File offset of `buffer`'s first byte; `buffer` holds what is not yet written.
     private var bufferStart: UInt64 = 0
-    private var buffer = ByteWriter(capacity: NativeHDF5Writer.flushSize + 65536)
+    /// Grows to `flushSize` for a large file; a shard needs a few kilobytes.
+    private var buffer = ByteWriter(capacity: 1 << 16)
     /// The global heap collection being filled (its objects so far in `heapBody`), if any.
     private var heapAddress: UInt64?
     private var heapSize = 0, heapNextIndex: UInt16 = 1
