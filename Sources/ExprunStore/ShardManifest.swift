@@ -95,12 +95,7 @@ struct ShardManifest {
         // bookkeeping for a run.
         var body = Array((Self.header + "\n").utf8)
         body.reserveCapacity(body.count + 80 * entries.count)
-        func number<T: BinaryInteger>(_ v: T) {
-            var digits: [UInt8] = []
-            var rest = v
-            repeat { digits.append(UInt8(48 + Int(rest % 10))); rest /= 10 } while rest > 0
-            body.append(contentsOf: digits.reversed())
-        }
+        func number<T: BinaryInteger>(_ v: T) { body.append(contentsOf: String(v).utf8) }
         var count = 0
         for id in entries.keys.sorted() {
             let e = entries[id]!

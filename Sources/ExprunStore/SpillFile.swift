@@ -32,13 +32,8 @@ final class SpillFile {
     func flushIfFull() throws { if out.count >= Self.bufferSize { try flush() } }
 
     func flush() throws {
-        try out.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(written) + off_t(done))
-                if n <= 0 { throw StoreError("cannot write a scratch file of the merge: \(String(cString: strerror(errno)))") }
-                done += n
-            }
+        guard out.withUnsafeBytes({ writeFully(fd, $0, at: written) }) else {
+            throw StoreError("cannot write a scratch file of the merge: \(String(cString: strerror(errno)))")
         }
         written += UInt64(out.count)
         out.removeAll()

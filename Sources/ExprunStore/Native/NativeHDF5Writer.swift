@@ -63,12 +63,7 @@ final class NativeHDF5Writer {
 
     /// pwrite(2) of all of `raw` at `offset`, every write checked.
     private func writeAll(_ raw: UnsafeRawBufferPointer, at offset: UInt64) throws {
-        var done = 0
-        while done < raw.count {
-            let n = pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(offset) + off_t(done))
-            if n <= 0 { throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))") }
-            done += n
-        }
+        guard writeFully(fd, raw, at: offset) else { throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 
     private func flush() throws {
