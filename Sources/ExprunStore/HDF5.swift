@@ -220,6 +220,11 @@ enum HDF5 {
         try ok(H5Ldelete(location, name, defaultList), "cannot delete '\(name)'")
     }
 
+    /// Renames the link `name` of `location` to `newName` (the object stays where it is).
+    static func moveLink(_ location: hid_t, _ name: String, to newName: String) throws {
+        try ok(H5Lmove(location, name, location, newName, defaultList, defaultList), "cannot rename '\(name)'")
+    }
+
     /// Removes attribute `name` of `object`.
     static func deleteAttribute(_ object: hid_t, _ name: String) throws {
         try ok(H5Adelete(object, name), "cannot delete attribute '\(name)'")

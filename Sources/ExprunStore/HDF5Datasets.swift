@@ -81,6 +81,42 @@ extension HDF5 {
         }
     }
 
+    /// Reads elements `range` of the 1-D dataset at `path` (a hyperslab): what the readers of
+    /// /tables use to hold one block of a long array at a time.
+    static func readDataset(_ location: hid_t, _ path: String, range: Range<Int>) throws -> H5Array {
+        let dataset = try id(H5Dopen2(location, path, defaultList), "cannot open dataset '\(path)'")
+        defer { H5Dclose(dataset) }
+        let type = try id(H5Dget_type(dataset), "cannot read type of '\(path)'")
+        defer { H5Tclose(type) }
+        return try withRows(dataset, range, path) { memory, file in
+            try readElements(fileType: type, space: memory, count: range.count, what: "dataset '\(path)'") {
+                H5Dread(dataset, $0, memory, file, defaultList, $1)
+            }
+        }
+    }
+
+    /// Calls `body(memorySpace, fileSpace)` with rows `range` of the 1-D `dataset` selected (the
+    /// whole extent when nil: then both are H5S_ALL). Throws when the range is outside it.
+    static func withRows<T>(_ dataset: hid_t, _ range: Range<Int>?, _ path: String,
+                            _ body: (hid_t, hid_t) throws -> T) throws -> T {
+        guard let range else { return try body(exprun_H5S_ALL(), exprun_H5S_ALL()) }
+        let fileSpace = try id(H5Dget_space(dataset), "cannot read dataspace of '\(path)'")
+        defer { H5Sclose(fileSpace) }
+        guard H5Sget_simple_extent_ndims(fileSpace) == 1, range.lowerBound >= 0,
+              range.upperBound <= Int(H5Sget_simple_extent_npoints(fileSpace)) else {
+            throw StoreError("'\(path)': rows \(range) are outside the dataset")
+        }
+        var start = hsize_t(range.lowerBound), count = hsize_t(range.count)
+        if range.isEmpty {
+            try ok(H5Sselect_none(fileSpace), "cannot select rows of '\(path)'")
+        } else {
+            try ok(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &count, nil), "cannot select rows of '\(path)'")
+        }
+        let memorySpace = try id(H5Screate_simple(1, &count, nil), "cannot create a dataspace")
+        defer { H5Sclose(memorySpace) }
+        return try body(memorySpace, fileSpace)
+    }
+
     /// The number of elements of the dataset at `path`, without reading it.
     static func length(_ location: hid_t, _ path: String) throws -> Int {
         let dataset = try id(H5Dopen2(location, path, defaultList), "cannot open dataset '\(path)'")

@@ -18,8 +18,11 @@ extension HDF5 {
         try table.write(columns.map(\.data), at: 0)
     }
 
-    /// Reads a 1-D compound dataset written by `writeTable` (int, float, vlen string and bool fields).
-    static func readTable(_ location: hid_t, _ path: String) throws -> [(name: String, data: H5Array)] {
+    /// Reads a 1-D compound dataset written by `writeTable` (int, float, vlen string and bool
+    /// fields): its `fields` (every field when nil; libhdf5 picks fields by name, the others are
+    /// not read), of `rows` (every row when nil), in the file's field order.
+    static func readTable(_ location: hid_t, _ path: String, fields wanted: Set<String>? = nil,
+                          rows range: Range<Int>? = nil) throws -> [(name: String, data: H5Array)] {
         let dataset = try id(H5Dopen2(location, path, defaultList), "cannot open table '\(path)'")
         defer { H5Dclose(dataset) }
         let space = try id(H5Dget_space(dataset), "cannot read dataspace of '\(path)'")
@@ -27,7 +30,7 @@ extension HDF5 {
         let fileType = try id(H5Dget_type(dataset), "cannot read type of '\(path)'")
         defer { H5Tclose(fileType) }
         guard H5Tget_class(fileType) == H5T_COMPOUND else { throw StoreError("'\(path)' is not a table") }
-        let rows = Int(H5Sget_simple_extent_npoints(space))
+        let rows = range?.count ?? Int(H5Sget_simple_extent_npoints(space))
         let stringType = try stringType()
         defer { H5Tclose(stringType) }
         let boolType = try boolType()
@@ -40,6 +43,7 @@ extension HDF5 {
             guard let cName = H5Tget_member_name(fileType, member) else { throw failure("cannot read column name") }
             let name = String(cString: cName)
             H5free_memory(cName)
+            if let wanted, !wanted.contains(name) { continue }
             let memberType = try id(H5Tget_member_type(fileType, member), "cannot read column '\(name)'")
             defer { H5Tclose(memberType) }
             let kind: Kind
@@ -66,14 +70,25 @@ extension HDF5 {
             try ok(H5Tinsert(memoryType, field.name, field.offset, member), "cannot add column '\(field.name)'")
         }
         var buffer = [UInt8](repeating: 0, count: max(rows * rowSize, 8))
-        if rows > 0 {
+        let hasStrings = fields.contains { $0.kind == .string }
+        try withRows(dataset, range, path) { memorySpace, fileSpace in
+            guard rows > 0, !fields.isEmpty else { return }
             try buffer.withUnsafeMutableBytes { raw in
-                try ok(H5Dread(dataset, memoryType, exprun_H5S_ALL(), exprun_H5S_ALL(), defaultList, raw.baseAddress!),
+                try ok(H5Dread(dataset, memoryType, memorySpace, fileSpace, defaultList, raw.baseAddress!),
                        "cannot read table '\(path)'")
             }
         }
-        let hasStrings = fields.contains { $0.kind == .string }
-        let columns: [(name: String, data: H5Array)] = buffer.withUnsafeBytes { raw in
+        // The strings libhdf5 allocated are freed however the conversion below ends.
+        defer {
+            if hasStrings && rows > 0 {
+                let reclaimSpace = try? id(H5Screate_simple(1, [hsize_t(rows)], nil), "cannot create a dataspace")
+                if let reclaimSpace {
+                    _ = buffer.withUnsafeMutableBytes { H5Dvlen_reclaim(memoryType, reclaimSpace, defaultList, $0.baseAddress!) }
+                    H5Sclose(reclaimSpace)
+                }
+            }
+        }
+        return buffer.withUnsafeBytes { raw in
             fields.map { field in
                 let at = { (row: Int) in row * rowSize + field.offset }
                 switch field.kind {
@@ -97,9 +112,5 @@ extension HDF5 {
                 }
             }
         }
-        if hasStrings && rows > 0 {
-            _ = buffer.withUnsafeMutableBytes { H5Dvlen_reclaim(memoryType, space, defaultList, $0.baseAddress!) }
-        }
-        return columns
     }
 }

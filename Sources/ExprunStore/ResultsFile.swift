@@ -5,9 +5,10 @@ import Foundation
 /// A results.h5 (or a single shard) opened for reading: what `exprun summary` and the plots read.
 ///
 /// Root attributes, run ids and the index are read when the file is opened; run attributes and
-/// series are read on demand: from /tables (ConsolidatedTables.swift), read whole at the first
-/// such request, when the file has it and it is not too large (`tablesMaxPoints`), otherwise
-/// from the run groups. The file stays open (read-only) until the object is released.
+/// series are read on demand: from /tables (ConsolidatedTables.swift) when the file has it, a
+/// block of runs at a time (ExistingTables: memory stays flat however many runs the file holds,
+/// and reading the runs in index order reads each block once), otherwise from the run groups.
+/// The file stays open (read-only) until the object is released.
 /// Accessors that cannot find what they are asked for return empty values (or nil for
 /// `series`) rather than throwing. Safe to use from several threads.
 public final class ResultsFile: @unchecked Sendable {
@@ -24,30 +25,31 @@ public final class ResultsFile: @unchecked Sendable {
     /// Run ids in index order (for a shard: its one run).
     public let runIds: [String]
     /// The columns of /index (run_id, status, seed, swept paths...), each with one value per run
-    /// in `runIds` order; [] for a shard.
-    public let indexColumns: [(name: String, values: [Value])]
+    /// in `runIds` order; [] for a shard. (Made on demand: `indexColumn` makes one.)
+    public var indexColumns: [(name: String, values: [Value])] { index.map { ($0.name, $0.data.values) } }
+    /// The column `name` of /index, or nil.
+    public func indexColumn(_ name: String) -> [Value]? { index.first { $0.name == name }?.data.values }
+    /// /index as read: typed arrays (a Value per cell is 24 bytes, ~10 per run for this alone).
+    private let index: [(name: String, data: H5Array)]
 
     private let file: hid_t
     /// /tables, once looked for: .some(nil) when absent or not used.
     private var tables: ExistingTables??
-    /// Files whose curves hold more points than this (8 bytes each) are read run by run, on
-    /// demand, rather than loaded whole: per-object costs only dominate small curves.
-    public static let tablesMaxPoints = 8_000_000
 
     /// Opens `path` read-only. Throws if it is not an HDF5 file with a /runs group.
     public init(path: String) throws {
         self.path = path
         var root: [(String, Value)] = []
         var ids: [String] = []
-        var index: [(name: String, values: [Value])] = []
+        var index: [(name: String, data: H5Array)] = []
         file = try HDF5.locked {
             let file = try HDF5.openFile(path)
             do {
                 guard HDF5.exists(file, ["runs"]) else { throw StoreError("\(path) has no /runs group: not exprun results") }
                 root = try HDF5.readAttributes(file)
                 if HDF5.exists(file, ["index"]) {
-                    index = try HDF5.readTable(file, "index").map { ($0.name, $0.data.values) }
-                    ids = index.first { $0.name == "run_id" }?.values.compactMap(\.asString) ?? []
+                    index = try HDF5.readTable(file, "index")
+                    if case .strings(let column)? = index.first(where: { $0.name == "run_id" })?.data { ids = column }
                 } else {
                     let runs = try HDF5.openGroup(file, "runs")
                     defer { H5Gclose(runs) }
@@ -61,7 +63,7 @@ public final class ResultsFile: @unchecked Sendable {
         }
         rootAttributes = root
         runIds = ids
-        indexColumns = index
+        self.index = index
         let rootValue = { (name: String) in root.first { $0.0 == name }?.1 }
         experiment = rootValue("experiment")?.asString ?? ""
         config = rootValue("config")?.asString ?? ""
@@ -75,7 +77,7 @@ public final class ResultsFile: @unchecked Sendable {
     /// /tables when present and used. Holds the lock.
     private func loadedTables() -> ExistingTables? {
         if let tables { return tables }
-        let loaded = ExistingTables(file, runIds: runIds, maxPoints: Self.tablesMaxPoints)
+        let loaded = ExistingTables(file, runIds: runIds)
         tables = .some(loaded)
         return loaded
     }

@@ -137,4 +137,54 @@ import Testing
             }
         }
     }
+
+    /// ExistingTables holds one block of attribute rows and of curve points: runs read in
+    /// index order, backwards and in a scattered order all get their own attributes (an
+    /// attribute some runs lack stays absent) and curves, across block edges.
+    @Test func existingTablesReadBlockByBlockInAnyOrder() throws {
+        let directory = try temporaryDirectory("existing-blocks")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Small blocks: 1,000 rows and 5,000 points.
+        let (rows, rowBlock, pointBlock) = (3_905, 1_000, 5_000)
+        let length = { (row: Int) in row % 31 }
+        // Curve points across many point blocks, a curve straddling each edge.
+        #expect((0..<rows).reduce(0) { $0 + 2 * length($1) } > 20 * pointBlock)
+        func attributes(_ row: Int) -> [(String, Value)] {
+            var a: [(String, Value)] = [("seed", .int(row)), ("status", .string(row % 7 == 0 ? "diverged" : "completed"))]
+            if row % 5 == 1 { a.append(("sometimes", .double(Double(row) / 3))) }
+            return a
+        }
+        func curves(_ row: Int) -> [(view: String, metric: String, steps: [Int], values: [Double])] {
+            let steps = (0..<length(row)).map { $0 * 10 }
+            return [(view: "last", metric: "loss", steps: steps, values: steps.map { Double(row) + Double($0) / 1e3 }),
+                    (view: "avg", metric: "loss", steps: steps, values: steps.map { -Double(row * $0) })]
+        }
+        let ids = (0..<rows).map { "r\($0)" }
+        var tables = try ConsolidatedTables(indexColumns: ["seed"], scratch: directory)
+        for row in 0..<rows { try tables.append(runId: ids[row], attributes: attributes(row), curves: curves(row)) }
+        let path = directory + "/r.h5"
+        try HDF5.locked {
+            let file = try HDF5.createFile(path)
+            do { try tables.write(file) } catch { H5Fclose(file); throw error }
+            try HDF5.closeFile(file)
+        }
+        try HDF5.locked {
+            let file = try HDF5.openFile(path)
+            defer { H5Fclose(file) }
+            let existing = try #require(ExistingTables(file, runIds: ids, rowBlock: rowBlock, pointBlock: pointBlock))
+            let scattered = (0..<1_000).map { ($0 &* 7919) % rows }
+            for row in Array(0..<rows) + (0..<rows).reversed() + scattered {
+                let got = try #require(existing.attributes(ids[row]))
+                let want = attributes(row)
+                guard got.map(\.0) == want.map(\.0), zip(got, want).allSatisfy({ bitwiseEqual($0.1, $1.1) }) else {
+                    Issue.record("attributes of row \(row): \(got)"); return
+                }
+                let expected = curves(row).map { "\($0.view)/\($0.metric) \($0.steps) \($0.values.map(\.bitPattern))" }
+                guard existing.curveLines(ids[row]) == expected else { Issue.record("curves of row \(row)"); return }
+            }
+            // Ids that do not match /index: not used.
+            #expect(ExistingTables(file, runIds: ids.reversed()) == nil)
+            #expect(ExistingTables(file, runIds: Array(ids.dropLast())) == nil)
+        }
+    }
 }
