@@ -57,13 +57,19 @@ enum RunGuards {
     /// `finished`, and the runs whose shard had failed before this invocation (retried or not):
     /// the only runs of the folder that can be failed at its end without failing in it.
     static func resumeState(_ shardDir: String, retryFailed: Bool, quiet: Bool) -> (done: Set<String>, failedBefore: [String]) {
-        let complete = Store.completedShardStatuses(directory: shardDir)
-        let failed = complete.filter { $0.value == RunStatus.failed.rawValue }
-        guard retryFailed else { return (Set(complete.keys), Array(failed.keys)) }
-        if !failed.isEmpty && !quiet {
+        var done = Set<String>(), failed: [String] = []
+        Store.forEachCompletedShard(directory: shardDir) { runId, status in
+            if status == RunStatus.failed.rawValue {
+                failed.append(runId)
+                if !retryFailed { done.insert(runId) }
+            } else {
+                done.insert(runId)
+            }
+        }
+        if retryFailed && !failed.isEmpty && !quiet {
             stderr("retrying \(failed.count) failed run\(failed.count == 1 ? "" : "s") (--no-retry keeps them)")
         }
-        return (Set(complete.keys).subtracting(failed.keys), Array(failed.keys))
+        return (done, failed)
     }
 
     /// Whether a run of `runs` has a failed shard in the folder now, given the runs whose shard

@@ -18,8 +18,9 @@ struct MergePlan {
     private(set) var kept = Set<String>()
     /// Runs of the existing file to remove (shard newer, gone, or no longer in the sweep).
     private(set) var removed: [String] = []
-    /// The identity of each present shard when the plan was made (for shards/.manifest).
-    let shardIdentities: [String: ShardManifest.Identity]
+    /// The identity of each present shard when the plan was made (for shards/.manifest), in
+    /// `present` order.
+    let shardIdentities: [ShardManifest.Identity]
     /// The status of each run of the existing file, from its /index.
     private(set) var existingStatuses: [String: String] = [:]
     /// The strings the native reads of this merge share (names and values repeat in every run).
@@ -34,14 +35,15 @@ struct MergePlan {
         columnNames = columns
         var seen = Set<String>()
         var present: [String] = []
-        var identities: [String: ShardManifest.Identity] = [:]
+        var identities: [ShardManifest.Identity] = []
         for runId in runOrder where seen.insert(runId).inserted {
             guard (try? HDF5.checkLinkName(runId, "run id")) != nil,
                   let identity = ShardManifest.Identity(path: Store.shardPath(runId: runId, directory: shardDirectory))
             else { continue }
             present.append(runId)
-            identities[runId] = identity
+            identities.append(identity)
         }
+        seen = []
         self.present = present
         shardIdentities = identities
 
@@ -50,8 +52,11 @@ struct MergePlan {
         else { return }
         incremental = true
         for (runId, status) in zip(existingIds, statuses) { existingStatuses[runId] = status }
+        var position: [String: Int] = [:]
+        position.reserveCapacity(present.count)
+        for (i, runId) in present.enumerated() { position[runId] = i }
         for runId in existingIds {
-            if let identity = identities[runId],
+            if let i = position[runId], case let identity = identities[i],
                Self.earlier(timespec(tv_sec: identity.seconds, tv_nsec: identity.nanoseconds), fileTime) {
                 kept.insert(runId)
             } else {
@@ -81,16 +86,19 @@ struct MergePlan {
 
         let runs = try incremental ? HDF5.openGroup(file, "runs") : HDF5.createGroup(file, "runs")
         defer { H5Gclose(runs) }
-        // The kept runs come from the old /tables when it matches the old /index (one read),
-        // else from their groups.
+        // The kept runs come from the old /tables when it matches the old /index (read a block
+        // at a time while the new one is written, so it is moved aside until then), else from
+        // their groups.
         var existing: ExistingTables?
+        let oldTables = ConsolidatedTables.groupName + ".replaced"
         if incremental {
-            if let ids = try? HDF5.readTable(file, "index").first?.data.values.compactMap(\.asString) {
-                existing = ExistingTables(file, runIds: ids)
-            }
+            let ids = try? HDF5.readTable(file, "index", fields: ["run_id"]).first?.data.values.compactMap(\.asString)
             for runId in removed { try HDF5.deleteLink(runs, runId) }
             try HDF5.deleteLink(file, "index")
-            if HDF5.exists(file, [ConsolidatedTables.groupName]) { try HDF5.deleteLink(file, ConsolidatedTables.groupName) }
+            if HDF5.exists(file, [ConsolidatedTables.groupName]) {
+                try HDF5.moveLink(file, ConsolidatedTables.groupName, to: oldTables)
+                if let ids { existing = ExistingTables(file, runIds: ids, at: oldTables) }
+            }
         }
 
         var tables = try ConsolidatedTables(indexColumns: columnNames, scratch: scratch)
@@ -111,6 +119,7 @@ struct MergePlan {
             }
         }
         try tables.write(file)
+        if HDF5.exists(file, [oldTables]) { try HDF5.deleteLink(file, oldTables) }
         return (tables.ids, tables.statuses)
     }
 
@@ -179,11 +188,20 @@ struct MergePlan {
     /// Rewrites shards/.manifest for the runs now in results.h5 (`ids`, default `present`),
     /// unless it already says exactly that.
     func updateManifest(ids: [String]? = nil, statuses: [String]) {
-        var entries: [String: ShardManifest.Entry] = [:]
+        // `ids` is a subsequence of `present` (the merge goes in its order): one walk finds
+        // each id's identity.
+        var entries: [(id: String, entry: ShardManifest.Entry)] = []
+        entries.reserveCapacity(statuses.count)
+        var next = 0
         for (id, status) in zip(ids ?? present, statuses) {
-            if let identity = shardIdentities[id] { entries[id] = ShardManifest.Entry(status: status, identity: identity) }
+            while next < present.count && present[next] != id { next += 1 }
+            guard next < present.count else { break }
+            entries.append((id, ShardManifest.Entry(status: status, identity: shardIdentities[next])))
+            next += 1
         }
-        guard ShardManifest(directory: shardDirectory).entries != entries else { return }
+        // Up to date (a re-run with nothing new): every entry is already listed as it is.
+        let existing = ShardManifest(directory: shardDirectory)
+        if existing.count == entries.count && entries.allSatisfy({ existing.entry($0.id) == $0.entry }) { return }
         ShardManifest(entries: entries).write(directory: shardDirectory)
     }
 

@@ -35,7 +35,15 @@ struct ShardManifest {
         var identity: Identity
     }
 
-    var entries: [String: Entry] = [:]
+    /// The manifest's text (header, one line per entry sorted by the bytes of its id, trailer)
+    /// and where each entry's line starts: it is looked up in place, by binary search, rather
+    /// than held as a dictionary (at 100,000 runs that was a merge's largest allocation).
+    private(set) var bytes: [UInt8] = []
+    /// Where each entry's line starts, then where the trailer starts.
+    private var lineStarts: [Int] = []
+
+    /// The number of entries.
+    var count: Int { max(lineStarts.count - 1, 0) }
 
     /// The manifest of `directory`, empty when absent, unreadable or damaged. Parsed once per
     /// version of the file (a re-run consults it several times).
@@ -43,78 +51,121 @@ struct ShardManifest {
         let path = (directory as NSString).appendingPathComponent(Self.name)
         guard let identity = Identity(path: path) else { return }
         if let known = Self.parsed.withLock({ $0[path] }), known.identity == identity {
-            entries = known.manifest.entries
+            self = known.manifest
             return
         }
         guard let data = FileManager.default.contents(atPath: path) else { return }
-        entries = Self.parse([UInt8](data)) ?? [:]
+        let bytes = [UInt8](data)
+        guard let starts = Self.parse(bytes) else { return }
+        (self.bytes, lineStarts) = (bytes, starts)
         let manifest = self
-        Self.parsed.withLock { $0[path] = (identity, manifest) }
+        Self.parsed.withLock { $0 = [path: (identity, manifest)] }
     }
 
+    /// The last manifest parsed (a process works in one folder).
     private static let parsed = Mutex<[String: (identity: Identity, manifest: ShardManifest)]>([:])
 
-    /// The entries of a manifest's bytes, or nil unless it is complete and intact.
-    static func parse(_ bytes: [UInt8]) -> [String: Entry]? {
-        // Lines; the file ends with a newline, the last line is the trailer.
-        var lines: [ArraySlice<UInt8>] = []
-        var start = 0
-        for (i, byte) in bytes.enumerated() where byte == 10 {
-            lines.append(bytes[start..<i])
-            start = i + 1
+    /// Where each entry's line starts and then the trailer, or nil unless the manifest is
+    /// complete and intact: the
+    /// header, well-formed lines with ids in increasing byte order, and the trailer's count
+    /// and checksum.
+    static func parse(_ bytes: [UInt8]) -> [Int]? {
+        let head = Array((header + "\n").utf8)
+        guard bytes.count > head.count, bytes.starts(with: head), bytes.last == 10 else { return nil }
+        var starts: [Int] = []
+        var lineStart = head.count
+        var previous: ArraySlice<UInt8>?
+        for i in head.count..<bytes.count where bytes[i] == 10 {
+            let line = bytes[lineStart..<i]
+            if i == bytes.count - 1 {
+                let trailer = String(decoding: line, as: UTF8.self).split(separator: " ")
+                guard trailer.count == 3, trailer[0] == "end", Int(trailer[1]) == starts.count,
+                      UInt64(trailer[2]) == checksum(bytes[0..<lineStart]) else { return nil }
+                return starts + [lineStart]
+            }
+            guard let fields = Self.fields(line), previous.map({ $0.lexicographicallyPrecedes(fields.id) }) ?? true
+            else { return nil }
+            previous = fields.id
+            starts.append(lineStart)
+            lineStart = i + 1
         }
-        guard start == bytes.count, lines.count >= 2, String(decoding: lines[0], as: UTF8.self) == header else { return nil }
-        let trailer = String(decoding: lines.removeLast(), as: UTF8.self).split(separator: " ")
-        guard trailer.count == 3, trailer[0] == "end", Int(trailer[1]) == lines.count - 1,
-              UInt64(trailer[2]) == checksum(bytes[0..<(lines.last!.endIndex + 1)]) else { return nil }
-        var entries: [String: Entry] = [:]
-        entries.reserveCapacity(lines.count)
-        for line in lines.dropFirst() {
-            let f = line.split(separator: 9, omittingEmptySubsequences: false)
-            guard f.count == 6, let inode = UInt64(decimal: f[2]), let size = Int64(decimal: f[3]),
-                  let seconds = Int(decimal: f[4]), let nanoseconds = Int(decimal: f[5]) else { return nil }
-            entries[String(decoding: f[0], as: UTF8.self)] = Entry(
-                status: String(decoding: f[1], as: UTF8.self),
-                identity: Identity(inode: inode, size: size, seconds: seconds, nanoseconds: nanoseconds))
-        }
-        return entries
+        return nil
     }
 
-    init(entries: [String: Entry]) { self.entries = entries }
-
-    /// The status of run `runId` when its shard at `path` is the file the manifest describes.
-    func status(of runId: String, path: String) -> String? {
-        guard let entry = entries[runId], let identity = Identity(path: path), identity == entry.identity else { return nil }
-        return entry.status
+    /// The id and entry of one line "id<TAB>status<TAB>inode<TAB>size<TAB>seconds<TAB>nanoseconds".
+    private static func fields(_ line: ArraySlice<UInt8>) -> (id: ArraySlice<UInt8>, entry: Entry)? {
+        let f = line.split(separator: 9, maxSplits: 6, omittingEmptySubsequences: false)
+        guard f.count == 6, let inode = UInt64(decimal: f[2]), let size = Int64(decimal: f[3]),
+              let seconds = Int(decimal: f[4]), let nanoseconds = Int(decimal: f[5]) else { return nil }
+        return (f[0], Entry(status: String(decoding: f[1], as: UTF8.self),
+                            identity: Identity(inode: inode, size: size, seconds: seconds, nanoseconds: nanoseconds)))
     }
 
-    /// Writes the manifest into `directory` (temporary file, then rename). A cache: on any
-    /// error the old one (or none) stays, and readers fall back to opening the shards.
-    func write(directory: String) {
+    /// The manifest of `entries` (an id listed twice keeps its last entry). Entries whose id or
+    /// status holds a tab or a newline are left out (a reader opens their shards).
+    init(entries: [(id: String, entry: Entry)]) {
         // Built as bytes: string interpolation per entry costs more than the rest of a merge's
         // bookkeeping for a run.
         var body = Array((Self.header + "\n").utf8)
         body.reserveCapacity(body.count + 80 * entries.count)
         func number<T: BinaryInteger>(_ v: T) { body.append(contentsOf: String(v).utf8) }
-        var count = 0
-        for id in entries.keys.sorted() {
-            let e = entries[id]!
-            guard !id.utf8.contains(where: { $0 == 9 || $0 == 10 }), !e.status.utf8.contains(where: { $0 == 9 || $0 == 10 }),
+        let order = entries.indices.sorted { entries[$0].id.utf8.lexicographicallyPrecedes(entries[$1].id.utf8) }
+        var starts: [Int] = []
+        starts.reserveCapacity(entries.count)
+        for (k, i) in order.enumerated() {
+            let (id, e) = entries[i]
+            if k + 1 < order.count, entries[order[k + 1]].id == id { continue }
+            guard !id.isEmpty, !id.utf8.contains(where: { $0 == 9 || $0 == 10 }),
+                  !e.status.utf8.contains(where: { $0 == 9 || $0 == 10 }),
                   e.identity.size >= 0, e.identity.seconds >= 0, e.identity.nanoseconds >= 0
             else { continue }
+            starts.append(body.count)
             body.append(contentsOf: id.utf8); body.append(9)
             body.append(contentsOf: e.status.utf8); body.append(9)
             number(e.identity.inode); body.append(9)
             number(e.identity.size); body.append(9)
             number(e.identity.seconds); body.append(9)
             number(e.identity.nanoseconds); body.append(10)
-            count += 1
         }
-        body.append(contentsOf: "end \(count) \(Self.checksum(body[...]))\n".utf8)
+        let listed = starts.count
+        starts.append(body.count)
+        body.append(contentsOf: "end \(listed) \(Self.checksum(body[...]))\n".utf8)
+        (bytes, lineStarts) = (body, starts)
+    }
+
+    /// The ids listed, in order.
+    var ids: [String] { (0..<count).map { String(decoding: line($0).prefix { $0 != 9 }, as: UTF8.self) } }
+
+    /// Entry k's line, without its newline.
+    private func line(_ k: Int) -> ArraySlice<UInt8> { bytes[lineStarts[k]..<(lineStarts[k + 1] - 1)] }
+
+    /// The entry of run `runId`, or nil when it is not listed.
+    func entry(_ runId: String) -> Entry? {
+        let key = Array(runId.utf8)
+        var (lo, hi) = (0, count)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let line = line(mid)
+            let id = line.prefix { $0 != 9 }
+            if id.elementsEqual(key) { return Self.fields(line)?.entry }
+            if id.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
+    }
+
+    /// The status of run `runId` when its shard at `path` is the file the manifest describes.
+    func status(of runId: String, path: String) -> String? {
+        guard let entry = entry(runId), let identity = Identity(path: path), identity == entry.identity else { return nil }
+        return entry.status
+    }
+
+    /// Writes the manifest into `directory` (temporary file, then rename). A cache: on any
+    /// error the old one (or none) stays, and readers fall back to opening the shards.
+    func write(directory: String) {
         let final = (directory as NSString).appendingPathComponent(Self.name)
         let temporary = (directory as NSString)
             .appendingPathComponent(".tmp-manifest-\(ProcessInfo.processInfo.processIdentifier)")
-        guard (try? Data(body).write(to: URL(fileURLWithPath: temporary))) != nil,
+        guard (try? Data(bytes).write(to: URL(fileURLWithPath: temporary))) != nil,
               rename(temporary, final) == 0 else {
             unlink(temporary)
             return

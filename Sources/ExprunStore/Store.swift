@@ -143,10 +143,20 @@ public enum Store {
     /// `completedShardIds` with the `status` attribute of each shard, in one pass: one listing,
     /// one stat per shard, and an open only for shards the manifest does not describe.
     public static func completedShardStatuses(directory: String) -> [String: String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [:] }
-        let manifest = ShardManifest(directory: directory)
         var out: [String: String] = [:]
-        for name in names {
+        forEachCompletedShard(directory: directory) { out[$0] = $1 }
+        return out
+    }
+
+    /// Calls `body(runId, status)` for each complete shard of `directory`, as
+    /// `completedShardStatuses` finds them, without holding the listing (readdir(3) streams
+    /// it: a folder of 100,000 shards is a few MB of names otherwise).
+    public static func forEachCompletedShard(directory: String, _ body: (String, String) -> Void) {
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        let manifest = ShardManifest(directory: directory)
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             let path = (directory as NSString).appendingPathComponent(name)
             if name.hasPrefix(".tmp-") {
                 if isStaleTemporary(path: path, name: name) { unlink(path) }
@@ -155,12 +165,11 @@ public enum Store {
             guard name.hasSuffix(".h5"), !name.hasPrefix(".") else { continue }
             let runId = String(name.dropLast(3))
             if let status = manifest.status(of: runId, path: path) ?? completeShardStatus(path: path, runId: runId) {
-                out[runId] = status
+                body(runId, status)
             } else {
                 unlink(path)
             }
         }
-        return out
     }
 
     /// The status of the shard at `path` when it opens and holds /runs/<runId> with its status

@@ -20,7 +20,7 @@ import Testing
         let (directory, shards, records) = try Self.merged("manifest")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let manifest = ShardManifest(directory: shards)
-        #expect(Set(manifest.entries.keys) == Set(records.map(\.runId)))
+        #expect(manifest.ids == records.map(\.runId).sorted())
         for record in records {
             #expect(manifest.status(of: record.runId, path: Store.shardPath(runId: record.runId, directory: shards))
                     == record.status.rawValue)
@@ -67,10 +67,49 @@ import Testing
         let edited = text.replacingOccurrences(of: "\tcompleted\t", with: "\tfailed\t")
         for damaged in [edited, String(text.prefix(text.count / 2)), "", "exprun-shard-manifest/1\n"] {
             try damaged.write(toFile: path, atomically: true, encoding: .utf8)
-            #expect(ShardManifest(directory: shards).entries.isEmpty)
+            #expect(ShardManifest(directory: shards).count == 0)
             let complete = Store.completedShardIds(directory: shards)
             #expect(complete == Set(records.map(\.runId)))
             #expect(Set(Store.shardStatuses(directory: shards, ids: complete).values) == ["completed"])
         }
+    }
+
+    /// The manifest is looked up in its bytes by binary search: every listed id is found with
+    /// its own entry, absent ids (between, before, after the listed ones) are not, the text
+    /// is the same whatever order the entries came in, and a file out of order is ignored.
+    @Test func entriesAreFoundInTheSortedText() throws {
+        func identity(_ i: Int) -> ShardManifest.Identity {
+            ShardManifest.Identity(inode: UInt64(1000 + i), size: Int64(i * 7), seconds: 1_700_000_000 + i, nanoseconds: i)
+        }
+        let ids = (0..<500).map { String(format: "%08x", ($0 &* 2_654_435_761) & 0xffff_ffff) + "-\($0)" }
+        let entries = ids.enumerated().map { (id: $1, entry: ShardManifest.Entry(status: $0 % 3 == 0 ? "failed" : "completed",
+                                                                                  identity: identity($0))) }
+        let manifest = ShardManifest(entries: entries)
+        #expect(manifest.count == ids.count)
+        #expect(manifest.ids == ids.sorted())
+        for (i, id) in ids.enumerated() {
+            #expect(manifest.entry(id) == entries[i].entry)
+            #expect(manifest.entry(id + "0") == nil && manifest.entry(String(id.dropLast())) == nil)
+        }
+        #expect(manifest.entry("") == nil && manifest.entry("~") == nil && manifest.entry("0") == nil)
+        #expect(ShardManifest(entries: entries.reversed()).bytes == manifest.bytes)
+        // Listed twice: the last entry counts.
+        let twice = ShardManifest(entries: entries + [(ids[3], ShardManifest.Entry(status: "diverged", identity: identity(3)))])
+        #expect(twice.count == ids.count && twice.entry(ids[3])?.status == "diverged")
+
+        // Parsed back from the file; with two lines swapped (checksum made right) it is ignored.
+        let directory = try temporaryDirectory("manifest-sorted")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        manifest.write(directory: directory)
+        #expect(ShardManifest(directory: directory).bytes == manifest.bytes)
+        var lines = String(decoding: manifest.bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+        lines.swapAt(1, 2)
+        lines.removeLast()
+        let body = lines.joined(separator: "\n") + "\n"
+        let swapped = body + "end \(ids.count) \(ShardManifest.checksum(Array(body.utf8)[...]))\n"
+        try swapped.write(toFile: directory + "/" + ShardManifest.name, atomically: false, encoding: .utf8)
+        #expect(ShardManifest.parse(Array(swapped.utf8)) == nil)
+        #expect(ShardManifest(directory: directory).count == 0)
+        #expect(ShardManifest.parse(manifest.bytes) != nil)
     }
 }
