@@ -72,8 +72,7 @@ public struct TunedComparison: Sendable {
                 for c in g.cells {
                     var values: [Double] = []
                     var bad = false, seen = false
-                    for id in c.runIds {
-                        let st = index.status[id] ?? ""
+                    for (id, st) in c.runs {
                         if st == RunStatus.diverged.rawValue || st == RunStatus.failed.rawValue { bad = true; continue }
                         guard let s = file.series(id, metric: metric, view: view == "last" ? nil : view) else { continue }
                         seen = true

@@ -8,6 +8,11 @@ public struct Cell: Sendable {
     public var key: [(String, String)]
     /// The runs of the cell (one per seed), in index order.
     public var runIds: [String]
+    /// How each of them ended (completed, diverged, failed, timeout), in `runIds` order.
+    public var statuses: [String]
+
+    /// The runs with their statuses.
+    public var runs: Zip2Sequence<[String], [String]> { zip(runIds, statuses) }
 
     /// The cell's label for parameter `name`, or nil when it is not swept.
     public func value(_ name: String) -> String? { key.first { $0.0 == name }?.1 }
@@ -23,8 +28,12 @@ public struct CellIndex: Sendable {
     public var swept: [String]
     /// Cells in grid order (the order of their first run in the index).
     public var cells: [Cell]
-    /// Status of each run (completed, diverged, failed, timeout).
-    public var status: [String: String]
+    /// How many runs of the cells ended with each status.
+    public var statusCounts: [String: Int] {
+        var counts: [String: Int] = [:]
+        for cell in cells { for status in cell.statuses { counts[status, default: 0] += 1 } }
+        return counts
+    }
     /// The iterate views recorded besides `last` (avg, suffix_avg, ema), from the first run.
     public var views: [String]
 
@@ -51,33 +60,31 @@ public struct CellIndex: Sendable {
 
     public static func make(file: ResultsFile) -> CellIndex {
         let swept = file.swept.filter { $0 != "seed" }
-        var labels: [String: [String: String]] = [:]
-        var status: [String: String] = [:]
-        if !file.indexColumns.isEmpty {
-            for (name, values) in file.indexColumns where swept.contains(name) || name == "status" {
-                for (i, v) in values.enumerated() where i < file.runIds.count {
-                    if name == "status" { status[file.runIds[i]] = v.asString ?? v.canonical }
-                    else { labels[file.runIds[i], default: [:]][name] = valueLabel(v) }
-                }
-            }
-        }
+        let runs = file.runIds.count
+        // Labels column by column from /index (a few bytes per run: no per-run dictionaries);
+        // a run the index does not cover is read from its attributes.
+        func column(_ name: String) -> [Value]? { file.indexColumn(name).flatMap { $0.count >= runs ? $0 : nil } }
+        let labelColumns = swept.map { column($0)?.prefix(runs).map(valueLabel) }
+        let statusColumn = column("status")?.prefix(runs).map { $0.asString ?? $0.canonical }
         var order: [String] = []
         var groups: [String: Cell] = [:]
-        for id in file.runIds {
-            if labels[id] == nil || status[id] == nil {
+        for (i, id) in file.runIds.enumerated() {
+            let key: [(String, String)], status: String
+            if let statusColumn, labelColumns.allSatisfy({ $0 != nil }) {
+                status = statusColumn[i]
+                key = zip(swept, labelColumns).map { ($0, $1![i]) }
+            } else {
                 let attrs = Dictionary(file.attributes(id), uniquingKeysWith: { a, _ in a })
-                var l: [String: String] = [:]
-                for p in swept { l[p] = attrs[p].map(valueLabel) ?? "" }
-                labels[id] = l
-                status[id] = attrs["status"]?.asString ?? ""
+                status = attrs["status"]?.asString ?? ""
+                key = swept.map { ($0, attrs[$0].map(valueLabel) ?? "") }
             }
-            let key = swept.map { ($0, labels[id]?[$0] ?? "") }
             let k = key.map(\.1).joined(separator: "\u{1}")
-            if groups[k] == nil { order.append(k); groups[k] = Cell(key: key, runIds: []) }
+            if groups[k] == nil { order.append(k); groups[k] = Cell(key: key, runIds: [], statuses: []) }
             groups[k]!.runIds.append(id)
+            groups[k]!.statuses.append(status)
         }
         let views = file.runIds.first.map { file.viewNames($0) } ?? []
-        return CellIndex(swept: swept, cells: order.map { groups[$0]! }, status: status, views: views)
+        return CellIndex(swept: swept, cells: order.map { groups[$0]! }, views: views)
     }
 
     /// "last" followed by the recorded views.

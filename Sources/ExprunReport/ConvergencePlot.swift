@@ -149,7 +149,7 @@ public enum ConvergencePlot {
             let cellName = (d.cell.key.filter { varying.contains($0.0) }.map { "\(names[$0.0] ?? $0.0)=\($0.1)" } + (views.count > 1 ? ["view=\(d.view)"] : [])).joined(separator: ", ")
             // A cell where most seeds diverged is left out: its survivors are not a mean over
             // seeds, and their blow-up would set the y range of the whole panel.
-            guard let agg = Curves.aggregate(file: file, runIds: d.cell.runIds, status: index.status, metric: o.metric,
+            guard let agg = Curves.aggregate(file: file, cell: d.cell, metric: o.metric,
                                              view: d.view, x: o.x, band: band), 2 * agg.excluded <= agg.runs + agg.excluded else {
                 allDiverged.append(cellName)
                 continue

@@ -67,12 +67,11 @@ public enum Curves {
     /// Seed mean and band of `metric` over the runs of a cell. At each log point the runs that
     /// reached it are averaged (runs stopped early contribute to the points they logged).
     /// Diverged and failed runs are left out; nil when no run has the series.
-    public static func aggregate(file: ResultsFile, runIds: [String], status: [String: String], metric: String,
+    public static func aggregate(file: ResultsFile, cell: Cell, metric: String,
                                  view: String, x kind: XAxisKind, band: BandKind) -> CurveAggregate? {
         var ys: [[Double]] = [], xs: [[Double]] = []
         var excluded = 0
-        for id in runIds {
-            let st = status[id] ?? ""
+        for (id, st) in cell.runs {
             if st == RunStatus.diverged.rawValue || st == RunStatus.failed.rawValue { excluded += 1; continue }
             guard let y = file.series(id, metric: metric, view: view == "last" ? nil : view),
                   let x = xValues(file: file, runId: id, kind: kind) else { continue }

@@ -68,7 +68,7 @@ public enum HTMLReport {
         html += "<p>\(file.runIds.count) runs, \(index.cells.count) cells; swept: \(esc(index.swept.joined(separator: ", ")))"
         if let c = attrs["created_utc"]?.asString { html += "; created \(esc(c))" }
         html += ". Source: <code>\(esc(file.path))</code>.</p>\n"
-        let statuses = Dictionary(grouping: index.status.values, by: { $0 }).mapValues(\.count)
+        let statuses = index.statusCounts
         html += "<p>Status: " + statuses.sorted { $0.key < $1.key }.map { "\(esc($0.key)) \($0.value)" }.joined(separator: ", ") + ".</p>\n"
 
         // Summary table.

@@ -59,9 +59,8 @@ public struct MethodComparison: Sendable {
                 if !out.problems.contains(problem) { out.problems.append(problem) }
                 if !out.methods.contains(method) { out.methods.append(method) }
                 var perSeed: [Int: Double] = [:]
-                for (k, id) in cell.runIds.enumerated() {
+                for (k, (id, status)) in cell.runs.enumerated() {
                     let seed = seeds[id] ?? k
-                    let status = index.status[id] ?? ""
                     if status == RunStatus.diverged.rawValue || status == RunStatus.failed.rawValue { perSeed[seed] = worst; continue }
                     guard let s = file.series(id, metric: metric, view: view == "last" ? nil : view),
                           let v = reduction.apply(s, steps: file.steps(id)) else { continue }
@@ -77,8 +76,8 @@ public struct MethodComparison: Sendable {
     /// The seed of every run, from /index (else the run attribute).
     static func seedsByRun(_ file: ResultsFile) -> [String: Int] {
         var seeds: [String: Int] = [:]
-        if let column = file.indexColumns.first(where: { $0.name == "seed" }) {
-            for (id, v) in zip(file.runIds, column.values) { seeds[id] = v.asInt }
+        if let column = file.indexColumn("seed") {
+            for (id, v) in zip(file.runIds, column) { seeds[id] = v.asInt }
         } else {
             for id in file.runIds { seeds[id] = file.attribute(id, "seed")?.asInt }
         }

@@ -70,8 +70,7 @@ public struct SummaryTable: Sendable {
                 var values: [Double] = []
                 var diverged = 0, failed = 0
                 var seen = false
-                for id in cell.runIds {
-                    let status = index.status[id] ?? ""
+                for (id, status) in cell.runs {
                     if status == RunStatus.diverged.rawValue { diverged += 1; continue }
                     if status == RunStatus.failed.rawValue { failed += 1; continue }
                     guard let series = file.series(id, metric: metric, view: view == "last" ? nil : view) else { continue }

@@ -47,8 +47,7 @@ public struct TimeToTarget: Sendable {
         for (cell, view) in pairs {
             var steps: [Int?] = [], evals: [Double] = [], seconds: [Double] = []
             var seen = false
-            for id in cell.runIds {
-                let st = index.status[id] ?? ""
+            for (id, st) in cell.runs {
                 let bad = st == RunStatus.diverged.rawValue || st == RunStatus.failed.rawValue
                 guard let s = file.series(id, metric: metric, view: view == "last" ? nil : view) else {
                     if bad { steps.append(nil); seen = true }
