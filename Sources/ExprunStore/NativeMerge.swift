@@ -41,7 +41,8 @@ extension MergePlan {
             let writer = try NativeHDF5Writer(path: path, collectionSize: 1 << 16)
             var links: [(name: String, address: UInt64)] = []
             links.reserveCapacity(present.count)
-            for runId in present {
+            for (i, runId) in present.enumerated() {
+                if i % 4096 == 4095 { old?.reader.releasePages() }
                 let kept = old.flatMap { old in self.kept.contains(runId) ? old.runs[runId].map { (old.reader, $0) } : nil }
                 guard let run = try kept.map({ try $0.0.storedRun(at: $0.1) }) ?? readShard(runId, native: true) else { continue }
                 links.append((runId, try writer.write(run)))

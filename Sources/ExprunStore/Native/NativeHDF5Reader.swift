@@ -16,7 +16,10 @@ final class NativeHDF5Reader {
     private let mapping: UnsafeRawBufferPointer
     let root: UInt64
     /// Global heap collections parsed so far: object index -> byte range (nil: no such object).
+    /// At most `maxCollections` are kept (a results file has thousands; its runs are read in
+    /// order, so the recent ones are the ones asked for again).
     private var collections: [UInt64: [Range<Int>?]] = [:]
+    static let maxCollections = 256
     /// The collection read last (a shard has one): looked up without the dictionary.
     private var lastCollection: (address: UInt64, objects: [Range<Int>?])?
     static let maxBytes = 1 << 40
@@ -75,6 +78,14 @@ final class NativeHDF5Reader {
             if mapped { munmap(base, size) } else { base.deallocate() }
             throw error
         }
+    }
+
+    /// Lets the kernel drop the pages of a mapped file read so far (they are read again from the
+    /// page cache if asked for): an incremental merge reads a whole results.h5 of hundreds of
+    /// MB once, in order, and its resident memory would otherwise grow to the file's size.
+    func releasePages() {
+        guard mapped, let base = mapping.baseAddress else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base), mapping.count, MADV_DONTNEED)
     }
 
     deinit {
@@ -385,6 +396,7 @@ final class NativeHDF5Reader {
             objects[index] = r.at..<(r.at + Int(length))
             r.at += (Int(length) + 7) / 8 * 8
         }
+        if collections.count >= Self.maxCollections { collections.removeAll(keepingCapacity: true) }
         collections[address] = objects
         lastCollection = (address, objects)
         return objects

@@ -160,7 +160,13 @@ final class NativeHDF5Writer {
     /// One object header under construction.
     private struct Header {
         let tracksOrder: Bool
-        var messages = ByteWriter(capacity: 1024)
+        var messages: ByteWriter
+
+        /// `capacity`: the expected size of the messages (a /runs of many links is megabytes).
+        init(tracksOrder: Bool, capacity: Int = 1024) {
+            self.tracksOrder = tracksOrder
+            messages = ByteWriter(capacity: capacity)
+        }
 
         mutating func add(_ type: UInt8, flags: UInt8 = 0, order: Int = 0, _ body: [UInt8]) throws {
             let start = begin(type, flags: flags, order: order)
@@ -201,8 +207,18 @@ final class NativeHDF5Writer {
     /// Appends an object header at the end of the file, encoded in place; returns its address.
     private func append(_ header: Header, flags: UInt8) throws -> UInt64 {
         let address = end
-        header.encode(flags: flags, into: &buffer)
-        if buffer.count >= Self.flushSize { try flush() }
+        guard header.messages.count > Self.flushSize else {
+            header.encode(flags: flags, into: &buffer)
+            if buffer.count >= Self.flushSize { try flush() }
+            return address
+        }
+        // A header larger than the buffer (the /runs of a big sweep) is written on its own,
+        // rather than growing the buffer to twice its size for the rest of the file.
+        try flush()
+        var out = ByteWriter(capacity: header.messages.count + 64)
+        header.encode(flags: flags, into: &out)
+        try out.withUnsafeBytes { try writeAll($0, at: bufferStart) }
+        bufferStart += UInt64(out.count)
         return address
     }
 
@@ -212,7 +228,8 @@ final class NativeHDF5Writer {
         guard attributes.count <= NativeHDF5.maxCompactAttributes else {
             throw NativeHDF5.Unsupported("more than \(NativeHDF5.maxCompactAttributes) attributes")
         }
-        var header = Header(tracksOrder: true)
+        // A link message is 20 bytes and the name.
+        var header = Header(tracksOrder: true, capacity: links.reduce(1024) { $0 + 24 + $1.name.utf8.count })
         var linkInfo = ByteWriter(capacity: 34)
         linkInfo.bytes([0, 3]); linkInfo.u64(UInt64(links.count))
         for _ in 0..<3 { linkInfo.u64(NativeHDF5.undefined) }
