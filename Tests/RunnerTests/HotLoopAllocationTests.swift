@@ -106,7 +106,8 @@ struct HotLoopAllocations {
         // One allocation per step would show 1000 here. The MLP case (its products go to
         // OpenBLAS dgemm) was measured at exactly 1 extra allocation over the 1000 steps, not
         // per step; a margin of 10 keeps such a rare internal allocation from failing the test.
-        #expect(long - short < 10, "\(c): \(long - short) allocations in 1000 extra steps")
-        #expect(long >= short)
+        // (Either way: the setup itself can differ by an allocation or two between runs, as a
+        // lazily made runtime cache happens to be made in the one or the other.)
+        #expect(abs(long - short) < 10, "\(c): \(long - short) allocations in 1000 extra steps")
     }
 }
