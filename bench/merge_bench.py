@@ -6,7 +6,9 @@ removed, `exprun merge`); then `exprun.load` / `to_xarray` of the file through /
 through the run groups (a copy without /tables); the merge alone again through libhdf5 alone
 (EXPRUN_HDF5_WRITER=libhdf5, the reference of the native writer). Wall seconds, CPU seconds (user + system) and
 peak resident memory of each command (/usr/bin/time), medians of BENCH_REPEATS (default 3).
-Then once BENCH_MERGE_BIG runs (default 100000; 0 skips it) fresh, and the C floor of
+Then once BENCH_MERGE_BIG runs (default 100000; 0 skips it) fresh, again finished, with one
+shard removed, and merged alone (peak memory per run: the growth of the peak from
+BENCH_MERGE_RUNS), and the C floor of
 writing one run group through libhdf5 (bench/hdf5_floor.c). bench/bench.py calls `rows()`."""
 import os
 import shutil
@@ -79,13 +81,19 @@ def once():
 
 
 def big():
+    """BIG runs fresh, the same command on the finished folder, one shard removed (an
+    incremental merge of a file of BIG runs), the merge alone."""
     out = tempfile.mkdtemp(prefix="exprun-bench-big-")
     try:
         fresh = sweep(out, BIG, "--fresh")
+        again = sweep(out, BIG)
+        shards = os.path.join(out, "shards")
+        os.unlink(os.path.join(shards, sorted(n for n in os.listdir(shards) if n.endswith(".h5"))[BIG // 2]))
+        one_new = sweep(out, BIG)
         os.unlink(os.path.join(out, "results.h5"))
-        os.unlink(os.path.join(out, "shards", ".manifest"))
+        os.unlink(os.path.join(shards, ".manifest"))
         merge = timed(["merge", out])
-        return fresh, merge
+        return fresh, again, one_new, merge
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -124,10 +132,17 @@ def rows():
         out.append(("  libhdf5 floor: one such run group written from C", f"{us:.0f} us",
                     "44 attributes + 3 arrays (bench/hdf5_floor.c): the least a merge can spend per run"))
     if BIG > 0:
-        (wall, cpu, peak), (mwall, mcpu, mpeak) = big()
+        (wall, cpu, peak), (awall, _, apeak), (owall, _, opeak), (mwall, mcpu, mpeak) = big()
+        # Memory per run: what the peak grows by from RUNS to BIG runs.
+        per_run = lambda big_peak, small_peak: 1e6 * (big_peak - small_peak) / (BIG - RUNS) if BIG > RUNS else float("nan")
         out.append((f"{BIG:,} runs of 10 steps, --jobs 2, fresh (run + merge)", f"{wall:.0f} s",
-                    f"{cpu:.0f} s CPU, peak RSS {peak:.0f} MB; the merge alone {mwall:.0f} s "
-                    f"({1000 * mcpu / BIG:.2f} ms CPU per run, peak RSS {mpeak:.0f} MB) (target < 60 s)"))
+                    f"{cpu:.0f} s CPU, peak RSS {peak:.0f} MB ({per_run(peak, fresh_peak):.0f} bytes per run more than "
+                    f"at {RUNS:,}); the merge alone {mwall:.0f} s "
+                    f"({1000 * mcpu / BIG:.2f} ms CPU per run, peak RSS {mpeak:.0f} MB, {per_run(mpeak, merge_peak):.0f} "
+                    f"bytes per run) (target < 60 s)"))
+        out.append(("  the same command on the finished folder", f"{awall:.1f} s", f"peak RSS {apeak:.0f} MB"))
+        out.append(("  one shard removed, re-run and merged into the file", f"{owall:.1f} s",
+                    f"peak RSS {opeak:.0f} MB; incremental merge of a {BIG:,}-run file"))
     return out
 
 
