@@ -21,7 +21,8 @@ struct MergePlan {
     /// The identity of each present shard when the plan was made (for shards/.manifest), in
     /// `present` order.
     let shardIdentities: [ShardManifest.Identity]
-    /// The status of each run of the existing file, from its /index.
+    /// The runs of the existing file, in its /index order, and the status of each.
+    private(set) var existingIds: [String] = []
     private(set) var existingStatuses: [String: String] = [:]
     /// The strings the native reads of this merge share (names and values repeat in every run).
     let strings = InternedStrings()
@@ -51,6 +52,7 @@ struct MergePlan {
               let (existingIds, statuses) = Self.runIds(ofResults: path, matching: root, columns: ["run_id", "status"] + columns)
         else { return }
         incremental = true
+        self.existingIds = existingIds
         for (runId, status) in zip(existingIds, statuses) { existingStatuses[runId] = status }
         var position: [String: Int] = [:]
         position.reserveCapacity(present.count)
@@ -92,12 +94,11 @@ struct MergePlan {
         var existing: ExistingTables?
         let oldTables = ConsolidatedTables.groupName + ".replaced"
         if incremental {
-            let ids = try? HDF5.readTable(file, "index", fields: ["run_id"]).first?.data.values.compactMap(\.asString)
             for runId in removed { try HDF5.deleteLink(runs, runId) }
             try HDF5.deleteLink(file, "index")
             if HDF5.exists(file, [ConsolidatedTables.groupName]) {
                 try HDF5.moveLink(file, ConsolidatedTables.groupName, to: oldTables)
-                if let ids { existing = ExistingTables(file, runIds: ids, at: oldTables) }
+                existing = ExistingTables(file, runIds: existingIds, at: oldTables)
             }
         }
 

@@ -29,7 +29,7 @@ public final class ResultsFile: @unchecked Sendable {
     public var indexColumns: [(name: String, values: [Value])] { index.map { ($0.name, $0.data.values) } }
     /// The column `name` of /index, or nil.
     public func indexColumn(_ name: String) -> [Value]? { index.first { $0.name == name }?.data.values }
-    /// /index as read: typed arrays (a Value per cell is 24 bytes, ~10 per run for this alone).
+    /// /index as read: typed arrays, rather than a 24-byte Value per run and column.
     private let index: [(name: String, data: H5Array)]
 
     private let file: hid_t

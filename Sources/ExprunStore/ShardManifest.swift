@@ -109,7 +109,11 @@ struct ShardManifest {
         var body = Array((Self.header + "\n").utf8)
         body.reserveCapacity(body.count + 80 * entries.count)
         func number<T: BinaryInteger>(_ v: T) { body.append(contentsOf: String(v).utf8) }
-        let order = entries.indices.sorted { entries[$0].id.utf8.lexicographicallyPrecedes(entries[$1].id.utf8) }
+        // By id, then input order (so the last of an id listed twice is the one kept below).
+        let order = entries.indices.sorted { a, b in
+            let (x, y) = (entries[a].id.utf8, entries[b].id.utf8)
+            return x.elementsEqual(y) ? a < b : x.lexicographicallyPrecedes(y)
+        }
         var starts: [Int] = []
         starts.reserveCapacity(entries.count)
         for (k, i) in order.enumerated() {

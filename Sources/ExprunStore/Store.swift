@@ -137,20 +137,15 @@ public enum Store {
     /// host and it is untouched for 2 s (a shard takes milliseconds to write; the grace keeps the
     /// files of writers on other hosts of a shared filesystem), or it is untouched for 10 minutes.
     public static func completedShardIds(directory: String) -> Set<String> {
-        Set(completedShardStatuses(directory: directory).keys)
+        var ids = Set<String>()
+        forEachCompletedShard(directory: directory) { runId, _ in ids.insert(runId) }
+        return ids
     }
 
-    /// `completedShardIds` with the `status` attribute of each shard, in one pass: one listing,
-    /// one stat per shard, and an open only for shards the manifest does not describe.
-    public static func completedShardStatuses(directory: String) -> [String: String] {
-        var out: [String: String] = [:]
-        forEachCompletedShard(directory: directory) { out[$0] = $1 }
-        return out
-    }
-
-    /// Calls `body(runId, status)` for each complete shard of `directory`, as
-    /// `completedShardStatuses` finds them, without holding the listing (readdir(3) streams
-    /// it: a folder of 100,000 shards is a few MB of names otherwise).
+    /// `completedShardIds` with the `status` attribute of each shard: `body(runId, status)`
+    /// for each, in one pass (one listing, one stat per shard, an open only for shards the
+    /// manifest does not describe), without holding the listing (readdir(3) streams it: a
+    /// folder of 100,000 shards is a few MB of names otherwise).
     public static func forEachCompletedShard(directory: String, _ body: (String, String) -> Void) {
         guard let dir = opendir(directory) else { return }
         defer { closedir(dir) }

@@ -15,13 +15,8 @@ import Foundation
 final class NativeHDF5Reader {
     private let mapping: UnsafeRawBufferPointer
     let root: UInt64
-    /// Global heap collections parsed so far: object index -> byte range (nil: no such object).
-    /// At most `maxCollections` are kept (a results file has thousands; its runs are read in
-    /// order, so the recent ones are the ones asked for again).
-    private var collections: [UInt64: [Range<Int>?]] = [:]
-    static let maxCollections = 256
-    /// The collection read last (a shard has one): looked up without the dictionary.
-    private var lastCollection: (address: UInt64, objects: [Range<Int>?])?
+    /// The global heap collections of the file (string data), parsed as they are asked for.
+    private var heap = GlobalHeapIndex()
     static let maxBytes = 1 << 40
     /// Files up to this size are read rather than mapped.
     static let readLimit = 1 << 20
@@ -367,38 +362,10 @@ final class NativeHDF5Reader {
     private func string(_ r: inout ByteReader, _ raw: UnsafeRawBufferPointer) throws -> String {
         let length = try r.u32(), collection = try r.u64(), index = UInt32(try r.u32())
         if length == 0 && collection == 0 { return "" }
-        let objects = try heapObjects(collection, raw)
+        let objects = try heap.objects(collection, raw)
         guard index < objects.count, let range = objects[Int(index)], range.count >= length else {
             throw NativeHDF5.Unsupported("a string outside the global heap")
         }
         return strings.string(UnsafeRawBufferPointer(rebasing: raw[range.lowerBound..<(range.lowerBound + length)]))
-    }
-
-    /// The objects of the global heap collection at `address` (index -> byte range), parsed once.
-    private func heapObjects(_ address: UInt64, _ raw: UnsafeRawBufferPointer) throws -> [Range<Int>?] {
-        if let last = lastCollection, last.address == address { return last.objects }
-        if let known = collections[address] { lastCollection = (address, known); return known }
-        guard address < UInt64(raw.count) else { throw NativeHDF5.Unsupported("heap past the end") }
-        var r = ByteReader(data: raw, at: Int(address))
-        guard try r.bytes(4).elementsEqual(NativeHDF5.heapSignature), try r.u8() == 1 else { throw NativeHDF5.Unsupported("heap signature") }
-        try r.skip(3)
-        let size = try r.u64()
-        guard size >= 16, size <= UInt64(raw.count) - address else { throw NativeHDF5.Unsupported("heap past the end") }
-        let end = Int(address) + Int(size)
-        var objects: [Range<Int>?] = []
-        while r.at + 16 <= end {
-            let index = try r.u16()
-            try r.skip(6)
-            let length = try r.u64()
-            if index == 0 { break }
-            guard length <= UInt64(end - r.at) else { throw NativeHDF5.Unsupported("heap object past its collection") }
-            if index >= objects.count { objects.append(contentsOf: repeatElement(nil, count: index + 1 - objects.count)) }
-            objects[index] = r.at..<(r.at + Int(length))
-            r.at += (Int(length) + 7) / 8 * 8
-        }
-        if collections.count >= Self.maxCollections { collections.removeAll(keepingCapacity: true) }
-        collections[address] = objects
-        lastCollection = (address, objects)
-        return objects
     }
 }
