@@ -20,11 +20,11 @@ public final class CMAES: PopulationMethod {
     let reportBest: Bool
     public let maxPopulation: Int
     public private(set) var strategy: CMAStrategy
-    public private(set) var sigma: Double
+    @exclusivity(unchecked) public private(set) var sigma: Double
     public private(set) var restarts = 0
-    public private(set) var generation = 0
-    public private(set) var bestValue = Double.infinity
-    var rng: RNG
+    @exclusivity(unchecked) public private(set) var generation = 0
+    @exclusivity(unchecked) public private(set) var bestValue = Double.infinity
+    @exclusivity(unchecked) var rng: RNG
     // State, allocated once for the largest population.
     let m: UnsafeMutablePointer<Double>, x0: UnsafeMutablePointer<Double>, best: UnsafeMutablePointer<Double>
     let ps: UnsafeMutablePointer<Double>, pc: UnsafeMutablePointer<Double>
@@ -37,8 +37,8 @@ public final class CMAES: PopulationMethod {
     let yw: UnsafeMutablePointer<Double>, zw: UnsafeMutablePointer<Double>, tmp: UnsafeMutablePointer<Double>
     let order: UnsafeMutablePointer<Int>
     let recent: UnsafeMutablePointer<Double>
-    var recentCount = 0, recentNext = 0
-    var lastAsked = 0
+    @exclusivity(unchecked) var recentCount = 0, recentNext = 0
+    @exclusivity(unchecked) var lastAsked = 0
 
     public init(n: Int, sigma0: Double, separable: Bool, variant: CMAStrategy.Variant, populationSize: Int?,
                 restarts: Int, incPopsize: Int, reportBest: Bool, seed: UInt64) {

@@ -20,7 +20,7 @@ public final class ConsensusBasedOptimization: PopulationMethod {
     let batchSize: Int
     let initStd: Double
     let initMean: [Double]?
-    var rng: RNG
+    @exclusivity(unchecked) var rng: RNG
     /// Particles (row-major N x n); the consensus point of each batch; the batch permutation.
     public let x: UnsafeMutablePointer<Double>
     let v: UnsafeMutablePointer<Double>, weights: UnsafeMutablePointer<Double>, u: UnsafeMutablePointer<Double>

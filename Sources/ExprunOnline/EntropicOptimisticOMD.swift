@@ -15,8 +15,8 @@ public final class EntropicOptimisticOMD: OnlineLearner {
     let logHat: UnsafeMutablePointer<Double>   // log x̂_t up to a constant
     let x: UnsafeMutablePointer<Double>
     let m: UnsafeMutablePointer<Double>
-    public private(set) var stepSize = 0.0
-    public private(set) var hintError = 0.0
+    @exclusivity(unchecked) public private(set) var stepSize = 0.0
+    @exclusivity(unchecked) public private(set) var hintError = 0.0
 
     public init(domain: Domain, rule: StepRule, hint: HintKind) {
         precondition(domain.shape == .simplex)

@@ -32,13 +32,13 @@ public final class ExpConcaveOptimisticOMD: OnlineLearner {
     // Matrices (d×d, row-major): U, U⁻¹ and the Cholesky factor of U + νI (lower triangle).
     let U, Uinv, chol: UnsafeMutablePointer<Double>
     let storage: UnsafeMutablePointer<Double>
-    var traceU: Double
+    @exclusivity(unchecked) var traceU: Double
     /// Newton iterations spent by the last projection (0 when the point was inside the ball).
-    public private(set) var lastProjectionIterations = 0
+    @exclusivity(unchecked) public private(set) var lastProjectionIterations = 0
     /// The multiplier ν of the last projection (0 when the point was inside the ball).
-    public private(set) var lastMultiplier = 0.0
-    public private(set) var stepSize = 0.0
-    public private(set) var hintError = 0.0
+    @exclusivity(unchecked) public private(set) var lastMultiplier = 0.0
+    @exclusivity(unchecked) public private(set) var stepSize = 0.0
+    @exclusivity(unchecked) public private(set) var hintError = 0.0
 
     /// - Parameters:
     ///   - beta: β of U_t (0 keeps U_t = δI: Euclidean OOMD with η = 1/δ).

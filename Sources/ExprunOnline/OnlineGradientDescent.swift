@@ -7,8 +7,8 @@ public final class OnlineGradientDescent: OnlineLearner {
     let rule: StepRule
     let x: UnsafeMutablePointer<Double>
     let d: Int
-    public private(set) var stepSize = 0.0
-    public private(set) var hintError = 0.0
+    @exclusivity(unchecked) public private(set) var stepSize = 0.0
+    @exclusivity(unchecked) public private(set) var hintError = 0.0
 
     public init(domain: Domain, rule: StepRule) {
         self.domain = domain; self.rule = rule; d = domain.dimension

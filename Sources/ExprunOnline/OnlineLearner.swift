@@ -2,6 +2,8 @@ import Foundation
 
 /// An online learner: plays x_t, then observes ∇f_t(x_t). Dispatch through this protocol
 /// happens twice per round; the work inside is a few O(d) loops over owned buffers.
+/// Learners and environments mark the state they write every round `@exclusivity(unchecked)`,
+/// as the loop's kernels do (why: LoopKernel.swift in ExprunLoop).
 public protocol OnlineLearner: AnyObject {
     /// The point x_t of round t (1-based). Valid until the next call.
     func play(round t: Int) -> UnsafePointer<Double>

@@ -13,8 +13,8 @@ public final class OptimisticOMD: OnlineLearner {
     let xHat: UnsafeMutablePointer<Double>
     let x: UnsafeMutablePointer<Double>
     let m: UnsafeMutablePointer<Double>
-    public private(set) var stepSize = 0.0
-    public private(set) var hintError = 0.0
+    @exclusivity(unchecked) public private(set) var stepSize = 0.0
+    @exclusivity(unchecked) public private(set) var hintError = 0.0
 
     public init(domain: Domain, rule: StepRule, hint: HintKind) {
         self.domain = domain; self.rule = rule; self.hint = hint; d = domain.dimension

@@ -43,26 +43,27 @@ public final class SEAEnvironment: OnlineEnvironment {
     public let offset: Double
     public let l2: Double
     public var exactVariance: Bool { loss == .squared }
-    public private(set) var lastSigma2 = 0.0
-    public private(set) var lastVariation2 = 0.0
-    public private(set) var lastExpectedLoss: Double?
+    // The state written every round is `@exclusivity(unchecked)` (why: OnlineLearner.swift).
+    @exclusivity(unchecked) public private(set) var lastSigma2 = 0.0
+    @exclusivity(unchecked) public private(set) var lastVariation2 = 0.0
+    @exclusivity(unchecked) public private(set) var lastExpectedLoss: Double?
 
     let d: Int
-    var rng: RNG          // the loss sequence
-    var adversaryRNG: RNG // the random-switching adversary
-    var probeRNG: RNG     // extra draws for the unbiased σ², Σ² estimates (never touches `rng`)
-    var shift = 0.0, previousShift = 0.0
-    var sign = 1.0
-    var lastPlayFirst = 0.0
+    @exclusivity(unchecked) var rng: RNG          // the loss sequence
+    @exclusivity(unchecked) var adversaryRNG: RNG // the random-switching adversary
+    @exclusivity(unchecked) var probeRNG: RNG     // extra draws for the unbiased σ², Σ² estimates (never touches `rng`)
+    @exclusivity(unchecked) var shift = 0.0, previousShift = 0.0
+    @exclusivity(unchecked) var sign = 1.0
+    @exclusivity(unchecked) var lastPlayFirst = 0.0
     let c: UnsafeMutablePointer<Double>
     let probe: UnsafeMutablePointer<Double>   // 4 gradients of size d for the estimators
     // Sufficient statistics of the squared loss: Σc, Σ||c||², Σμ, Σ||μ||².
     let sumC: UnsafeMutablePointer<Double>
     let sumMu: UnsafeMutablePointer<Double>
-    var sumCSquared = 0.0, sumMuSquared = 0.0
-    var rounds = 0
+    @exclusivity(unchecked) var sumCSquared = 0.0, sumMuSquared = 0.0
+    @exclusivity(unchecked) var rounds = 0
     // History of centres for the offline comparator of the other losses.
-    var history: [Double] = []
+    @exclusivity(unchecked) var history: [Double] = []
     let warmStart: UnsafeMutablePointer<Double>
 
     public init(loss: SEALoss, dimension d: Int, domain: DomainShape, radius: Double, sigma: Double,
@@ -197,7 +198,10 @@ public final class SEAEnvironment: OnlineEnvironment {
         previousShift = shift
         shift = adversaryShift(round: t)
         let scale = sigma / Double(d).squareRoot()
-        for i in 0..<d { c[i] = scale * rng.normal() }
+        // A local copy of the stream, which the optimiser keeps in registers across the draws.
+        var draws = rng
+        for i in 0..<d { c[i] = scale * draws.normal() }
+        rng = draws
         c[0] += shift
         if d >= 2 { c[1] += offset }
         let value = evaluate(centre: c, at: x, gradient: gradient)
@@ -223,7 +227,7 @@ public final class SEAEnvironment: OnlineEnvironment {
             lastExpectedLoss = 0.5 * xm + 0.5 * sigma * sigma
         } else {
             estimateVariances(round: t, at: x, scale: scale)
-            for i in 0..<d { history.append(c[i]) }
+            history.append(contentsOf: UnsafeBufferPointer(start: c, count: d))
             lastExpectedLoss = nil
         }
         lastPlayFirst = x[0]
@@ -236,7 +240,9 @@ public final class SEAEnvironment: OnlineEnvironment {
     /// ||∇F_t - ∇F_{t-1}||² (the product of two independent unbiased estimates of one vector).
     func estimateVariances(round t: Int, at x: UnsafePointer<Double>, scale: Double) {
         let ga = probe, gb = probe + d, pa = probe + 2 * d, pb = probe + 3 * d, ca = probe + 4 * d, cb = probe + 5 * d
-        for i in 0..<d { ca[i] = scale * probeRNG.normal(); cb[i] = scale * probeRNG.normal() }
+        var draws = probeRNG   // a local copy, as in `reveal`
+        for i in 0..<d { ca[i] = scale * draws.normal(); cb[i] = scale * draws.normal() }
+        probeRNG = draws
         ca[0] += shift; cb[0] += shift
         if d >= 2 { ca[1] += offset; cb[1] += offset }
         _ = evaluate(centre: ca, at: x, gradient: ga)

@@ -23,19 +23,19 @@ public final class StreamEnvironment: OnlineEnvironment {
     public let loss: StreamLoss
     public let shuffled: Bool
     public var exactVariance: Bool { true }
-    public private(set) var lastSigma2 = 0.0
-    public private(set) var lastVariation2 = 0.0
+    @exclusivity(unchecked) public private(set) var lastSigma2 = 0.0
+    @exclusivity(unchecked) public private(set) var lastVariation2 = 0.0
     public var lastExpectedLoss: Double? { nil }
 
     let features: FeatureMatrix
     let targets: [Double]
     let n: Int, d: Int
-    var order: [Int]
-    var rng: RNG
-    var previousRow = -1
+    @exclusivity(unchecked) var order: [Int]
+    @exclusivity(unchecked) var rng: RNG
+    @exclusivity(unchecked) var previousRow = -1
     /// How many times each row has been played: the comparator's objective is Σ_rows count·f.
-    var counts: [Int]
-    var seenRows: [Int] = []
+    @exclusivity(unchecked) var counts: [Int]
+    @exclusivity(unchecked) var seenRows: [Int] = []
     let scratch: UnsafeMutablePointer<Double>
     let warmStart: UnsafeMutablePointer<Double>
     let rowNormSquaredMax: Double

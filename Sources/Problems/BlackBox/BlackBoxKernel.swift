@@ -38,16 +38,16 @@ final class BlackBoxKernel: FiniteSumKernel {
     /// A population's points (row-major, `maxPopulation` x d) and values.
     let points: UnsafeMutableBufferPointer<Double>
     let values: UnsafeMutableBufferPointer<Double>
-    var asked = 0
+    @exclusivity(unchecked) var asked = 0
     var fStar: Double?
     let reference: [Double]?
     let hasTestSplit: Bool
     /// Per-example gradients per step: the first-order path's full batch, 0 for the others.
     let evalsPerStep: Int
-    private(set) var batchLoss = Double.nan
-    private(set) var gradEvals = 0
+    @exclusivity(unchecked) private(set) var batchLoss = Double.nan
+    @exclusivity(unchecked) private(set) var gradEvals = 0
     /// Gradient-oracle calls (the first-order path's function evaluations).
-    private(set) var gradientCalls = 0
+    @exclusivity(unchecked) private(set) var gradientCalls = 0
 
     init(objective: any Objective, method: any Method, oracle: FunctionOracle, reference: [Double]?,
          hasTestSplit: Bool) throws {

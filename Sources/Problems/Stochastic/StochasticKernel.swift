@@ -27,7 +27,7 @@ final class StochasticKernel: FiniteSumKernel {
     let iterate: UnsafeMutableBufferPointer<Double>
     let gradient: UnsafeMutableBufferPointer<Double>
     let scratchGradient: UnsafeMutableBufferPointer<Double>
-    var sampler: MinibatchSampler
+    @exclusivity(unchecked) var sampler: MinibatchSampler
     let fullBatch: Bool
     /// Per-example gradients per step: b, or n in full batch.
     let evalsPerStep: Int
@@ -41,7 +41,7 @@ final class StochasticKernel: FiniteSumKernel {
     /// The curvature metrics' estimator, when the model has Hessian-vector products.
     let curvature: StochasticCurvature?
     /// The step of the log point being recorded (seeds the curvature probes).
-    private(set) var logStep = 0
+    @exclusivity(unchecked) private(set) var logStep = 0
 
     /// Whether the oracle also takes the norms of each step's gradient (set once, before the
     /// loop, when `batch_grad_norm` or `batch_grad_norm_l1` is recorded: refined schedules read
@@ -49,12 +49,12 @@ final class StochasticKernel: FiniteSumKernel {
     var tracksGradientNorms = false
     /// ||g_t||_2 and ||g_t||_1 of the last step's (minibatch) gradient, before the method's
     /// step; NaN for a target-space or model-bound method, which takes no gradient here.
-    private(set) var batchGradNorm = Double.nan
-    private(set) var batchGradNormL1 = Double.nan
+    @exclusivity(unchecked) private(set) var batchGradNorm = Double.nan
+    @exclusivity(unchecked) private(set) var batchGradNormL1 = Double.nan
     /// The oracle's value at the last step: the minibatch objective at x_t.
-    private(set) var batchLoss = Double.nan
-    private(set) var gradEvals = 0
-    private var pullbacks = 0
+    @exclusivity(unchecked) private(set) var batchLoss = Double.nan
+    @exclusivity(unchecked) private(set) var gradEvals = 0
+    @exclusivity(unchecked) private var pullbacks = 0
 
     init(objective: any Objective, method: any Method, data: Dataset, settings: RunSettings, seed: Int) {
         self.objective = objective; self.method = method

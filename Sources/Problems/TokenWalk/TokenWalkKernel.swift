@@ -42,15 +42,15 @@ final class TokenWalkKernel: LoopKernel {
     let weights: UnsafeMutableBufferPointer<Double>
     let streams: RNG
     let initialVisits: [Double]
-    private var rng: RNG
-    private var visited: [Bool]
+    @exclusivity(unchecked) private var rng: RNG
+    @exclusivity(unchecked) private var visited: [Bool]
 
-    private(set) var node = 0
-    private(set) var gamma = Double.nan
-    private(set) var beta = Double.nan
-    private(set) var localLoss = Double.nan
-    private(set) var selfTransitions = 0
-    private(set) var visitedCount = 0
+    @exclusivity(unchecked) private(set) var node = 0
+    @exclusivity(unchecked) private(set) var gamma = Double.nan
+    @exclusivity(unchecked) private(set) var beta = Double.nan
+    @exclusivity(unchecked) private(set) var localLoss = Double.nan
+    @exclusivity(unchecked) private(set) var selfTransitions = 0
+    @exclusivity(unchecked) private(set) var visitedCount = 0
 
     init(kernel: SelfRepellentKernel, losses: NodeLosses, settings: WalkSettings, seed: Int) {
         self.kernel = kernel; self.losses = losses; self.settings = settings
