@@ -16,8 +16,8 @@ import ExprunCore
 /// A kernel, and the method or environment it steps, marks the stored `var`s it writes every
 /// step `@exclusivity(unchecked)`: each object belongs to one run on one thread and a step
 /// never re-enters it, while Swift checks every access to a class's stored `var` at run time
-/// (swift_beginAccess: a thread-local access set, ~20-40 ns), which was a fifth of a round of
-/// configs/sea_omd.yaml and ~10% of a step of the token-walk and small stochastic sweeps.
+/// (swift_beginAccess: a thread-local access set, ~20-40 ns), which was ~30% of the CPU of
+/// configs/sea_omd.yaml and ~10% of the token-walk, CMA-ES/CBO and small stochastic sweeps.
 public protocol LoopKernel: AnyObject {
     /// What a point metric asks to be computed at a point (full loss, gradient, test split...).
     associatedtype Needs: OptionSet

